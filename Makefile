@@ -1,0 +1,58 @@
+# Liandong: the two commands are `make test` and `make demo`.
+# Everything a fresh Debian / Raspberry Pi OS machine lacks is installed here:
+# the virtualenv with the project and its dev extra, and Mosquitto through apt-get.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+
+.PHONY: test lint pytest demo bench mosquitto venv clean help
+
+help:
+	@echo "make test   - install what is missing, then run pytest, ruff and mypy"
+	@echo "make demo   - run the whole system on this machine (ARGS=\"--help\" for options)"
+	@echo "make lint   - ruff and mypy only"
+	@echo "make bench  - benchmarks; results in bench/results/ and docs/benchmarks.md"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+mosquitto:
+	@if command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Mosquitto with apt-get (it is not on this machine)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto >/dev/null && \
+		{ command -v systemctl >/dev/null 2>&1 && systemctl disable --now mosquitto >/dev/null 2>&1 || true; } ; \
+	else \
+		echo "Mosquitto is missing. Install it, then run make again:"; \
+		echo "    sudo apt-get install mosquitto"; \
+		exit 1; \
+	fi
+
+pytest: $(STAMP) mosquitto
+	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: pytest lint
+
+demo: $(STAMP) mosquitto
+	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m demo $(ARGS)
+
+bench: $(STAMP) mosquitto
+	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

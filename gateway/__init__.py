@@ -1,0 +1,1 @@
+"""Liandong gateway."""

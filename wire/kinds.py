@@ -1,0 +1,201 @@
+"""The typed body of every message kind.
+
+Down (hub -> gateway): order, cancel, receipt, command.
+Up (gateway -> hub): received, ack, arrived, feedback, position, health.
+State (gateway -> hub, retained): state, carrying `online` with health or the will `offline`.
+
+Bodies are msgspec Structs: strict types, unknown fields rejected, sizes bounded, times
+always carry a zone. A body that converts is safe to store and show.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Final, Literal
+
+import msgspec
+
+from wire.limits import MAX_RECEIPT_IDS, MAX_SHORT, MAX_TEXT
+
+Time = Annotated[datetime, msgspec.Meta(tz=True)]
+Id = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z_-]{8,64}$")]
+Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
+Short = Annotated[str, msgspec.Meta(max_length=MAX_SHORT)]
+Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT)]
+Lat = Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
+Lon = Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)]
+# A masked phone keeps at most 3 leading and 4 trailing digits: "138****5678". The pattern
+# refuses a full number, so an unmasked phone can never reach a printer.
+MaskedPhone = Annotated[str, msgspec.Meta(pattern=r"^(|[0-9+]{0,4}\*{3,8}[0-9]{0,4})$")]
+
+Priority = Literal["critical", "urgent", "normal"]
+"""特急 / 紧急 / 一般: drives the alarm pattern on the terminal and the board's colour."""
+
+Role = Literal["lead", "assist"]
+"""主办 (the unit in charge) or 协办 (ordered to assist, 视情指令)."""
+
+ResultCode = Literal["resolved", "referred", "no_action_needed", "unable", "false_report"]
+"""处置结果: 已处置 / 已移交 / 无需处置 / 无法处置 / 虚假警情."""
+
+ArrivalSource = Literal["button", "kiosk", "gps", "tracker"]
+
+CommandName = Literal["silence", "realarm", "test_print", "resync"]
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """Base of every body: strict, immutable."""
+
+
+class Position(Body, frozen=True):
+    lat: Lat
+    lon: Lon
+    accuracy_m: Annotated[float, msgspec.Meta(ge=0)] | None = None
+
+
+class Deadlines(Body, frozen=True):
+    """Absolute UTC times; `arrive_by` is None for units that attend no scene (tier 3)."""
+
+    receive_by: Time
+    ack_by: Time
+    feedback_by: Time
+    arrive_by: Time | None = None
+
+
+# ---- down -------------------------------------------------------------------------------
+
+
+class OrderBody(Body, frozen=True):
+    """派单: one instruction to one unit about one incident (new, or revised with rev > 1)."""
+
+    order_id: Id
+    incident_id: Id
+    rev: Annotated[int, msgspec.Meta(ge=1)]
+    category: Name
+    category_name: Short
+    priority: Priority
+    address: Short
+    township: Name
+    township_name: Short
+    summary: Text
+    reported_at: Time
+    dispatched_at: Time
+    role: Role
+    deadlines: Deadlines
+    source_id: Short | None = None  # the 110 incident number
+    position: Position | None = None
+    caller_phone: MaskedPhone = ""
+    drill: bool = False
+    note: Text = ""
+
+
+class CancelBody(Body, frozen=True):
+    order_id: Id
+    reason: Text = ""
+    drill: bool = False
+
+
+class ReceiptBody(Body, frozen=True):
+    """Ids of reports the hub has committed: the gateway may drop them from its outbox."""
+
+    ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=MAX_RECEIPT_IDS)]
+
+
+class CommandBody(Body, frozen=True):
+    command: CommandName
+    order_id: Id | None = None
+    text: Text = ""
+
+
+# ---- up ---------------------------------------------------------------------------------
+
+
+class ReceivedBody(Body, frozen=True):
+    """Sent automatically the moment an order (at `rev`) is stored on the terminal."""
+
+    order_id: Id
+    rev: Annotated[int, msgspec.Meta(ge=1)] = 1
+
+
+class AckBody(Body, frozen=True):
+    """签收: a person in the duty room pressed acknowledge (button or kiosk)."""
+
+    order_id: Id
+    via: Literal["button", "kiosk"] = "button"
+
+
+class ArrivedBody(Body, frozen=True):
+    """到场回告."""
+
+    order_id: Id
+    source: ArrivalSource
+    position: Position | None = None
+
+
+class FeedbackBody(Body, frozen=True):
+    """处置反馈."""
+
+    order_id: Id
+    result_code: ResultCode
+    text: Text
+
+
+class PositionBody(Body, frozen=True):
+    position: Position
+    fix_at: Time
+    source: Literal["gps", "tracker"] = "gps"
+
+
+class GpsHealth(Body, frozen=True):
+    fix: bool
+    age_s: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    satellites: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+
+PrinterState = Literal["ok", "paper_out", "paper_low", "offline", "unknown"]
+
+
+class HealthBody(Body, frozen=True):
+    version: Short
+    uptime_s: Annotated[float, msgspec.Meta(ge=0)]
+    printer: PrinterState
+    outbox_depth: Annotated[int, msgspec.Meta(ge=0)]
+    alarm_active: bool = False
+    open_orders: Annotated[int, msgspec.Meta(ge=0)] = 0
+    gps: GpsHealth | None = None
+    clock_offset_s: float | None = None
+    unprinted: Annotated[int, msgspec.Meta(ge=0)] = 0
+
+
+# ---- state (retained) -------------------------------------------------------------------
+
+
+class StateBody(Body, frozen=True):
+    status: Literal["online", "offline"]
+    health: HealthBody | None = None
+
+
+DOWN_KINDS: Final[dict[str, type[Body]]] = {
+    "order": OrderBody,
+    "cancel": CancelBody,
+    "receipt": ReceiptBody,
+    "command": CommandBody,
+}
+UP_KINDS: Final[dict[str, type[Body]]] = {
+    "received": ReceivedBody,
+    "ack": AckBody,
+    "arrived": ArrivedBody,
+    "feedback": FeedbackBody,
+    "position": PositionBody,
+    "health": HealthBody,
+}
+STATE_KINDS: Final[dict[str, type[Body]]] = {"state": StateBody}
+ALL_KINDS: Final[dict[str, type[Body]]] = {**DOWN_KINDS, **UP_KINDS, **STATE_KINDS}
+
+RESULT_NAMES: Final[dict[str, str]] = {
+    "resolved": "已处置",
+    "referred": "已移交",
+    "no_action_needed": "无需处置",
+    "unable": "无法处置",
+    "false_report": "虚假警情",
+}
+PRIORITY_NAMES: Final[dict[str, str]] = {"critical": "特急", "urgent": "紧急", "normal": "一般"}
