@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): not tests. Each `bench/bench_*.py` has `run(workdir) -> dict`."""
