@@ -1,0 +1,203 @@
+"""`/api/v1`: intake, incident and unit reads, operator actions; all HMAC-authenticated.
+
+Errors are JSON: `{"error": code, "message": ..., "fields": {field: {"zh": ..., "en": ...}}}`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from hub.auth import IntakeKeys
+from hub.errors import AuthError, Conflict, IntakeError, NotFound
+from hub.service import HubService
+from wire.clock import rfc3339
+from wire.limits import MAX_MESSAGE_BYTES
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_BODY = MAX_MESSAGE_BYTES  # 64 KiB
+
+
+def _default(o: object) -> object:
+    if isinstance(o, datetime):
+        return rfc3339(o)
+    raise TypeError(f"cannot serialise {type(o).__name__}")
+
+
+def to_json(view: Any) -> Any:
+    return json.loads(json.dumps(dataclasses.asdict(view), default=_default))
+
+
+def reply(payload: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(payload, ensure_ascii=False, default=_default),
+        status=status,
+        mimetype="application/json",
+    )
+
+
+def error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Response:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return reply(body, status)
+
+
+def _service() -> HubService:
+    svc: HubService = current_app.extensions["liandong.hub"]
+    return svc
+
+
+def _keys() -> IntakeKeys:
+    keys: IntakeKeys = current_app.extensions["liandong.intake_keys"]
+    return keys
+
+
+def _body() -> bytes:
+    """The raw body, refusing anything over 64 KiB before reading it."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise _TooLarge
+    return request.get_data(cache=True)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _authenticate(body: bytes) -> str:
+    return _keys().check_request(
+        request.headers.get("X-Liandong-Source"),
+        request.headers.get("X-Liandong-Timestamp"),
+        request.method,
+        request.full_path.rstrip("?"),
+        body,
+        request.headers.get("X-Liandong-Signature"),
+        _service().clock.now(),
+    )
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body.decode("utf-8")) if body else {}
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise IntakeError({"body": ("不是 UTF-8 JSON", "not UTF-8 JSON")}) from None
+    if not isinstance(data, dict):
+        raise IntakeError({"body": ("须为 JSON 对象", "must be a JSON object")})
+    return data
+
+
+@bp.errorhandler(_TooLarge)
+@bp.errorhandler(413)
+def _too_large(_e: Exception) -> Response:
+    return error(413, "too_large", "请求体超过 64 KiB (body over 64 KiB)")
+
+
+@bp.errorhandler(AuthError)
+def _auth(e: AuthError) -> Response:
+    log.warning("API request refused from %s: %s", request.remote_addr, e)
+    return error(401, "unauthorized", f"认证失败 (authentication failed): {e}")
+
+
+@bp.errorhandler(IntakeError)
+def _invalid(e: IntakeError) -> Response:
+    fields = {f: {"zh": zh, "en": en} for f, (zh, en) in e.details.items()}
+    return error(422, "invalid", "数据有误，请按字段说明更正 (invalid fields)", fields)
+
+
+@bp.errorhandler(NotFound)
+def _not_found(e: NotFound) -> Response:
+    return error(404, "not_found", f"未找到 (not found): {e}")
+
+
+@bp.errorhandler(Conflict)
+def _conflict(e: Conflict) -> Response:
+    return error(409, "conflict", f"当前状态不允许 (not allowed now): {e}")
+
+
+@bp.post("/incidents")
+def post_incident() -> Response:
+    body = _body()
+    source = _keys().check_body(
+        request.headers.get("X-Liandong-Source"), body, request.headers.get("X-Liandong-Signature")
+    )
+    svc = _service()
+    try:
+        view, created = svc.intake(_json_object(body), source=source)
+    except IntakeError:
+        svc.metrics.intake.labels("invalid").inc()
+        raise
+    svc.metrics.intake.labels("created" if created else "repeat").inc()
+    return reply(to_json(view), 201 if created else 200)
+
+
+@bp.get("/incidents/<incident_id>")
+def get_incident(incident_id: str) -> Response:
+    _authenticate(b"")
+    return reply(to_json(_service().incident(incident_id)))
+
+
+@bp.get("/incidents")
+def list_open() -> Response:
+    _authenticate(b"")
+    return reply([to_json(v) for v in _service().open_incidents()])
+
+
+@bp.get("/units")
+def get_units() -> Response:
+    _authenticate(b"")
+    return reply([to_json(u) for u in _service().units_status()])
+
+
+def _action() -> tuple[str, dict[str, Any]]:
+    body = _body()
+    source = _authenticate(body)
+    data = _json_object(body)
+    by = data.get("by")
+    who = f"api:{source}" if not isinstance(by, str) or not by else f"{source}/{by[:64]}"
+    return who, data
+
+
+def _str(data: dict[str, Any], name: str, required: bool = False) -> str:
+    value = data.get(name, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise IntakeError({name: ("必填文字", "required string")})
+    return value
+
+
+@bp.post("/incidents/<incident_id>/assist")
+def post_assist(incident_id: str) -> Response:
+    who, data = _action()
+    order = _service().add_assist(
+        incident_id, _str(data, "unit", True), by=who, note=_str(data, "note")
+    )
+    return reply(to_json(order), 201)
+
+
+@bp.post("/orders/<order_id>/reassign")
+def post_reassign(order_id: str) -> Response:
+    who, data = _action()
+    order = _service().reassign(
+        order_id, _str(data, "unit", True), by=who, reason=_str(data, "reason")
+    )
+    return reply(to_json(order), 201)
+
+
+@bp.post("/orders/<order_id>/cancel")
+def post_cancel(order_id: str) -> Response:
+    who, data = _action()
+    return reply(
+        to_json(_service().cancel_order(order_id, by=who, reason=_str(data, "reason", True)))
+    )
+
+
+@bp.post("/incidents/<incident_id>/close")
+def post_close(incident_id: str) -> Response:
+    who, data = _action()
+    return reply(to_json(_service().close_incident(incident_id, by=who, note=_str(data, "note"))))

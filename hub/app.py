@@ -1,0 +1,67 @@
+"""The hub's Flask app: the API, /metrics, /healthz, and the console when it is installed.
+
+`create_app(service)` is the factory both `liandong-hub serve` and the tests use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from hub.api import MAX_BODY, bp, reply
+from hub.auth import IntakeKeys
+from hub.service import HubService
+from provisioning.pki import write_private
+
+log = logging.getLogger(__name__)
+
+
+def secret_key(beside: Path) -> str:
+    """The session key: a 0600 file beside the database, made once, never logged."""
+    path = beside.parent / "secret_key"
+    if not path.exists():
+        write_private(path, secrets.token_hex(32).encode())
+    return path.read_text().strip()
+
+
+def create_app(service: HubService, *, test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config` may set `INTAKE_KEYS` (a path to intake-keys.toml or an
+    `IntakeKeys`), `SECRET_KEY`, or any Flask setting."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["JSON_AS_ASCII"] = False
+    cfg = dict(test_config or {})
+    keys = cfg.pop("INTAKE_KEYS", None)
+    if not isinstance(keys, IntakeKeys):
+        keys = IntakeKeys(Path(keys)) if keys else IntakeKeys()
+    app.config.update(cfg)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(service.db_path)
+    app.extensions["liandong.hub"] = service
+    app.extensions["liandong.intake_keys"] = keys
+    app.register_blueprint(bp)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return reply({"ok": True, "county": service.county})
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(service.metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+
+    try:
+        console: object = importlib.import_module("hub.console")
+    except ImportError:
+        console = None
+    init = getattr(console, "init_app", None)
+    if init is None:
+        log.info("hub.console is not installed: serving the API only")
+    else:
+        init(app, service)
+    return app

@@ -1,0 +1,42 @@
+"""Live updates for the console (server-sent events): a fan-out of small dicts.
+
+Each subscriber gets its own bounded queue; a subscriber that stops reading loses updates
+rather than growing the hub's memory (the console reloads the board on reconnect anyway).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class EventBus:
+    def __init__(self, maxsize: int = 1000) -> None:
+        self._subs: list[queue.Queue[dict[str, Any]]] = []
+        self._lock = threading.Lock()
+        self._maxsize = maxsize
+
+    def subscribe(self) -> queue.Queue[dict[str, Any]]:
+        q: queue.Queue[dict[str, Any]] = queue.Queue(self._maxsize)
+        with self._lock:
+            self._subs.append(q)
+        return q
+
+    def unsubscribe(self, q: queue.Queue[dict[str, Any]]) -> None:
+        with self._lock:
+            if q in self._subs:
+                self._subs.remove(q)
+
+    def publish(self, update: dict[str, Any]) -> None:
+        """Send `{"type": "incident"|"order"|"unit"|"escalation", "id": ..., ...}` to all."""
+        with self._lock:
+            subs = list(self._subs)
+        for q in subs:
+            try:
+                q.put_nowait(update)
+            except queue.Full:
+                log.warning("console subscriber is not reading; update %s dropped", update)

@@ -1,0 +1,43 @@
+"""The hub's one exception hierarchy: every refusal raises one of these, never returns False."""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    """Base of every error the hub raises on purpose."""
+
+
+class ConfigError(HubError):
+    """hub.toml, a key file or the PKI folder cannot be used; the message names the file."""
+
+
+class IntakeError(HubError):
+    """An incident that cannot be accepted. `errors` maps each bad field to its message
+    (Chinese first, then English); `details` keeps the two languages apart for the API."""
+
+    def __init__(self, details: dict[str, tuple[str, str]]) -> None:
+        self.details = dict(details)
+        self.errors: dict[str, str] = {f: f"{zh} ({en})" for f, (zh, en) in self.details.items()}
+        super().__init__("; ".join(f"{f}: {m}" for f, m in self.errors.items()))
+
+
+class NotFound(HubError):
+    """No incident, order or unit with that id."""
+
+
+class Conflict(HubError):
+    """The request does not fit the current state (e.g. cancelling a closed order)."""
+
+
+class AuthError(HubError):
+    """An API request without a valid source signature."""
+
+
+class ReportRejected(HubError):
+    """A report from a terminal that is refused (logged and stored, never applied).
+
+    `reason` is a short code for metrics, as in `wire.WireError`."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
