@@ -77,16 +77,10 @@ class SourceMap:
             found = self.keys.get(block, {}).get(key)
             if found is not None:
                 return found
-            if block[1] is None and block[0]:
-                # `units = [...]` written as a key of the root rather than as [[units]]
-                parent = self.keys.get(ROOT, {}).get(block[0])
-                if parent is not None and block not in self.headers:
-                    return parent
         if block in self.headers:
             return self.headers[block]
-        if block[1] is not None:
-            return self.keys.get(ROOT, {}).get(block[0])
-        return None
+        # written inline (`units = [{...}]`, `county = {...}`): the line of that key
+        return self.keys.get(ROOT, {}).get(block[0]) if block[0] else None
 
 
 class _Scanner:
