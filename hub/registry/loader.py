@@ -315,11 +315,12 @@ class _Builder:
             unit = self.units.get(gov)
             if unit is None:
                 continue  # that unit has its own problem reported
-            if unit.township != township.id or unit.tier != 1:
+            if unit.township != township.id or unit.unit_class != "tier1":
                 f.problem(
                     "government",
-                    f'government "{gov}" must be a tier-1 unit with township = '
-                    f'"{township.id}" (it has tier {unit.tier}, township {shown(unit.township)})',
+                    f'government "{gov}" must be a unit with class = "tier1" and township = '
+                    f'"{township.id}" (it has class "{unit.unit_class}", township '
+                    f"{shown(unit.township)})",
                 )
             elif gov in governments:
                 f.problem(

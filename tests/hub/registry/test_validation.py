@@ -252,8 +252,16 @@ def test_tier2_deadline_only_for_a_tier2_lead(write_registry: Write) -> None:
     ("government", "expected"),
     [
         ("nobody", 'government "nobody" is not a unit in [[units]]'),
-        ("town-gov", 'government "town-gov" must be a tier-1 unit with township = "hills"'),
-        ("power-co", 'government "power-co" must be a tier-1 unit with township = "hills"'),
+        (
+            "town-gov",
+            'government "town-gov" must be a unit with class = "tier1" and township = "hills" '
+            '(it has class "tier1", township "town")',
+        ),
+        (
+            "power-co",
+            'government "power-co" must be a unit with class = "tier1" and township = "hills" '
+            '(it has class "tier1", township none)',
+        ),
     ],
 )
 def test_township_government_must_be_its_own_unit(
@@ -352,3 +360,12 @@ def test_an_entry_with_a_problem_does_not_cascade(write_registry: Write) -> None
     """A unit with a bad tier is still a unit: categories naming it are not also refused."""
     text = replace_once(SMALL, "tier = 2", "tier = 5")
     assert len(refused(write_registry, text).problems) == 1
+
+
+def test_police_station_is_not_a_township_government(write_registry: Write) -> None:
+    text = replace_once(SMALL, 'government = "town-gov"', 'government = "town-police"')
+    line = line_of(text, 'government = "town-police"')
+    assert str(refused(write_registry, text)) == (
+        f'reg.toml line {line}: township "town": government "town-police" must be a unit with '
+        'class = "tier1" and township = "town" (it has class "emergency", township "town")'
+    )
