@@ -1,14 +1,246 @@
 """`liandong-provision`: county PKI, unit enrollment and broker configuration.
 
-A thin command line over the library; commands arrive with their issues.
+A thin command line over the library: each command parses its options, calls one library
+function and prints what the installer must do next.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
 import click
+
+from provisioning import broker_config, county, enroll, health, intake, revocation, tokens
+from provisioning import pki as pki_mod
+from provisioning.configs import GatewayOptions
+from provisioning.errors import ProvisioningError
+from provisioning.layout import Layout, tracker_identity
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+pki_dir = click.option(
+    "--dir",
+    "pki",
+    required=True,
+    envvar="LIANDONG_PKI",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The county PKI folder (or $LIANDONG_PKI).",
+)
+
+
+def friendly(func: F) -> F:
+    """Turn a ProvisioningError into a one-line error and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ProvisioningError as e:
+            raise click.ClickException(str(e)) from e
+
+    return wrapper  # type: ignore[return-value]
 
 
 @click.group(help="Liandong: county PKI, unit enrollment and broker configuration.")
 @click.version_option(package_name="liandong")
 def main() -> None:
     """Entry point of `liandong-provision`."""
+
+
+@main.command("init")
+@click.option("--county", "county_id", required=True, help="County id, e.g. shuangbai.")
+@pki_dir
+@click.option(
+    "--broker-host",
+    "hosts",
+    multiple=True,
+    help="Name or IP terminals use for the broker (repeat; the first goes into every "
+    "config). Default: localhost and 127.0.0.1.",
+)
+@click.option("--port", default=county.DEFAULT_PORT, show_default=True, help="Broker TLS port.")
+@click.option("--force", is_flag=True, help="Replace an existing CA (every unit must re-enroll).")
+@friendly
+def init_cmd(county_id: str, pki: Path, hosts: tuple[str, ...], port: int, force: bool) -> None:
+    """Create the county CA, broker and hub certificates, the hub's dispatch key and
+    hub/hub.toml. Refuses to overwrite an existing CA without --force."""
+    layout = county.init_county(
+        pki, county_id, broker_hosts=list(hosts) or None, port=port, force=force
+    )
+    click.echo(f"county {county_id} ready in {layout.root}")
+    click.echo(f"hub config: {layout.hub_dir / 'hub.toml'}")
+    click.echo(f"next: liandong-provision broker-config --dir {pki} --out {layout.broker_dir}")
+
+
+@main.command("enroll")
+@click.argument("unit")
+@pki_dir
+@click.option(
+    "--csr",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The terminal's CSR (its key never leaves it). Without it the key is made here.",
+)
+@click.option("--gps", "gps_port", help="GPS serial port or pyserial URL (omit: no [gps]).")
+@click.option("--printer", default="/dev/ld-printer", show_default=True, help="Printer port.")
+@click.option("--force", is_flag=True, help="Replace a live certificate (it is revoked).")
+@friendly
+def enroll_cmd(
+    unit: str, pki: Path, csr: Path | None, gps_port: str | None, printer: str, force: bool
+) -> None:
+    """Certify UNIT and write its bundle PKI/units/UNIT/ (ca.crt, unit.crt, unit.key if
+    made here, hub-dispatch.pub, gateway.toml)."""
+    options = GatewayOptions(gps_port=gps_port, printer_port=printer)
+    csr_pem = csr.read_bytes() if csr else None
+    bundle = enroll.enroll_unit(pki, unit, csr_pem=csr_pem, options=options, force=force)
+    click.echo(f"bundle for {unit}: {bundle}")
+
+
+@main.command("enroll-tracker")
+@click.argument("unit")
+@click.argument("tracker")
+@pki_dir
+@click.option("--csr", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a live certificate (it is revoked).")
+@friendly
+def enroll_tracker_cmd(unit: str, tracker: str, pki: Path, csr: Path | None, force: bool) -> None:
+    """Certify a field tracker of UNIT (identity UNIT/trackers/TRACKER); it may publish
+    only to ld/v1/COUNTY/UNIT/trackers/TRACKER."""
+    csr_pem = csr.read_bytes() if csr else None
+    folder = enroll.enroll_tracker(pki, unit, tracker, csr_pem=csr_pem, force=force)
+    click.echo(f"tracker {tracker_identity(unit, tracker)}: {folder}")
+
+
+@main.command("revoke")
+@click.argument("unit")
+@pki_dir
+@click.option("--tracker", help="Revoke this tracker of UNIT instead of the unit.")
+@click.option("--reason", default="", help="Recorded in ca/revoked.json.")
+@friendly
+def revoke_cmd(unit: str, pki: Path, tracker: str | None, reason: str) -> None:
+    """Put UNIT's certificate (or one of its trackers') on the CRL. Reload the broker
+    afterwards (systemctl reload mosquitto) so that it re-reads the CRL."""
+    if tracker:
+        path = Layout(pki).tracker_dir(unit, tracker) / "tracker.crt"
+        if not path.exists():
+            raise ProvisioningError(f"no tracker certificate at {path}")
+        label = tracker_identity(unit, tracker)
+        entry = revocation.revoke_certificate(pki, pki_mod.load_cert(path), label, reason=reason)
+    else:
+        entry = revocation.revoke(pki, unit, reason=reason)
+    click.echo(f"revoked {entry.unit} (serial {entry.serial:x}); now reload the broker")
+
+
+@main.command("crl-renew")
+@pki_dir
+@click.option(
+    "--if-due",
+    "due_days",
+    type=int,
+    help="Only renew when the CRL expires within this many days (for a timer).",
+)
+@friendly
+def crl_renew_cmd(pki: Path, due_days: int | None) -> None:
+    """Re-issue the CRL for another year. Reload the broker afterwards."""
+    if due_days is None:
+        click.echo(f"CRL renewed; next update {revocation.renew_crl(pki):%Y-%m-%d} UTC")
+        return
+    renewed = revocation.renew_if_due(pki, within_days=due_days)
+    if renewed is None:
+        click.echo(f"CRL still valid until {revocation.crl_expires(pki):%Y-%m-%d}; not renewed")
+    else:
+        click.echo(f"CRL renewed; next update {renewed:%Y-%m-%d} UTC")
+
+
+@main.command("check")
+@pki_dir
+@friendly
+def check_cmd(pki: Path) -> None:
+    """Warn about what expires soon (the CRL within 30 days, certificates within 60);
+    exit status 1 when anything needs action."""
+    findings = health.check(pki)
+    for finding in findings:
+        click.echo(f"WARNING: {finding}", err=True)
+    if findings:
+        raise SystemExit(1)
+    click.echo(f"all well; CRL valid until {revocation.crl_expires(pki):%Y-%m-%d} UTC")
+
+
+@main.command("intake-key")
+@click.argument("source")
+@pki_dir
+@click.option("--rotate", is_flag=True, help="Replace the source's existing key.")
+@friendly
+def intake_key_cmd(source: str, pki: Path, rotate: bool) -> None:
+    """Make a secret for an intake SOURCE (e.g. gate-110, hotline-12345), record it in
+    hub/intake-keys.toml and print it once for that system's administrator."""
+    click.echo(intake.new_intake_key(pki, source, rotate=rotate))
+
+
+@main.command("token")
+@click.argument("unit")
+@pki_dir
+@click.option("--hours", default=24, show_default=True, help="Lifetime of the token.")
+@friendly
+def token_cmd(unit: str, pki: Path, hours: int) -> None:
+    """Make a one-time token with which UNIT's terminal enrolls over the network; it is
+    printed once and stored only as a hash."""
+    click.echo(tokens.create_token(pki, unit, timedelta(hours=hours)))
+
+
+@main.command("rotate-dispatch-key")
+@pki_dir
+@friendly
+def rotate_cmd(pki: Path) -> None:
+    """Make a new hub dispatch key and refresh hub-dispatch.pub in every unit bundle
+    (see docs/security.md for the order of steps)."""
+    units = county.rotate_dispatch_key(pki)
+    click.echo(f"new dispatch key; redeploy hub-dispatch.pub to {len(units)} terminals:")
+    for unit in units:
+        click.echo(f"  {unit}")
+
+
+@main.command("broker-config")
+@pki_dir
+@click.option("--port", type=int, help="TLS port (default: the port given to init).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for mosquitto.conf and acl (e.g. PKI/broker).",
+)
+@click.option("--bind", default="", help="Address to listen on (default: every interface).")
+@click.option("--plain-port", type=int, help="Also a plain listener on 127.0.0.1, $SYS only.")
+@click.option(
+    "--run-as",
+    default="mosquitto",
+    show_default=True,
+    help="User Mosquitto drops to when started as root; it must read the keys.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Persistence folder (default OUT/data).",
+)
+@friendly
+def broker_config_cmd(
+    pki: Path,
+    port: int | None,
+    out: Path,
+    bind: str,
+    plain_port: int | None,
+    run_as: str,
+    data_dir: Path | None,
+) -> None:
+    """Write mosquitto.conf and the ACL for the county's broker."""
+    options = broker_config.BrokerOptions(
+        port=port or Layout(pki).county().port,
+        bind=bind,
+        plain_port=plain_port,
+        run_as=run_as,
+        data_dir=data_dir,
+    )
+    conf = broker_config.write_broker_config(pki, out, options)
+    click.echo(f"wrote {conf}; start with: mosquitto -c {conf}")
