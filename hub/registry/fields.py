@@ -16,6 +16,7 @@ from hub.registry.locate import Block, SourceMap
 from hub.registry.model import RegistryError
 from wire.errors import WireError
 from wire.ids import check_name
+from wire.limits import MAX_SHORT
 
 T = TypeVar("T")
 
@@ -119,9 +120,13 @@ class Fields:
         return cast(T, value)
 
     def text(self, key: str, required: bool = True) -> str | None:
+        """A name: not blank, and short enough to travel in an order (`wire.limits`)."""
         value = self.value(key, str, required, "a string")
         if value is not None and not value.strip():
             self.problem(key, f"{key} must not be empty")
+            return None
+        if value is not None and len(value) > MAX_SHORT:
+            self.problem(key, f"{key} is {len(value)} characters; at most {MAX_SHORT} fit an order")
             return None
         return value
 

@@ -11,9 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from wire.kinds import Priority  # the order's priority: one definition for registry and wire
+
+__all__ = [
+    "CLASS_TIER",
+    "PRIORITIES",
+    "UNIT_CLASSES",
+    "Category",
+    "DeadlinePolicy",
+    "Priority",
+    "Registry",
+    "RegistryError",
+    "Tier",
+    "Township",
+    "Unit",
+    "UnitClass",
+]
+
 Tier = Literal[1, 2, 3]
 UnitClass = Literal["emergency", "tier1", "specialist", "support"]
-Priority = Literal["critical", "urgent", "normal"]
 
 UNIT_CLASSES: tuple[UnitClass, ...] = ("emergency", "tier1", "specialist", "support")
 PRIORITIES: tuple[Priority, ...] = ("critical", "urgent", "normal")
