@@ -1,0 +1,28 @@
+"""`python -m hub.registry`: the desk check of a registry file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from hub.registry.__main__ import main
+from tests.hub.registry.small import SMALL, line_of, replace_once
+
+
+def test_shipped_registry_checks_ok() -> None:
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 0
+    assert "双柏县 (shuangbai): 8 townships" in result.output
+    assert result.output.rstrip().endswith("OK")
+
+
+def test_bad_file_prints_every_problem_and_fails(write_registry: Callable[[str], Path]) -> None:
+    text = replace_once(SMALL, "tier = 2", "tier = 7")
+    text = replace_once(text, 'lead_unit = "power-co"', 'lead_unit = "gas-co"')
+    path = write_registry(text)
+    result = CliRunner().invoke(main, [str(path)])
+    assert result.exit_code == 1
+    assert f"reg.toml line {line_of(text, 'tier = 7')}: " in result.output
+    assert f"reg.toml line {line_of(text, 'gas-co')}: " in result.output
