@@ -1,0 +1,111 @@
+"""The operator console (统一指挥): Flask blueprints mounted on the hub app.
+
+`init_app(app, service)` is called by `hub.app.create_app` once the API is registered. It
+creates the console's tables in the hub's database, turns on CSRF protection for every form
+(the HMAC-authenticated API blueprint, named "api", is exempt), sets up translations
+(Simplified Chinese by default, English on request) and registers the blueprints at `/`.
+See docs/console.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, render_template, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.wrappers import Response
+
+from hub.console import admin, auth, board, commands, db, entry, incidents, present, units
+from hub.console.roles import may
+from hub.console.web import EXTENSION, ConsoleState, act, current
+from hub.service import HubService
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+TIMEZONE = "Asia/Shanghai"
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+csrf = CSRFProtect()
+
+
+def select_locale() -> str:
+    """The browser's chosen language; Chinese unless it switched to English."""
+    lang = session.get("lang")
+    return "en" if lang == "en" else "zh"
+
+
+def init_app(app: Flask, service: HubService) -> None:
+    """Mount the console on `app`, driving `service`."""
+    db.migrate(Path(service.db_path))
+    app.extensions[EXTENSION] = ConsoleState(service=service, db_path=Path(service.db_path))
+
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # The CSRF token lives as long as the login (sessions.py limits that), not one hour:
+    # a board left open through a night shift must still accept a click at 4 a.m.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config["BABEL_DEFAULT_LOCALE"] = "zh"
+    app.config["BABEL_DEFAULT_TIMEZONE"] = TIMEZONE
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(HERE / "translations")
+
+    csrf.init_app(app)
+    if "api" in app.blueprints:
+        csrf.exempt(app.blueprints["api"])
+    Babel(app, locale_selector=select_locale, timezone_selector=lambda: TIMEZONE)
+    present.register(app)
+
+    for module in (auth, board, incidents, entry, units, admin):
+        app.register_blueprint(module.bp, static_folder=None)
+    app.add_url_rule(
+        "/console-static/<path:filename>",
+        endpoint="console_static",
+        view_func=_static,
+    )
+    app.context_processor(_globals)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_refused)
+    app.cli.add_command(commands.create_admin_command)
+
+
+def _static(filename: str) -> Response:
+    from flask import send_from_directory
+
+    return send_from_directory(HERE / "static", filename, max_age=300)
+
+
+def _globals() -> dict[str, object]:
+    user = current() if request.blueprint and request.blueprint.startswith("console") else None
+    return {
+        "user": user,
+        "may": (lambda p: user is not None and may(user.role, p)),
+        "lang": select_locale(),
+    }
+
+
+def _security_headers(response: Response) -> Response:
+    """Strict headers on console pages: no framing, no foreign scripts, no sniffing."""
+    if (request.blueprint or "").startswith("console") or request.endpoint == "console_static":
+        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _csrf_refused(error: CSRFError) -> tuple[str, int]:
+    """A post without a valid token (another site's form, an expired page): 400, audited."""
+    act(
+        "csrf_refused",
+        target=request.path,
+        outcome="refused",
+        detail={"reason": error.description, "origin": request.headers.get("Origin", "")},
+    )
+    return render_template("console/error.html", code=400, message=error.description), 400

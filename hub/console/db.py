@@ -1,0 +1,92 @@
+"""The console's own tables in the hub's SQLite file (all prefixed `console_`).
+
+The console keeps users, login sessions and the audit log beside the hub's data so one file
+holds everything an assessor may ask for, and one backup covers it. Each call opens a short
+connection: the WSGI server runs requests on several threads and sqlite3 connections must
+not be shared between them. WAL and `synchronous=FULL` so an audit record, once the page
+says "done", survives a power cut.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE IF NOT EXISTS console_users (
+        username TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        must_change INTEGER NOT NULL DEFAULT 1,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS console_sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES console_users(username),
+        created_at TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS console_audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        remote_addr TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX IF NOT EXISTS console_audit_at ON console_audit(at);
+    """,
+}
+
+
+@contextmanager
+def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """One transaction on the hub file: commit on success, roll back on any exception."""
+    conn = sqlite3.connect(db_path, timeout=10, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def migrate(db_path: Path) -> None:
+    """Create or upgrade the console tables; each step records itself, so reruns are no-ops."""
+    with connect(db_path) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS console_schema"
+            " (version INTEGER PRIMARY KEY, applied_at TEXT)"
+        )
+        done = {row[0] for row in conn.execute("SELECT version FROM console_schema")}
+        for version in sorted(_MIGRATIONS):
+            if version in done:
+                continue
+            for statement in _MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO console_schema (version, applied_at) VALUES (?, datetime('now'))",
+                (version,),
+            )

@@ -1,0 +1,36 @@
+"""Roles and what each may do.
+
+Four roles from the issue: an operator dispatches and writes notes; a supervisor also
+reassigns, cancels, closes and runs drills; an auditor reads everything (including the
+audit log) and changes nothing; an admin manages users. Permissions are named for what
+they allow so a view asks `may("command")`, never `role == "supervisor"`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Role = Literal["operator", "supervisor", "auditor", "admin"]
+Permission = Literal["view", "dispatch", "command", "audit", "users"]
+
+ROLES: tuple[Role, ...] = ("operator", "supervisor", "auditor", "admin")
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    "operator": frozenset({"view", "dispatch"}),
+    "supervisor": frozenset({"view", "dispatch", "command"}),
+    "auditor": frozenset({"view", "audit"}),
+    "admin": frozenset({"view", "audit", "users"}),
+}
+
+
+def is_role(value: str) -> bool:
+    """True when `value` names one of the four roles."""
+    return value in _BY_NAME
+
+
+_BY_NAME: dict[str, frozenset[Permission]] = {str(k): v for k, v in GRANTS.items()}
+
+
+def may(role: str, permission: Permission) -> bool:
+    """Whether `role` holds `permission`; unknown roles hold nothing."""
+    return permission in _BY_NAME.get(role, frozenset())

@@ -1,0 +1,112 @@
+"""Units and drills (blueprint `console_units`).
+
+The units page puts what needs a phone call first: dark terminals, then degraded ones
+(printer out of paper or faulty, GPS fix stale, reports piling up in the outbox), then the
+healthy ones. Drills (演练) go to one unit, a tier, or all; the service marks them as drills
+everywhere so assessment leaves them out.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from hub.console.forms import DrillForm
+from hub.console.present import name_of
+from hub.console.roles import may
+from hub.console.web import act, by, need, now, service
+from hub.errors import HubError
+from hub.views import UnitStatus
+
+bp = Blueprint("console_units", __name__, template_folder="templates")
+
+GPS_STALE_S = 600.0
+OUTBOX_BACKLOG = 5
+PRINTER_OK = ("ok", None, "")
+
+
+def problems(unit: UnitStatus) -> list[str]:
+    """What is wrong with a unit's terminal, as keys the template translates."""
+    found = []
+    if not unit.online:
+        found.append("offline")
+    if unit.printer not in PRINTER_OK:
+        found.append("printer")
+    if unit.gps_fix_age_s is not None and unit.gps_fix_age_s > GPS_STALE_S:
+        found.append("gps")
+    if unit.outbox_depth is not None and unit.outbox_depth >= OUTBOX_BACKLOG:
+        found.append("outbox")
+    return found
+
+
+def ordered(units: list[UnitStatus]) -> list[tuple[UnitStatus, list[str]]]:
+    """Dark first, then degraded, then healthy; by tier and id within each."""
+    rows = [(u, problems(u)) for u in units]
+    return sorted(rows, key=lambda r: (r[0].online, not r[1], r[0].tier, r[0].id))
+
+
+@bp.route("/units")
+def units() -> str:
+    """Every unit's terminal and its health."""
+    user = need("view")
+    rows = ordered(service().units_status())
+    dark = sum(1 for u, _p in rows if not u.online)
+    degraded = sum(1 for u, p in rows if u.online and p)
+    return render_template(
+        "console/units.html",
+        rows=rows,
+        dark=dark,
+        degraded=degraded,
+        server_now=now(),
+        drill_form=_drill_form() if may(user.role, "command") else None,
+    )
+
+
+def _drill_form() -> DrillForm:
+    registry = service().registry
+    form = DrillForm()
+    form.unit.choices = [("", "—")] + [
+        (u.id, f"{name_of(u)} ({u.id})")
+        for u in sorted(registry.units.values(), key=lambda u: (u.tier, u.id))
+    ]
+    form.category.choices = [("", "—")] + [
+        (c.code, name_of(c)) for c in sorted(registry.categories.values(), key=lambda c: c.code)
+    ]
+    return form
+
+
+def drill_targets(target: str, unit: str) -> list[str]:
+    """The unit ids a drill goes to: one unit, every unit of a tier, or all."""
+    registry = service().registry
+    if target == "unit":
+        return [unit] if unit in registry.units else []
+    if target == "all":
+        return sorted(registry.units)
+    tier = int(target.removeprefix("tier"))
+    return sorted(u.id for u in registry.units.values() if u.tier == tier)
+
+
+@bp.route("/drills", methods=["GET", "POST"])
+def drills() -> str | Response:
+    """Send a drill order; GET shows the form alone."""
+    need("command")
+    form = _drill_form()
+    if form.validate_on_submit():
+        targets = drill_targets(form.target.data, form.unit.data or "")
+        if not targets:
+            form.unit.errors = [*form.unit.errors, _("Choose a unit.")]
+        else:
+            detail = {"target": form.target.data, "units": targets, "category": form.category.data}
+            try:
+                orders = service().send_drill(targets, by=by(), category=form.category.data or None)
+            except HubError as exc:
+                act("drill", outcome="refused", detail={**detail, "error": str(exc)})
+                flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+            else:
+                act("drill", target=form.target.data, detail=detail)
+                flash(_("Drill sent to %(n)d units.", n=len(orders)), "ok")
+                return redirect(url_for("console_units.units"))
+    elif form.is_submitted():
+        act("drill", outcome="invalid", detail={"errors": form.errors})
+    return render_template("console/drills.html", form=form)
