@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import tomllib
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hub.registry import default_registry_path
 from hub.registry.locate import ROOT, SourceMap
+from tests.hub.registry.small import SMALL
 
 TRICKY = '''\
 title = "x"   # line 1
@@ -86,3 +91,36 @@ def test_escaped_quote_in_multiline_string() -> None:
     smap = SourceMap.scan(text)
     assert ("fake", None) not in smap.headers
     assert smap.line_of(ROOT, "b") == 4
+
+
+FILLERS = ["", "# a comment", "   # [[units]] in a comment", "  ", '# id = "fake"']
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 200), st.sampled_from(FILLERS)), max_size=25))
+def test_lines_follow_inserted_comments_and_blanks(inserts: list[tuple[int, str]]) -> None:
+    """Wherever comments and blank lines go, each entry's id is found on its own line."""
+    lines = SMALL.splitlines()
+    for position, filler in inserts:
+        lines.insert(position % (len(lines) + 1), filler)
+    text = "\n".join(lines) + "\n"
+    doc = tomllib.loads(text)
+    smap = SourceMap.scan(text)
+    for array, key in (("townships", "id"), ("units", "id"), ("categories", "code")):
+        for index, entry in enumerate(doc[array]):
+            line = smap.line_of((array, index), key)
+            assert line is not None
+            assert lines[line - 1] == f'{key} = "{entry[key]}"'
+
+
+def test_every_entry_of_the_shipped_registry_is_located() -> None:
+    text = default_registry_path().read_text(encoding="utf-8")
+    lines = text.splitlines()
+    doc = tomllib.loads(text)
+    smap = SourceMap.scan(text)
+    for array, key in (("townships", "id"), ("units", "id"), ("categories", "code")):
+        for index, entry in enumerate(doc[array]):
+            header = smap.line_of((array, index))
+            assert header is not None and lines[header - 1] == f"[[{array}]]"
+            line = smap.line_of((array, index), key)
+            assert line is not None and lines[line - 1] == f'{key} = "{entry[key]}"'
