@@ -1,14 +1,48 @@
 """`liandong-hub`: the command centre's hub (serve, report).
 
-A thin command line over the library; commands arrive with their issues.
+A thin command line over the library: `serve` is `hub.runtime.Hub(config).run_forever()`.
 """
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import click
+
+from hub.errors import HubError
+from hub.registry import RegistryError
 
 
 @click.group(help="Liandong: the command centre's hub (serve, report).")
 @click.version_option(package_name="liandong")
 def main() -> None:
     """Entry point of `liandong-hub`."""
+
+
+@main.command(help="Run the hub: HTTP API and console, MQTT link and deadline engine.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="hub.toml (written by `liandong-provision init`, e.g. PKI/hub/hub.toml).",
+)
+@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING.")
+def serve(config_path: Path, log_level: str) -> None:
+    from hub.config import load_config
+    from hub.runtime import Hub
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        hub = Hub(load_config(config_path))
+    except (HubError, RegistryError) as e:
+        raise click.ClickException(str(e)) from None
+    hub.run_forever()
+
+
+@main.command(help="Assessment reports (考核): not built yet; arrives with its own issue.")
+def report() -> None:
+    raise click.ClickException("`liandong-hub report` is not available yet (assessment issue).")

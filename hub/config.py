@@ -1,0 +1,83 @@
+"""hub.toml (docs/layout-and-config.md): read once at start, paths resolved, errors named.
+
+Paths inside the file are relative to the file's folder. Sections beyond the shared format,
+all optional: `[presence] stale_after_s` (15), `[trackers] arrival_radius_m` (150),
+`[delivery] window` (100).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hub.errors import ConfigError
+from hub.link import MqttSettings
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    county: str
+    registry: Path | None
+    mqtt: MqttSettings
+    dispatch_key: Path
+    pki_dir: Path
+    intake_keys: Path
+    listen_host: str
+    listen_port: int
+    db_path: Path
+    stale_after_s: float = 15.0
+    arrival_radius_m: float = 150.0
+    window: int = 100
+
+
+def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
+    value = data.get(section, {}).get(key, default)
+    if value is None:
+        raise ConfigError(f"{where}: [{section}] {key} is missing")
+    return value
+
+
+def load_config(path: Path) -> HubConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    base = path.resolve().parent
+
+    def p(section: str, key: str, default: str | None = None) -> Path:
+        return base / str(_get(data, section, key, path, default))
+
+    pki_dir = p("pki", "dir", "..")
+    registry = str(data.get("county", {}).get("registry", "") or "")
+    listen = str(_get(data, "http", "listen", path, "127.0.0.1:8000"))
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"{path}: [http] listen must be HOST:PORT, not {listen!r}")
+    try:
+        return HubConfig(
+            county=str(_get(data, "county", "id", path)),
+            registry=base / registry if registry else None,
+            mqtt=MqttSettings(
+                host=str(_get(data, "mqtt", "host", path, "localhost")),
+                port=int(_get(data, "mqtt", "port", path, 8883)),
+                ca=p("mqtt", "ca", "ca.crt"),
+                cert=p("mqtt", "cert", "hub.crt"),
+                key=p("mqtt", "key", "hub.key"),
+                keepalive=int(data.get("mqtt", {}).get("keepalive", 30)),
+            ),
+            dispatch_key=p("signing", "dispatch_key", "dispatch.key"),
+            pki_dir=pki_dir,
+            intake_keys=p("pki", "intake_keys", "intake-keys.toml"),
+            listen_host=host,
+            listen_port=int(port),
+            db_path=p("store", "path", "hub.sqlite3"),
+            stale_after_s=float(data.get("presence", {}).get("stale_after_s", 15.0)),
+            arrival_radius_m=float(data.get("trackers", {}).get("arrival_radius_m", 150.0)),
+            window=int(data.get("delivery", {}).get("window", 100)),
+        )
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{path}: {e}") from None

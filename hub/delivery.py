@@ -1,0 +1,165 @@
+"""Delivery of the outbox to terminals over a bounded window, and receipts for reports.
+
+An order stays in the outbox until its `received` report (reports.py marks it done); the
+loop re-sends it on a back-off (30 s, 60 s, 120 s ... at most 10 min) and at once when its
+unit comes online. Other down messages (cancel, command) are done when the broker
+acknowledges them. Never more than `window` messages are handed to paho unacknowledged.
+
+Receipts are not stored: one lost in a crash only makes the terminal send its report again,
+which is a duplicate (deduplicated by id) and receipted then.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from datetime import timedelta
+
+from hub.link import MqttLink
+from hub.service import HubService
+from hub.store import ts
+from wire import codec, topics
+from wire import kinds as k
+from wire.limits import MAX_RECEIPT_IDS
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_S = 30.0
+MAX_RETRY_S = 600.0
+
+
+def backoff(attempts: int) -> float:
+    return float(min(FIRST_RETRY_S * 2 ** max(0, attempts - 1), MAX_RETRY_S))
+
+
+class Delivery:
+    def __init__(self, service: HubService, link: MqttLink, *, window: int = 100) -> None:
+        self.service = service
+        self.link = link
+        self.window = window
+        self._lock = threading.Lock()
+        self._inflight: dict[int, tuple[int, str]] = {}  # paho mid -> (outbox seq, kind)
+        self._acked: list[int] = []  # outbox seqs of non-order messages the broker has
+        self._early: set[int] = set()
+        self._receipts: dict[str, list[str]] = defaultdict(list)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        link.on_published = self._published
+        link.on_connected = self._reconnected
+
+    # ---- called from other threads -------------------------------------------------------
+    def receipt(self, unit: str, msg_id: str) -> None:
+        with self._lock:
+            self._receipts[unit].append(msg_id)
+        self.service.outbox_ready.set()
+
+    def _published(self, mid: int) -> None:
+        # paho calls this holding its own message lock: take only ours, briefly, and never
+        # call paho while holding ours (publish() below runs outside it).
+        with self._lock:
+            entry = self._inflight.pop(mid, None)
+            if entry is None:
+                self._early.add(mid)  # acknowledged before pump() registered it
+            elif entry[1] != "order":
+                self._acked.append(entry[0])
+            self.service.metrics.inflight.set(len(self._inflight))
+        self.service.outbox_ready.set()
+
+    def _reconnected(self) -> None:
+        with self._lock:  # paho re-sends its own copies; our window starts afresh
+            self._inflight.clear()
+            self._early.clear()
+        self.service.outbox_ready.set()
+
+    # ---- the loop ------------------------------------------------------------------------
+    def pump(self) -> int:
+        """One pass: mark broker-acked messages done, send receipts and due messages."""
+        svc = self.service
+        now = svc.clock.now()
+        with self._lock:
+            acked, self._acked = self._acked, []
+        if acked:
+            with svc.store.write() as db:
+                db.conn.executemany(
+                    "UPDATE outbox SET done_at=? WHERE seq=? AND done_at IS NULL",
+                    [(ts(now), seq) for seq in acked],
+                )
+        if not self.link.connected.is_set():
+            return 0
+        self._send_receipts()
+        with self._lock:
+            free = self.window - len(self._inflight)
+        if free <= 0:
+            return 0
+        rows = svc.store.query(
+            "SELECT seq, unit, kind, payload, attempts FROM outbox WHERE done_at IS NULL"
+            " AND next_try_at <= ? ORDER BY next_try_at, seq LIMIT ?",
+            (ts(now), free),
+        )
+        # Publish outside any database transaction (paho takes its own locks); a crash
+        # before the update below only means a duplicate, which terminals drop by id.
+        for r in rows:
+            mid = self.link.publish(topics.down(svc.county, r["unit"]), r["payload"])
+            with self._lock:
+                if mid in self._early:
+                    self._early.discard(mid)
+                    if r["kind"] != "order":
+                        self._acked.append(r["seq"])
+                else:
+                    self._inflight[mid] = (r["seq"], r["kind"])
+            svc.metrics.published.labels(r["kind"]).inc()
+        if rows:
+            with svc.store.write() as db:
+                db.conn.executemany(
+                    "UPDATE outbox SET attempts=?, last_sent_at=?, next_try_at=? WHERE seq=?",
+                    [
+                        (
+                            r["attempts"] + 1,
+                            ts(now),
+                            ts(now + timedelta(seconds=backoff(r["attempts"] + 1))),
+                            r["seq"],
+                        )
+                        for r in rows
+                    ],
+                )
+        sent = len(rows)
+        with self._lock:
+            svc.metrics.inflight.set(len(self._inflight))
+        return sent
+
+    def _send_receipts(self) -> None:
+        with self._lock:
+            pending, self._receipts = self._receipts, defaultdict(list)
+        svc = self.service
+        for unit, ids in pending.items():
+            for i in range(0, len(ids), MAX_RECEIPT_IDS):
+                body = k.ReceiptBody(ids=ids[i : i + MAX_RECEIPT_IDS])
+                _, payload = codec.encode("receipt", unit, body, svc.signer, at=svc.clock.now())
+                self.link.publish(topics.down(svc.county, unit), payload)
+                svc.metrics.published.labels("receipt").inc()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="hub-delivery", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.service.outbox_ready.set()
+        if self._thread:
+            self._thread.join(10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = self.pump()
+            except Exception:
+                log.exception("delivery pass failed")
+                sent = 0
+            with self._lock:
+                full = len(self._inflight) >= self.window
+            if sent and not full:
+                continue  # more may be due right away
+            self.service.outbox_ready.wait(1.0)
+            self.service.outbox_ready.clear()

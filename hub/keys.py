@@ -1,0 +1,113 @@
+"""Unit certificates: who signed a report, checked against the county CA and its CRL.
+
+`UnitKeys(pki_dir)` reads `units/UNIT/unit.crt`, `ca/ca.crt` and `ca/crl.pem` of a PKI
+folder (docs/layout-and-config.md). A certificate is used only if the county CA issued it,
+its common name is the unit id, it is within its validity period and its serial is not on
+the CRL. Verifiers are cached and re-checked when the certificate or CRL file changes, so a
+revocation takes effect at the next report without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from hub.errors import ConfigError
+from wire.clock import Clock, SystemClock
+from wire.errors import WireError
+from wire.ids import is_name
+from wire.signing import Verifier
+
+log = logging.getLogger(__name__)
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+class UnitKeys:
+    """Unit id -> Verifier, from a PKI folder; raises WireError for any unusable unit."""
+
+    def __init__(
+        self,
+        pki_dir: Path,
+        *,
+        ca_path: Path | None = None,
+        crl_path: Path | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.dir = Path(pki_dir)
+        self.ca_path = ca_path or self.dir / "ca" / "ca.crt"
+        self.crl_path = crl_path or self.dir / "ca" / "crl.pem"
+        self.clock = clock or SystemClock()
+        try:
+            self.ca = x509.load_pem_x509_certificate(self.ca_path.read_bytes())
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"county CA certificate {self.ca_path}: {e}") from None
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float | None, Verifier, x509.Certificate]] = {}
+        self._crl_mtime: float | None = -1.0
+        self._revoked: set[int] = set()
+
+    def _load_crl(self) -> None:
+        mtime = _mtime(self.crl_path)
+        if mtime == self._crl_mtime:
+            return
+        self._crl_mtime = mtime
+        if mtime is None:
+            log.warning("no CRL at %s: revoked units cannot be refused", self.crl_path)
+            self._revoked = set()
+            return
+        crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
+        if not crl.is_signature_valid(self.ca.public_key()):  # type: ignore[arg-type]
+            raise ConfigError(f"CRL {self.crl_path} is not signed by the county CA")
+        self._revoked = {r.serial_number for r in crl}
+        log.info("CRL %s: %d revoked certificate(s)", self.crl_path, len(self._revoked))
+
+    def cert_path(self, unit: str) -> Path:
+        return self.dir / "units" / unit / "unit.crt"
+
+    def _check(self, unit: str, cert: x509.Certificate, now: datetime) -> None:
+        try:
+            cert.verify_directly_issued_by(self.ca)
+        except Exception as e:  # InvalidSignature, ValueError, TypeError: all mean "not ours"
+            raise WireError(
+                "bad_signature", f"certificate of {unit} is not from the county CA: {e}"
+            ) from None
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if not names or names[0].value != unit:
+            raise WireError(
+                "bad_signature", f"certificate at {self.cert_path(unit)} is not {unit}'s"
+            )
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            raise WireError(
+                "bad_signature", f"certificate of {unit} is outside its validity period"
+            )
+
+    def verifier(self, unit: str) -> Verifier:
+        if not is_name(unit):
+            raise WireError("bad_id", f"unit id {unit!r} is not valid")
+        path = self.cert_path(unit)
+        with self._lock:
+            self._load_crl()
+            mtime = _mtime(path)
+            cached = self._cache.get(unit)
+            if cached is None or cached[0] != mtime:
+                if mtime is None:
+                    raise WireError("bad_signature", f"no certificate for unit {unit!r} ({path})")
+                cert = x509.load_pem_x509_certificate(path.read_bytes())
+                self._check(unit, cert, self.clock.now())
+                cached = (mtime, Verifier(cert.public_key()), cert)  # type: ignore[arg-type]
+                self._cache[unit] = cached
+            _, verifier, cert = cached
+            if cert.serial_number in self._revoked:
+                raise WireError("bad_signature", f"certificate of {unit} has been revoked")
+            return verifier

@@ -1,0 +1,123 @@
+"""`Hub`: the whole hub in one process: store, service, HTTP, MQTT link, delivery, deadlines.
+
+    hub = Hub(load_config(Path("PKI/hub/hub.toml")))      # or Hub(config, clock=FakeClock())
+    hub.start()          # returns once HTTP listens; MQTT connects in the background
+    hub.service          # HubService (console, demo, tests)
+    hub.url              # http://127.0.0.1:PORT (port 0 in the config = any free port)
+    hub.stop()
+
+`liandong-hub serve` is `Hub(config).run_forever()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from waitress.server import create_server
+
+from hub.app import create_app
+from hub.config import HubConfig
+from hub.delivery import Delivery
+from hub.engine import DeadlineEngine
+from hub.errors import ConfigError
+from hub.keys import UnitKeys
+from hub.link import MqttLink
+from hub.notify import Notifier
+from hub.registry import load_registry
+from hub.reports import ReportHandler
+from hub.service import HubService
+from hub.store import Store
+from wire.clock import Clock, SystemClock
+from wire.signing import Signer
+
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    def __init__(
+        self,
+        config: HubConfig,
+        *,
+        clock: Clock | None = None,
+        notifier: Notifier | None = None,
+        unit_keys: UnitKeys | None = None,
+    ) -> None:
+        self.config = config
+        clock = clock or SystemClock()
+        registry = load_registry(config.registry)
+        if registry.county_id != config.county:
+            raise ConfigError(
+                f"hub.toml is for county {config.county!r} but the registry is "
+                f"{registry.county_id!r}"
+            )
+        try:
+            signer = Signer.from_pem(Path(config.dispatch_key).read_bytes())
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"dispatch key {config.dispatch_key}: {e}") from None
+        self.store = Store(config.db_path)
+        self.service = HubService(
+            self.store, registry, signer, clock=clock, stale_after_s=config.stale_after_s
+        )
+        self.keys = unit_keys or UnitKeys(config.pki_dir, clock=clock)
+        self.reports = ReportHandler(
+            self.service, self.keys, arrival_radius_m=config.arrival_radius_m
+        )
+        self.link = MqttLink(config.mqtt, config.county, self._on_message)
+        self.delivery = Delivery(self.service, self.link, window=config.window)
+        self.engine = DeadlineEngine(self.service, notifier=notifier)
+        self.app = create_app(self.service, test_config={"INTAKE_KEYS": config.intake_keys})
+        self._server = create_server(
+            self.app, host=config.listen_host, port=config.listen_port, threads=8
+        )
+        self._http: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.listen_host}:{self.port}"
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        outcome = self.reports.handle(topic, payload)
+        if outcome.receipt:
+            self.delivery.receipt(*outcome.receipt)
+
+    def start(self) -> None:
+        # Deadlines first: whatever fell due while the hub was down fires now, marked late.
+        fired = self.engine.run_due()
+        if fired:
+            log.warning("%d deadline(s) fell due while the hub was down; fired late", fired)
+        self.engine.start()
+        self.delivery.start()
+        self.link.start()
+        self._http = threading.Thread(target=self._server.run, name="hub-http", daemon=True)
+        self._http.start()
+        log.info("hub for %s listening on %s", self.service.county, self.url)
+
+    def stop(self) -> None:
+        self._server.close()
+        self.link.stop()
+        self.delivery.stop()
+        self.engine.stop()
+        if self._http:
+            self._http.join(5)
+        self.store.close()
+        self._stopped.set()
+
+    def run_forever(self) -> None:
+        def _term(signum: int, frame: FrameType | None) -> None:
+            self._stopped.set()
+
+        signal.signal(signal.SIGTERM, _term)
+        signal.signal(signal.SIGINT, _term)
+        self.start()
+        self._stopped.wait()
+        self._stopped.clear()
+        self.stop()
