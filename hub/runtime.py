@@ -62,7 +62,8 @@ class Hub:
         self.service = HubService(
             self.store, registry, signer, clock=clock, stale_after_s=config.stale_after_s
         )
-        self.keys = unit_keys or UnitKeys(config.pki_dir, clock=clock)
+        # Certificate validity is judged by the real clock, even when the hub runs on a fake one.
+        self.keys = unit_keys or UnitKeys(config.pki_dir)
         self.reports = ReportHandler(
             self.service, self.keys, arrival_radius_m=config.arrival_radius_m
         )

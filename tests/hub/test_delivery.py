@@ -1,0 +1,185 @@
+"""Orders down and reports up through a real Mosquitto, with real SQLite and paho clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from demo.broker import Broker
+from hub.runtime import Hub
+from provisioning import pki
+from tests.hub.conftest import incident_data
+from tests.hub.harness import Terminal, hub_config, wait_for
+from tests.support.pki import ThrowawayPKI
+from wire import kinds as k
+from wire.clock import FakeClock
+from wire.signing import Signer
+
+pytestmark = pytest.mark.broker
+UNITS = ["power-co", "water-co", "fire", "tuodian-gov"]
+
+
+@pytest.fixture
+def hub(tmp_path: Path, broker: Broker, test_pki: ThrowawayPKI, clock: FakeClock) -> Iterator[Hub]:
+    h = Hub(hub_config(tmp_path / "PKI", broker, test_pki, UNITS), clock=clock)
+    h.start()
+    wait_for(h.link.connected.is_set, what="hub connected")
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def terminals(
+    hub: Hub, broker: Broker, test_pki: ThrowawayPKI, clock: FakeClock
+) -> Iterator[dict[str, Terminal]]:
+    dispatch = Signer.from_pem(hub.config.dispatch_key.read_bytes())
+    ts = {u: Terminal(broker, test_pki, u, dispatch, clock) for u in UNITS}
+    yield ts
+    for t in ts.values():
+        t.close()
+
+
+def _order_state(hub: Hub, order_id: str) -> str:
+    return hub.service.order(order_id).state
+
+
+def test_order_lifecycle_with_receipts(
+    hub: Hub, terminals: dict[str, Terminal], clock: FakeClock
+) -> None:
+    view, created = hub.service.intake(incident_data(), source="cad-110")
+    assert created
+    power = terminals["power-co"]
+    order = power.next("order")
+    body = order.body
+    assert isinstance(body, k.OrderBody)
+    assert body.order_id == view.orders[0].id and body.caller_phone == "138****5678"
+    rid = power.send("received", k.ReceivedBody(order_id=body.order_id))
+    assert rid in power.next("receipt").body.ids  # type: ignore[union-attr]
+    assert _order_state(hub, body.order_id) == "received"
+    clock.advance(60)
+    power.send("ack", k.AckBody(order_id=body.order_id))
+    power.next("receipt")
+    clock.advance(600)
+    power.send("arrived", k.ArrivedBody(order_id=body.order_id, source="button"))
+    power.next("receipt")
+    power.send(
+        "feedback", k.FeedbackBody(order_id=body.order_id, result_code="resolved", text="已恢复")
+    )
+    power.next("receipt")
+    o = hub.service.order(body.order_id)
+    assert o.state == "fed_back" and o.overdue == [] and o.result_code == "resolved"
+    timeline = hub.service.incident(view.id).timeline
+    assert [e.type for e in timeline] == [
+        "incident",
+        "dispatched",
+        "received",
+        "ack",
+        "arrived",
+        "feedback",
+    ]
+    ack = next(e for e in timeline if e.type == "ack")
+    assert ack.source == "unit:power-co"
+    stored = hub.store.one("SELECT sig, raw FROM events WHERE type='ack'")
+    assert stored and stored["sig"] and b'"kind":"ack"' in stored["raw"]
+
+
+def test_duplicate_report_is_counted_once_and_receipted_again(
+    hub: Hub, terminals: dict[str, Terminal]
+) -> None:
+    hub.service.intake(incident_data(), source="cad-110")
+    power = terminals["power-co"]
+    order_id = power.next("order").body.order_id  # type: ignore[union-attr]
+    mid = power.send("ack", k.AckBody(order_id=order_id))
+    power.next("receipt")
+    power.send("ack", k.AckBody(order_id=order_id), msg_id=mid)
+    assert mid in power.next("receipt").body.ids  # type: ignore[union-attr]
+    assert hub.store.one("SELECT count(*) AS n FROM events WHERE type='ack'")["n"] == 1  # type: ignore[index]
+
+
+def test_forged_report_is_refused(hub: Hub, terminals: dict[str, Terminal]) -> None:
+    hub.service.intake(incident_data(), source="cad-110")
+    power = terminals["power-co"]
+    order_id = power.next("order").body.order_id  # type: ignore[union-attr]
+    forger = Signer(pki.new_key())  # a key the county CA never certified for power-co
+    power.send("ack", k.AckBody(order_id=order_id), signer=forger)
+    row = wait_for(lambda: hub.store.one("SELECT * FROM rejected"), what="rejection")
+    assert row["reason"] == "bad_signature" and row["unit"] == "power-co"
+    assert _order_state(hub, order_id) == "dispatched"
+
+
+def test_report_for_another_units_order_is_never_applied(
+    hub: Hub, terminals: dict[str, Terminal]
+) -> None:
+    hub.service.intake(incident_data(), source="cad-110")
+    order_id = terminals["power-co"].next("order").body.order_id  # type: ignore[union-attr]
+    water = terminals["water-co"]
+    mid = water.send("ack", k.AckBody(order_id=order_id))
+    assert mid in water.next("receipt").body.ids  # type: ignore[union-attr]
+    row = hub.store.one("SELECT * FROM rejected")
+    assert row and row["reason"] == "wrong_order" and row["unit"] == "water-co"
+    assert _order_state(hub, order_id) == "dispatched"
+    # and a report whose envelope names another unit than its topic is refused too
+    water.send("ack", k.AckBody(order_id=order_id), as_unit="power-co")
+    wait_for(
+        lambda: hub.store.one("SELECT 1 AS x FROM rejected WHERE reason='wrong_unit'"),
+        what="wrong_unit rejection",
+    )
+    assert _order_state(hub, order_id) == "dispatched"
+
+
+def test_pending_order_is_resent_when_the_unit_comes_online(
+    hub: Hub, terminals: dict[str, Terminal]
+) -> None:
+    hub.service.intake(incident_data(), source="cad-110")
+    power = terminals["power-co"]
+    first = power.next("order")
+    power.online()
+    again = power.next("order")
+    assert again.id == first.id  # the same signed message, deduplicated by the terminal
+    wait_for(
+        lambda: (
+            hub.service.units_status()[0] is not None
+            and any(u.online for u in hub.service.units_status() if u.id == "power-co")
+        ),
+        what="power-co online",
+    )
+
+
+def test_cancel_and_realarm_reach_the_terminal(
+    hub: Hub, terminals: dict[str, Terminal], clock: FakeClock
+) -> None:
+    hub.service.intake(incident_data(), source="cad-110")
+    power = terminals["power-co"]
+    order_id = power.next("order").body.order_id  # type: ignore[union-attr]
+    power.send("received", k.ReceivedBody(order_id=order_id))
+    power.next("receipt")
+    clock.advance(181)
+    assert hub.engine.run_due() == 1  # ack is due at 3 min
+    cmd = power.next("command").body
+    assert isinstance(cmd, k.CommandBody) and cmd.command == "realarm" and cmd.order_id == order_id
+    assert hub.service.order(order_id).overdue == ["ack"]
+    hub.service.cancel_order(order_id, by="王", reason="重复警情")
+    cancel = power.next("cancel").body
+    assert isinstance(cancel, k.CancelBody) and cancel.order_id == order_id
+
+
+def test_tracker_fix_near_the_scene_reports_arrival(
+    hub: Hub, terminals: dict[str, Terminal], broker: Broker, clock: FakeClock
+) -> None:
+    view, _ = hub.service.intake(incident_data(lat=24.689, lon=101.641), source="cad-110")
+    order_id = view.orders[0].id
+    power = terminals["power-co"]
+    far = b'{"_type":"location","lat":24.70,"lon":101.641,"tst":1767574800,"acc":10}'
+    near = b'{"_type":"location","lat":24.6895,"lon":101.6412,"tst":1767574860,"acc":10}'
+    power.mqtt.publish("ld/v1/shuangbai/power-co/trackers/car1", far)
+    wait_for(
+        lambda: any(u.lat for u in hub.service.units_status() if u.id == "power-co"),
+        what="position",
+    )
+    assert _order_state(hub, order_id) == "dispatched"
+    power.mqtt.publish("ld/v1/shuangbai/power-co/trackers/car1", near)
+    wait_for(lambda: _order_state(hub, order_id) == "arrived", what="tracker arrival")
+    e = next(e for e in hub.service.incident(view.id).timeline if e.type == "arrived")
+    assert e.source == "tracker:car1" and e.detail["via"] == "tracker"
