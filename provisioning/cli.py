@@ -102,7 +102,11 @@ def enroll_cmd(
 @click.argument("unit")
 @click.argument("tracker")
 @pki_dir
-@click.option("--csr", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--csr",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The tracker's CSR (CN UNIT/trackers/TRACKER). Without it the key is made here.",
+)
 @click.option("--force", is_flag=True, help="Replace a live certificate (it is revoked).")
 @friendly
 def enroll_tracker_cmd(unit: str, tracker: str, pki: Path, csr: Path | None, force: bool) -> None:

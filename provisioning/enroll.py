@@ -68,7 +68,7 @@ def _retire(pki_dir: Path, cert_path: Path, label: str, force: bool, now: dateti
         return
     if not force:
         raise ProvisioningError(
-            f"{label} already has a live certificate; use --force to replace it "
+            f"{label!r} already has a live certificate; use --force to replace it "
             "(the old one is then revoked)"
         )
     revoke_certificate(pki_dir, old, label, reason="superseded", now=now)
@@ -91,7 +91,7 @@ def enroll_unit(
     public = check_csr(csr_pem, unit) if csr_pem is not None else None
     ca = load_ca(layout)
     bundle = layout.unit_dir(unit)
-    _retire(pki_dir, layout.unit_crt(unit), f"unit {unit!r}", force, now)
+    _retire(pki_dir, layout.unit_crt(unit), unit, force, now)
     key_path = bundle / "unit.key"
     if public is None:
         issued = pki.issue(ca, unit, now=now)
@@ -130,7 +130,7 @@ def enroll_tracker(
     public = check_csr(csr_pem, identity) if csr_pem is not None else None
     ca = load_ca(layout)
     folder = layout.tracker_dir(unit, tracker)
-    _retire(pki_dir, folder / "tracker.crt", f"tracker {identity!r}", force, now)
+    _retire(pki_dir, folder / "tracker.crt", identity, force, now)
     if public is None:
         issued = pki.issue(ca, identity, now=now)
         pki.write_private(folder / "tracker.key", pki.key_pem(issued.key), force=True)

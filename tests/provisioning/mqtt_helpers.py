@@ -51,6 +51,7 @@ def outcome_of_connect(client: MqttTestClient, timeout: float = 5.0) -> str:
     try:
         client.client.connect(client.host, client.port)
     except OSError:
+        release(client)
         return "tls-error"
     client.client.loop_start()
     deadline = time.monotonic() + timeout
@@ -63,8 +64,20 @@ def outcome_of_connect(client: MqttTestClient, timeout: float = 5.0) -> str:
             time.sleep(0.02)
         return "no answer"
     finally:
-        client.client.loop_stop()
         client.client.disconnect()
+        client.client.loop_stop()
+        release(client)
+
+
+def release(client: MqttTestClient) -> None:
+    """Close paho's wake-up socket pair now: left to the garbage collector (the client is in
+    a reference cycle with its callbacks) it raises ResourceWarning in a later test."""
+    client.client._reset_sockets()
+
+
+def close(client: MqttTestClient) -> None:
+    client.close()
+    release(client)
 
 
 def nothing_arrives(client: MqttTestClient, wait: float = QUIET) -> bool:

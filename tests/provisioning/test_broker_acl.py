@@ -13,6 +13,7 @@ from demo.broker import Broker
 from tests.provisioning.conftest import COUNTY
 from tests.provisioning.mqtt_helpers import (
     client_as,
+    close,
     connect_persistent,
     nothing_arrives,
 )
@@ -29,8 +30,8 @@ def test_unit_receives_its_own_orders(county_broker: Broker, county: Path) -> No
         hub.publish(f"{BASE}/power-co/down", b"order")
         assert unit.get() == (f"{BASE}/power-co/down", b"order")
     finally:
-        unit.close()
-        hub.close()
+        close(unit)
+        close(hub)
 
 
 def test_unit_cannot_read_another_units_orders(county_broker: Broker, county: Path) -> None:
@@ -46,7 +47,7 @@ def test_unit_cannot_read_another_units_orders(county_broker: Broker, county: Pa
         assert nothing_arrives(spy)
     finally:
         for c in (spy, owner, hub):
-            c.close()
+            close(c)
 
 
 @pytest.mark.parametrize("channel", ["up", "state"])
@@ -63,8 +64,8 @@ def test_unit_cannot_write_another_units_reports(
         assert hub.get() == (f"{BASE}/water-co/{channel}", b"own")
         assert nothing_arrives(hub)
     finally:
-        hub.close()
-        forger.close()
+        close(hub)
+        close(forger)
 
 
 def test_unit_cannot_write_orders_or_read_reports(county_broker: Broker, county: Path) -> None:
@@ -79,8 +80,8 @@ def test_unit_cannot_write_orders_or_read_reports(county_broker: Broker, county:
         assert nothing_arrives(other)
         assert nothing_arrives(unit)
     finally:
-        unit.close()
-        other.close()
+        close(unit)
+        close(other)
 
 
 def test_unit_cannot_take_another_units_session_or_queued_orders(
@@ -88,7 +89,7 @@ def test_unit_cannot_take_another_units_session_or_queued_orders(
 ) -> None:
     owner = connect_persistent(client_as(county_broker, county, "power-co"))
     owner.subscribe(f"{BASE}/power-co/down")
-    owner.close()
+    close(owner)
     hub = client_as(county_broker, county, "hub").connect()
     try:
         hub.publish(f"{BASE}/power-co/down", b"queued order")
@@ -96,17 +97,17 @@ def test_unit_cannot_take_another_units_session_or_queued_orders(
         try:
             assert nothing_arrives(thief, wait=1.0)
         finally:
-            thief.close()
+            close(thief)
         owner = connect_persistent(client_as(county_broker, county, "power-co"))
         assert owner.get() == (f"{BASE}/power-co/down", b"queued order")
         # And a connected owner is not kicked off by a second client claiming its id.
         intruder = client_as(county_broker, county, "water-co", "power-co").connect()
-        intruder.close()
+        close(intruder)
         assert not owner.disconnected.is_set()
         assert owner.client.is_connected()
-        owner.close()
+        close(owner)
     finally:
-        hub.close()
+        close(hub)
 
 
 def test_tracker_writes_only_its_own_topic(county_broker: Broker, county: Path) -> None:
@@ -122,8 +123,8 @@ def test_tracker_writes_only_its_own_topic(county_broker: Broker, county: Path) 
         assert hub.get() == (f"{BASE}/power-co/trackers/van-1", b'{"_type":"location"}')
         assert nothing_arrives(hub)
     finally:
-        hub.close()
-        tracker.close()
+        close(hub)
+        close(tracker)
 
 
 def test_gateway_may_relay_its_own_trackers(county_broker: Broker, county: Path) -> None:
@@ -136,8 +137,8 @@ def test_gateway_may_relay_its_own_trackers(county_broker: Broker, county: Path)
         assert hub.get() == (f"{BASE}/power-co/trackers/van-1", b"relayed")
         assert nothing_arrives(hub)
     finally:
-        hub.close()
-        unit.close()
+        close(hub)
+        close(unit)
 
 
 def _plain_port(broker: Broker) -> int:
@@ -163,8 +164,9 @@ def test_plain_listener_is_loopback_monitoring_only(county_broker: Broker, count
         with pytest.raises(queue.Empty):
             got.get(timeout=0.2)
     finally:
-        mon.loop_stop()
         mon.disconnect()
-        unit.close()
+        mon.loop_stop()
+        mon._reset_sockets()
+        close(unit)
     assert "listener" in county_broker.config.read_text()
     assert f"listener {_plain_port(county_broker)} 127.0.0.1" in county_broker.config.read_text()

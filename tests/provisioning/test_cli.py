@@ -1,0 +1,142 @@
+"""`liandong-provision` through click's CliRunner: every command, its help, its errors."""
+
+from __future__ import annotations
+
+import re
+import stat
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from provisioning import pki
+from provisioning.cli import main
+from provisioning.enroll import make_csr
+from provisioning.revocation import crl_expires, renew_crl
+
+
+def run(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def pki_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "pki"
+    run("init", "--county", "shuangbai", "--dir", str(folder), "--broker-host", "mq.local")
+    return folder
+
+
+@pytest.mark.parametrize("name", sorted(main.commands))
+def test_every_command_has_help(name: str) -> None:
+    command = main.commands[name]
+    assert command.help and len(command.help) > 20
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name not in ("pki",):
+            assert param.help, f"{name} {param.opts} has no help"
+    assert "Usage:" in run(name, "--help")
+
+
+def test_init_refuses_a_second_time(pki_dir: Path) -> None:
+    out = run("init", "--county", "shuangbai", "--dir", str(pki_dir), code=1)
+    assert "already holds a county CA" in out
+    assert stat.S_IMODE((pki_dir / "ca" / "ca.key").stat().st_mode) == 0o600
+
+
+def test_enroll_with_and_without_csr(pki_dir: Path, tmp_path: Path) -> None:
+    run("enroll", "power-co", "--dir", str(pki_dir), "--gps", "/dev/ld-gps")
+    config = tomllib.loads((pki_dir / "units/power-co/gateway.toml").read_text())
+    assert config["gps"]["port"] == "/dev/ld-gps"
+    assert config["mqtt"]["host"] == "mq.local"
+    csr = tmp_path / "water.csr"
+    csr.write_bytes(make_csr(pki.new_key(), "water-co"))
+    run("enroll", "water-co", "--dir", str(pki_dir), "--csr", str(csr))
+    assert (pki_dir / "units/water-co/unit.crt").exists()
+    assert not (pki_dir / "units/water-co/unit.key").exists()
+    assert "live certificate" in run("enroll", "water-co", "--dir", str(pki_dir), code=1)
+    assert "not valid" in run("enroll", "Water", "--dir", str(pki_dir), code=1)
+
+
+def test_revoke_then_check_and_renew(pki_dir: Path) -> None:
+    run("enroll", "power-co", "--dir", str(pki_dir))
+    run("enroll-tracker", "power-co", "van-1", "--dir", str(pki_dir))
+    assert "reload the broker" in run("revoke", "power-co", "--dir", str(pki_dir))
+    run("revoke", "power-co", "--tracker", "van-1", "--dir", str(pki_dir))
+    assert "already revoked" in run("revoke", "power-co", "--dir", str(pki_dir), code=1)
+    assert "all well" in run("check", "--dir", str(pki_dir))
+    assert "not renewed" in run("crl-renew", "--dir", str(pki_dir), "--if-due", "30")
+    assert "CRL renewed" in run("crl-renew", "--dir", str(pki_dir))
+
+
+def test_intake_key_and_token_print_their_secret(pki_dir: Path) -> None:
+    secret = run("intake-key", "gate-110", "--dir", str(pki_dir)).strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", secret)
+    assert "--rotate" in run("intake-key", "gate-110", "--dir", str(pki_dir), code=1)
+    token = run("token", "health-1", "--dir", str(pki_dir)).strip()
+    assert len(token) >= 40
+    assert token not in (pki_dir / "hub" / "enroll-tokens.json").read_text()
+
+
+def test_broker_config_defaults(pki_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "broker"
+    run("broker-config", "--dir", str(pki_dir), "--out", str(out))
+    conf = (out / "mosquitto.conf").read_text()
+    assert conf.count("listener ") == 1
+    assert "listener 8883\n" in conf
+    assert "user mosquitto\n" in conf
+    for line in [
+        "require_certificate true",
+        "use_identity_as_username true",
+        "use_username_as_clientid true",
+        "allow_anonymous false",
+        f"crlfile {(pki_dir / 'ca' / 'crl.pem').resolve()}",
+        "max_queued_messages 100000",
+    ]:
+        assert line + "\n" in conf
+    acl = (out / "acl").read_text()
+    assert "pattern read ld/v1/shuangbai/%u/down\n" in acl
+    assert "user hub\ntopic readwrite ld/v1/shuangbai/#\n" in acl
+    out2 = tmp_path / "b2"
+    run(
+        "broker-config",
+        "--dir",
+        str(pki_dir),
+        "--out",
+        str(out2),
+        "--plain-port",
+        "1883",
+        "--run-as",
+        "liandong",
+        "--port",
+        "9883",
+    )
+    conf2 = (out2 / "mosquitto.conf").read_text()
+    assert "listener 1883 127.0.0.1\n" in conf2
+    assert "listener 9883\n" in conf2
+    assert "user liandong\n" in conf2
+    bad = run("broker-config", "--dir", str(pki_dir), "--out", str(out2), "--port", "70000", code=1)
+    assert "not a TCP port" in bad
+
+
+def test_check_fails_when_the_crl_is_near_its_end(pki_dir: Path) -> None:
+    renew_crl(pki_dir, now=datetime.now(UTC), days=10)
+    result = CliRunner().invoke(main, ["check", "--dir", str(pki_dir)])
+    assert result.exit_code == 1
+    assert "WARNING: the CRL" in result.output
+    assert "renewed" in run("crl-renew", "--dir", str(pki_dir), "--if-due", "30")
+    assert crl_expires(pki_dir) - datetime.now(UTC) > timedelta(days=360)
+
+
+def test_rotate_dispatch_key(pki_dir: Path) -> None:
+    run("enroll", "power-co", "--dir", str(pki_dir))
+    out = run("rotate-dispatch-key", "--dir", str(pki_dir))
+    assert "power-co" in out
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    out = run("enroll", "power-co", "--dir", str(tmp_path / "none"), code=1)
+    assert "run `liandong-provision init` first" in out
