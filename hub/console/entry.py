@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from hub.console.forms import EntryForm
+from hub.console.forms import EntryForm, options
 from hub.console.present import label, name_of
 from hub.console.web import act, need, now, service
 from hub.errors import IntakeError
@@ -28,11 +28,11 @@ PRIORITIES = ("critical", "urgent", "normal")
 def _form() -> EntryForm:
     registry = service().registry
     form = EntryForm()
-    form.category.choices = [
+    form.category.choices = options(
         (c.code, name_of(c)) for c in sorted(registry.categories.values(), key=lambda c: c.code)
-    ]
-    form.township.choices = [(t.id, name_of(t)) for t in registry.townships.values()]
-    form.priority.choices = [(p, label(p)) for p in PRIORITIES]
+    )
+    form.township.choices = options((t.id, name_of(t)) for t in registry.townships.values())
+    form.priority.choices = options((p, label(p)) for p in PRIORITIES)
     if not form.is_submitted():
         form.source_id.data = f"console-{new_id()}"
         form.priority.data = "normal"
@@ -64,7 +64,7 @@ def entry() -> ResponseReturnValue:
             for field, (zh, en) in exc.details.items():
                 target = getattr(form, field, None)
                 message = en if english else zh
-                if target is not None and hasattr(target, "errors"):
+                if target is not None and target.type != "HiddenField":
                     target.errors = [*target.errors, message]
                 else:
                     flash(f"{field}: {message}", "error")

@@ -7,6 +7,8 @@ field it is about. Choices that come from the county registry are filled in by t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (  # type: ignore[import-untyped]
@@ -18,6 +20,7 @@ from wtforms import (  # type: ignore[import-untyped]
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
 from wtforms.validators import (  # type: ignore[import-untyped]
     DataRequired,
     EqualTo,
@@ -30,6 +33,11 @@ from wtforms.validators import (  # type: ignore[import-untyped]
 from hub.console.roles import ROLES
 
 REQUIRED = _l("This field is required.")
+
+
+def options(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
+    """Select choices from (value, label) pairs (wtforms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -140,13 +148,15 @@ class DrillForm(FlaskForm):  # type: ignore[misc]
 
     target = SelectField(
         _l("Send to"),
-        choices=[
-            ("unit", _l("One unit")),
-            ("tier1", _l("Tier 1")),
-            ("tier2", _l("Tier 2")),
-            ("tier3", _l("Tier 3")),
-            ("all", _l("All units")),
-        ],
+        choices=options(
+            [
+                ("unit", _l("One unit")),
+                ("tier1", _l("Tier 1")),
+                ("tier2", _l("Tier 2")),
+                ("tier3", _l("Tier 3")),
+                ("all", _l("All units")),
+            ]
+        ),
         validators=[DataRequired(REQUIRED)],
     )
     unit = SelectField(_l("Unit"), validators=[Optional()])
@@ -165,7 +175,7 @@ class UserForm(FlaskForm):  # type: ignore[misc]
         ],
     )
     role = SelectField(
-        _l("Role"), choices=[(r, r) for r in ROLES], validators=[DataRequired(REQUIRED)]
+        _l("Role"), choices=options((r, r) for r in ROLES), validators=[DataRequired(REQUIRED)]
     )
     submit = SubmitField(_l("Create user"))
 
@@ -184,6 +194,8 @@ __all__ = [
     "NoteForm",
     "PasswordForm",
     "ReassignForm",
+    "SelectChoice",
     "UserActionForm",
     "UserForm",
+    "options",
 ]

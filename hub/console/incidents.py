@@ -15,7 +15,15 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from hub.console import maps
-from hub.console.forms import AssistForm, CancelForm, CloseForm, NoteForm, ReassignForm
+from hub.console.forms import (
+    AssistForm,
+    CancelForm,
+    CloseForm,
+    NoteForm,
+    ReassignForm,
+    SelectChoice,
+    options,
+)
 from hub.console.present import name_of
 from hub.console.roles import Permission, may
 from hub.console.web import act, by, need, now, service
@@ -25,10 +33,10 @@ from hub.views import IncidentView
 bp = Blueprint("console_incidents", __name__, template_folder="templates")
 
 
-def unit_choices() -> list[tuple[str, str]]:
+def unit_choices() -> list[SelectChoice]:
     """Every unit of the registry as (id, name), tier 1 first."""
     units = sorted(service().registry.units.values(), key=lambda u: (u.tier, u.id))
-    return [(u.id, f"{name_of(u)} ({u.id})") for u in units]
+    return options((u.id, f"{name_of(u)} ({u.id})") for u in units)
 
 
 def _load(incident_id: str) -> IncidentView:

@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from hub.console.forms import DrillForm
+from hub.console.forms import DrillForm, options
 from hub.console.present import name_of
 from hub.console.roles import may
 from hub.console.web import act, by, need, now, service
@@ -66,13 +66,10 @@ def units() -> str:
 def _drill_form() -> DrillForm:
     registry = service().registry
     form = DrillForm()
-    form.unit.choices = [("", "—")] + [
-        (u.id, f"{name_of(u)} ({u.id})")
-        for u in sorted(registry.units.values(), key=lambda u: (u.tier, u.id))
-    ]
-    form.category.choices = [("", "—")] + [
-        (c.code, name_of(c)) for c in sorted(registry.categories.values(), key=lambda c: c.code)
-    ]
+    units = sorted(registry.units.values(), key=lambda u: (u.tier, u.id))
+    categories = sorted(registry.categories.values(), key=lambda c: c.code)
+    form.unit.choices = options([("", "—")] + [(u.id, f"{name_of(u)} ({u.id})") for u in units])
+    form.category.choices = options([("", "—")] + [(c.code, name_of(c)) for c in categories])
     return form
 
 

@@ -135,14 +135,15 @@ def authenticate(db_path: Path, username: str, password: str, *, now: datetime) 
     guessing into years while a colleague who mistyped waits a coffee.
     """
     name = username.strip().lower()
-    with connect(db_path) as conn:
+    refusal = ""
+    with connect(db_path) as conn:  # the failure count must be committed, so raise after
         row = conn.execute("SELECT * FROM console_users WHERE username = ?", (name,)).fetchone()
         if row is None:
             check_password_hash(_DUMMY_HASH, password)
-            raise AuthError("unknown user")
-        if row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
-            raise AuthError("locked")
-        if not check_password_hash(row["password_hash"], password):
+            refusal = "unknown user"
+        elif row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
+            refusal = "locked"
+        elif not check_password_hash(row["password_hash"], password):
             failed = row["failed_logins"] + 1
             locked = (
                 (now + timedelta(minutes=LOCK_MINUTES)).isoformat()
@@ -153,13 +154,17 @@ def authenticate(db_path: Path, username: str, password: str, *, now: datetime) 
                 "UPDATE console_users SET failed_logins = ?, locked_until = ? WHERE username = ?",
                 (0 if locked else failed, locked, name),
             )
-            raise AuthError("wrong password" + (", now locked" if locked else ""))
-        if row["disabled"]:
-            raise AuthError("disabled")
-        conn.execute(
-            "UPDATE console_users SET failed_logins = 0, locked_until = NULL WHERE username = ?",
-            (name,),
-        )
+            refusal = "wrong password" + (", now locked" if locked else "")
+        elif row["disabled"]:
+            refusal = "disabled"
+        else:
+            conn.execute(
+                "UPDATE console_users SET failed_logins = 0, locked_until = NULL"
+                " WHERE username = ?",
+                (name,),
+            )
+    if refusal or row is None:
+        raise AuthError(refusal)
     return _user(row)
 
 

@@ -1,0 +1,155 @@
+"""The incident page: timeline, map, and each action with its role enforced and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from hub.console import audit
+from hub.service import HubService
+from hub.views import IncidentView
+from tests.hub.conftest import incident_data
+from tests.hub.console.conftest import post_form
+
+
+@pytest.fixture
+def incident(service: HubService) -> IncidentView:
+    found, _created = service.intake(incident_data(category="road-damage"), source="cad-110")
+    return found
+
+
+def _page(incident: IncidentView) -> str:
+    return f"/incidents/{incident.id}"
+
+
+def test_the_page_shows_timeline_orders_and_an_offline_map(
+    as_role: Callable[[str], FlaskClient], incident: IncidentView
+) -> None:
+    client = as_role("auditor")
+    page = client.get(_page(incident)).get_data(as_text=True)
+    assert "处置时间线" in page and "接报警情" in page and "已派单" in page
+    assert '<svg viewBox="0 0 480 360"' in page
+    assert 'class="county"' in page
+    for township in ("妥甸镇", "大庄镇", "独田乡"):
+        assert f">{township}</text>" in page
+    assert 'class="marker incident"' in page
+    assert "http" not in page.split("<svg")[1].split("</svg>")[0]  # nothing fetched for the map
+    # Read-only for the auditor: no action forms.
+    assert 'id="assist-form"' not in page and 'id="close-form"' not in page
+
+
+def test_unknown_incident_is_404(as_role: Callable[[str], FlaskClient]) -> None:
+    assert as_role("operator").get("/incidents/NOPE").status_code == 404
+
+
+def test_operator_adds_an_assisting_unit_and_a_note(
+    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+) -> None:
+    client = as_role("operator")
+    page = client.get(_page(incident)).get_data(as_text=True)
+    assert 'id="assist-form"' in page and 'id="note-form"' in page
+    assert 'id="close-form"' not in page and 'id="reassign-form"' not in page
+    done = post_form(
+        client,
+        _page(incident),
+        f"{_page(incident)}/assist",
+        {"assist-unit": "fire", "assist-note": "协助疏散"},
+    )
+    assert done.location == _page(incident)
+    post_form(client, _page(incident), f"{_page(incident)}/note", {"note-text": "已电话联系现场"})
+    after = service.incident(incident.id)
+    assert [(o.unit, o.role) for o in after.orders][-1] == ("fire", "assist")
+    notes = [e for e in after.timeline if e.type == "note"]
+    assert notes[0].detail["text"] == "已电话联系现场"
+    assert notes[0].source == "operator:operator-1"
+    actions = [r.action for r in audit.entries(service.db_path) if r.outcome == "ok"]
+    assert "add_assist" in actions and "note" in actions
+
+
+def test_operator_may_not_cancel_reassign_or_close(
+    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+) -> None:
+    client = as_role("operator")
+    order = incident.orders[0]
+    page = _page(incident)
+    assert (
+        post_form(
+            client, page, f"{page}/cancel", {"cancel-order_id": order.id, "cancel-reason": "x"}
+        ).status_code
+        == 403
+    )
+    assert (
+        post_form(
+            client,
+            page,
+            f"{page}/reassign",
+            {"reassign-order_id": order.id, "reassign-unit": "fire"},
+        ).status_code
+        == 403
+    )
+    assert post_form(client, page, f"{page}/close", {}).status_code == 403
+    after = service.incident(incident.id)
+    assert after.state == "open" and after.orders[0].state == "dispatched"
+    denied = [r for r in audit.entries(service.db_path) if r.outcome == "forbidden"]
+    assert len(denied) == 3
+
+
+def test_supervisor_reassigns_cancels_and_closes(
+    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+) -> None:
+    client = as_role("supervisor")
+    page = _page(incident)
+    lead = incident.orders[0]
+    post_form(
+        client,
+        page,
+        f"{page}/reassign",
+        {"reassign-order_id": lead.id, "reassign-unit": "fire", "reassign-reason": "职责调整"},
+    )
+    after = service.incident(incident.id)
+    assert service.order(lead.id).state == "reassigned"
+    new_lead = next(o for o in after.orders if o.unit == "fire")
+    post_form(
+        client, page, f"{page}/cancel", {"cancel-order_id": new_lead.id, "cancel-reason": "误派"}
+    )
+    assert service.order(new_lead.id).state == "cancelled"
+    post_form(client, page, f"{page}/close", {"close-note": "已处置完毕"})
+    assert service.incident(incident.id).state == "closed"
+    assert service.open_incidents() == []
+
+
+def test_a_refused_action_is_explained_and_audited(
+    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+) -> None:
+    client = as_role("supervisor")
+    page = _page(incident)
+    lead = incident.orders[0]
+    response = post_form(
+        client, page, f"{page}/reassign", {"reassign-order_id": lead.id, "reassign-unit": lead.unit}
+    )
+    assert response.status_code == 302
+    shown = client.get(page).get_data(as_text=True)
+    assert "未执行" in shown
+    refused = [r for r in audit.entries(service.db_path) if r.outcome == "refused"]
+    assert refused[0].action == "reassign" and "already with" in refused[0].detail["error"]
+
+
+def test_cancel_needs_a_reason_next_to_the_field(
+    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+) -> None:
+    client = as_role("supervisor")
+    page = _page(incident)
+    post_form(client, page, f"{page}/cancel", {"cancel-order_id": incident.orders[0].id})
+    assert "原因: 此项必填。" in client.get(page).get_data(as_text=True)
+    assert service.order(incident.orders[0].id).state == "dispatched"
+
+
+def test_live_fragment_has_orders_and_timeline(
+    as_role: Callable[[str], FlaskClient], incident: IncidentView
+) -> None:
+    fragment = as_role("operator").get(f"{_page(incident)}/live").get_data(as_text=True)
+    assert "<html" not in fragment
+    assert f'data-order="{incident.orders[0].id}"' in fragment
+    assert 'class="timeline"' in fragment
