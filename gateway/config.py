@@ -1,0 +1,219 @@
+"""gateway.toml: read, validate and resolve (docs/layout-and-config.md is the format).
+
+Installers edit this file by hand, so every mistake gets an error that names the key and
+says what is expected, and unknown keys are refused (a typo such as `buzer = 5` must not
+silently leave the buzzer on its default pin). Paths are relative to the folder of the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gateway.errors import ConfigError
+from gateway.pins import DEFAULT_PINS
+from wire.errors import WireError
+from wire.ids import check_name
+
+_SECTIONS: dict[str, set[str]] = {
+    "unit": {"id", "county", "state_dir"},
+    "mqtt": {"host", "port", "ca", "cert", "key", "hub_key", "keepalive"},
+    "pins": set(DEFAULT_PINS),
+    "printer": {"port", "baudrate", "encoding"},
+    "gps": {"port", "baudrate", "arrival_radius_m"},
+    "kiosk": {"listen"},
+}
+_REQUIRED = ("unit", "mqtt", "printer")
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    host: str
+    port: int
+    ca: Path
+    cert: Path
+    key: Path
+    hub_key: Path
+    keepalive: int = 30
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    port: str
+    """A pyserial URL or device (`/dev/ttyUSB0`, `socket://h:9100`, `loop://`), or
+    `file:PATH` to append the ESC/POS bytes to a file (the demo's paper)."""
+    baudrate: int = 9600
+    encoding: str = "gb18030"
+
+
+@dataclass(frozen=True)
+class GpsConfig:
+    port: str
+    baudrate: int = 9600
+    arrival_radius_m: float = 150.0
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    """0 = any free port (the demo runs many kiosks on one machine)."""
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    unit_id: str
+    county: str
+    state_dir: Path
+    mqtt: MqttConfig
+    printer: PrinterConfig
+    pins: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PINS))
+    gps: GpsConfig | None = None
+    kiosk: KioskConfig = field(default_factory=KioskConfig)
+
+
+def _get(section: Mapping[str, Any], name: str, key: str, kind: type, default: Any = None) -> Any:
+    where = f"[{name}] {key}"
+    if key not in section:
+        if default is None:
+            raise ConfigError(f"gateway.toml: {where} is missing")
+        return default
+    value = section[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ConfigError(
+            f"gateway.toml: {where} must be a {kind.__name__}, not {type(value).__name__}"
+        )
+    if isinstance(value, str) and not value.strip():
+        raise ConfigError(f"gateway.toml: {where} must not be empty")
+    return value
+
+
+def _port(value: int, where: str, lowest: int = 1) -> int:
+    if not lowest <= value <= 65535:
+        raise ConfigError(f"gateway.toml: {where} must be a port number 1-65535, not {value}")
+    return value
+
+
+def _file_url(port: str, base: Path) -> str:
+    if port.startswith("file:"):
+        path = Path(port.removeprefix("file:").removeprefix("//"))
+        return f"file:{(base / path).resolve()}"
+    return port
+
+
+def _check_sections(data: Mapping[str, Any]) -> None:
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            raise ConfigError(f"gateway.toml: unknown section [{name}]")
+        if not isinstance(value, dict):
+            raise ConfigError(f"gateway.toml: [{name}] must be a table")
+        unknown = sorted(set(value) - _SECTIONS[name])
+        if unknown:
+            raise ConfigError(f"gateway.toml: unknown key(s) in [{name}]: {', '.join(unknown)}")
+    for name in _REQUIRED:
+        if name not in data:
+            raise ConfigError(f"gateway.toml: section [{name}] is missing")
+
+
+def _pins(section: Mapping[str, Any]) -> dict[str, int]:
+    pins = dict(DEFAULT_PINS)
+    for key in DEFAULT_PINS:
+        if key in section:
+            value = _get(section, "pins", key, int)
+            if not 0 <= value <= 27:
+                raise ConfigError(f"gateway.toml: [pins] {key} must be a BCM pin 0-27, not {value}")
+            pins[key] = value
+    used: dict[int, str] = {}
+    for key, pin in pins.items():
+        if pin in used:
+            raise ConfigError(f"gateway.toml: [pins] {key} and {used[pin]} both use BCM {pin}")
+        used[pin] = key
+    return pins
+
+
+def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
+    """Validate a parsed gateway.toml; relative paths are resolved against `base`."""
+    _check_sections(data)
+    unit, mqtt, printer = data["unit"], data["mqtt"], data["printer"]
+    try:
+        unit_id = check_name(_get(unit, "unit", "id", str), "[unit] id")
+        county = check_name(_get(unit, "unit", "county", str), "[unit] county")
+    except WireError as e:
+        raise ConfigError(f"gateway.toml: {e}") from None
+    encoding = _get(printer, "printer", "encoding", str, "gb18030")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError(
+            f"gateway.toml: [printer] encoding {encoding!r} is not a known encoding "
+            "(gb18030, gbk, big5, ...)"
+        ) from None
+    gps = None
+    if "gps" in data:
+        g = data["gps"]
+        radius = _get(g, "gps", "arrival_radius_m", float, 150.0)
+        if not 10.0 <= radius <= 10_000.0:
+            raise ConfigError("gateway.toml: [gps] arrival_radius_m must be 10-10000 metres")
+        gps = GpsConfig(
+            port=_file_url(_get(g, "gps", "port", str), base),
+            baudrate=_get(g, "gps", "baudrate", int, 9600),
+            arrival_radius_m=radius,
+        )
+    listen = _get(data.get("kiosk", {}), "kiosk", "listen", str, "127.0.0.1:8080")
+    host, sep, kport = listen.rpartition(":")
+    if not sep or not host or not kport.isdigit():
+        raise ConfigError(f"gateway.toml: [kiosk] listen must be HOST:PORT, not {listen!r}")
+    keepalive = _get(mqtt, "mqtt", "keepalive", int, 30)
+    if not 5 <= keepalive <= 600:
+        raise ConfigError("gateway.toml: [mqtt] keepalive must be 5-600 seconds")
+    return GatewayConfig(
+        unit_id=unit_id,
+        county=county,
+        state_dir=base / _get(unit, "unit", "state_dir", str, "state"),
+        mqtt=MqttConfig(
+            host=_get(mqtt, "mqtt", "host", str),
+            port=_port(_get(mqtt, "mqtt", "port", int, 8883), "[mqtt] port"),
+            ca=base / _get(mqtt, "mqtt", "ca", str),
+            cert=base / _get(mqtt, "mqtt", "cert", str),
+            key=base / _get(mqtt, "mqtt", "key", str),
+            hub_key=base / _get(mqtt, "mqtt", "hub_key", str),
+            keepalive=keepalive,
+        ),
+        printer=PrinterConfig(
+            port=_file_url(_get(printer, "printer", "port", str), base),
+            baudrate=_get(printer, "printer", "baudrate", int, 9600),
+            encoding=encoding,
+        ),
+        pins=_pins(data.get("pins", {})),
+        gps=gps,
+        kiosk=KioskConfig(
+            host=host.strip("[]"), port=_port(int(kport), "[kiosk] listen", lowest=0)
+        ),
+    )
+
+
+def load_config(path: Path) -> GatewayConfig:
+    """Read and validate gateway.toml; raise ConfigError naming the file and the key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    return parse_config(data, path.resolve().parent)
+
+
+def check_files(config: GatewayConfig) -> None:
+    """Raise ConfigError unless every key and certificate file named by the config exists."""
+    m = config.mqtt
+    for key, path in (("ca", m.ca), ("cert", m.cert), ("key", m.key), ("hub_key", m.hub_key)):
+        if not path.is_file():
+            raise ConfigError(f"gateway.toml: [mqtt] {key}: {path} does not exist")

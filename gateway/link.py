@@ -1,0 +1,230 @@
+"""The MQTT link to the hub: one small class around paho-mqtt 2.x (MQTT 5, mutual TLS).
+
+- Persistent session: client id = unit id, clean start off, a session expiry of 7 days set
+  in the CONNECT properties (paho sends none by default, and the session would end at
+  disconnect), so the broker also queues orders while the terminal is away.
+- A retained, signed will `offline` on the state topic; on connect a retained `online`
+  with health.
+- Manual acknowledgement: a down message is acknowledged only after `on_down` returns,
+  i.e. after the database commit. If the store itself fails, it is not acknowledged and
+  the broker delivers it again after reconnecting.
+- Reconnect with exponential back-off and jitter (paho's own back-off has no jitter: a
+  county's terminals would all reconnect in the same second after a broker restart).
+- Every callback catches its exceptions: an exception in a callback kills paho's thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import sqlite3
+import ssl
+import threading
+from collections.abc import Callable
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from gateway.config import GatewayConfig
+from wire import topics
+
+log = logging.getLogger(__name__)
+
+SESSION_EXPIRY_S = 7 * 24 * 3600
+MIN_BACKOFF_S = 1.0
+MAX_BACKOFF_S = 60.0
+
+
+def tls_context(config: GatewayConfig) -> ssl.SSLContext:
+    m = config.mqtt
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(m.ca))
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(str(m.cert), str(m.key))
+    return ctx
+
+
+class Link:
+    """The terminal's one MQTT connection."""
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        will: bytes,
+        on_down: Callable[[bytes], None],
+        on_connected: Callable[[], None],
+        on_disconnected: Callable[[], None],
+        on_puback: Callable[[int], None],
+        window: int,
+    ) -> None:
+        self.config = config
+        self.down_topic = topics.down(config.county, config.unit_id)
+        self.up_topic = topics.up(config.county, config.unit_id)
+        self.state_topic = topics.state(config.county, config.unit_id)
+        self.on_down = on_down
+        self.on_connected = on_connected
+        self.on_disconnected = on_disconnected
+        self.on_puback = on_puback
+        self.connected = threading.Event()
+        self.connects = 0
+        self.last_error = ""
+        self._attempt = 0
+        c = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=config.unit_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+        c.tls_set_context(tls_context(config))
+        c.will_set(self.state_topic, will, qos=1, retain=True)
+        c.max_inflight_messages_set(window)
+        c.max_queued_messages_set(0)
+        c.reconnect_delay_set(1, int(MAX_BACKOFF_S))
+        c.on_connect = self._on_connect
+        c.on_connect_fail = self._on_connect_fail
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        c.on_publish = self._on_publish
+        c.on_subscribe = self._on_subscribe
+        self.client = c
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        m = self.config.mqtt
+        self.client.connect_async(
+            m.host, m.port, keepalive=m.keepalive, clean_start=False, properties=props
+        )
+        self.client.loop_start()
+
+    def stop(self, offline_state: bytes | None = None) -> None:
+        """Say `offline` (retained) when we can, then leave cleanly."""
+        if offline_state is not None and self.connected.is_set():
+            info = self.client.publish(self.state_topic, offline_state, qos=1, retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(2)
+        self.client.disconnect()
+        self.client.loop_stop()
+        # paho closes its wake-up socket pair only in __del__, which a reference cycle can
+        # postpone past interpreter shutdown (an "unclosed socket" warning): close it now.
+        self.client._reset_sockets()
+
+    # ---- sending -------------------------------------------------------------------------
+
+    def publish_up(self, payload: bytes) -> int | None:
+        """Hand one report to paho; None when not connected (the outbox keeps it)."""
+        if not self.connected.is_set():
+            return None
+        info = self.client.publish(self.up_topic, payload, qos=1)
+        if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            return None
+        return int(info.mid)
+
+    def publish_state(self, payload: bytes) -> None:
+        if self.connected.is_set():
+            self.client.publish(self.state_topic, payload, qos=1, retain=True)
+
+    # ---- paho callbacks (each catches everything: paho's thread must live) ---------------
+
+    def _backoff(self) -> None:
+        self._attempt += 1
+        delay = min(MAX_BACKOFF_S, MIN_BACKOFF_S * 2 ** min(self._attempt, 10))
+        delay = max(1, round(delay * random.uniform(0.5, 1.0)))  # noqa: S311 (jitter, not crypto)
+        self.client.reconnect_delay_set(delay, delay)
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.ConnectFlags,
+        reason: ReasonCode,
+        props: Properties | None,
+    ) -> None:
+        try:
+            if reason.is_failure:
+                self.last_error = str(reason)
+                log.warning("broker refused the connection: %s", reason)
+                self._backoff()
+                return
+            self._attempt = 0
+            self.client.reconnect_delay_set(1, int(MAX_BACKOFF_S))
+            self.connects += 1
+            log.info(
+                "connected to %s (session present: %s)",
+                self.config.mqtt.host,
+                flags.session_present,
+            )
+            client.subscribe(self.down_topic, qos=1)
+            self.connected.set()
+            self.on_connected()
+        except Exception:
+            log.exception("on_connect failed")
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
+        try:
+            self.last_error = "cannot reach the broker"
+            self._backoff()
+        except Exception:
+            log.exception("on_connect_fail failed")
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.DisconnectFlags,
+        reason: ReasonCode,
+        props: Properties | None,
+    ) -> None:
+        try:
+            was = self.connected.is_set()
+            self.connected.clear()
+            if was:
+                log.warning("link to the hub lost: %s", reason)
+                self.last_error = str(reason)
+            self._backoff()
+            self.on_disconnected()
+        except Exception:
+            log.exception("on_disconnect failed")
+
+    def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        try:
+            self.on_down(bytes(msg.payload))
+        except sqlite3.Error:
+            log.exception("cannot store a down message; the broker will deliver it again")
+            return
+        except Exception:
+            log.exception("handling a down message failed")
+        try:
+            client.ack(msg.mid, msg.qos)
+        except Exception:
+            log.exception("ack failed")
+
+    def _on_publish(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason: ReasonCode,
+        props: Properties | None,
+    ) -> None:
+        try:
+            self.on_puback(mid)
+        except Exception:
+            log.exception("on_publish failed")
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reasons: list[ReasonCode],
+        props: Properties | None,
+    ) -> None:
+        for r in reasons:
+            if r.is_failure:
+                log.error("subscription to %s refused: %s", self.down_topic, r)

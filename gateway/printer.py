@@ -1,0 +1,206 @@
+"""The thermal printer: ESC/POS in Chinese over any pyserial port, with status by DLE EOT.
+
+python-escpos builds the commands (alignment, size, native QR code, cut) into a `Dummy`
+buffer and pyserial moves the bytes, so a USB-serial printer, a network printer
+(`socket://10.1.2.3:9100`) and a test port (`loop://`, a pty) are the same code.
+
+Text is NOT given to python-escpos: it sends text as GB18030 only when a character lies in
+U+4E00-U+9FA5 and falls back to code pages otherwise, which garbles Chinese punctuation and
+rarer characters. We switch the printer to Chinese mode (FS &) and send every line encoded
+with the printer's configured encoding ourselves (GB18030 by default; cheap printers differ).
+
+`file:PATH` appends the bytes to a file instead: the demo's paper.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from pathlib import Path
+from typing import Literal, Protocol
+
+import serial
+from escpos.printer import Dummy
+
+from gateway.config import PrinterConfig
+from gateway.errors import PrinterError
+from gateway.slip import Slip
+
+log = logging.getLogger(__name__)
+
+PrinterState = Literal["ok", "paper_out", "paper_low", "offline", "unknown"]
+
+FS_CHINESE_ON = b"\x1c\x26"
+DLE_EOT_PRINTER = b"\x10\x04\x01"
+DLE_EOT_PAPER = b"\x10\x04\x04"
+_FIXED_MASK, _FIXED_BITS = 0x93, 0x12  # bits 1 and 4 set, 0 and 7 clear in every status byte
+_OFFLINE = 0x08
+_PAPER_END = 0x60
+_PAPER_NEAR_END = 0x0C
+
+
+class Port(Protocol):
+    def write(self, data: bytes, /) -> int | None: ...
+    def read(self, size: int = 1, /) -> bytes: ...
+    def reset_input_buffer(self) -> None: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class FilePort:
+    """Appends to a file; never answers a status query (like a printer without DLE EOT)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._f = path.open("ab")
+
+    def write(self, data: bytes, /) -> int:
+        return self._f.write(data)
+
+    def read(self, size: int = 1, /) -> bytes:
+        return b""
+
+    def reset_input_buffer(self) -> None:
+        return None
+
+    def flush(self) -> None:
+        self._f.flush()
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def open_port(url: str, baudrate: int, timeout: float) -> Port:
+    """A pyserial port by device or URL, or `file:PATH`."""
+    if url.startswith("file:"):
+        return FilePort(Path(url.removeprefix("file:")))
+    port: Port = serial.serial_for_url(
+        url, baudrate=baudrate, timeout=timeout, write_timeout=max(timeout, 5.0)
+    )
+    return port
+
+
+def render(slip: Slip, encoding: str) -> bytes:
+    """ESC/POS bytes of a slip: large centred title, left-aligned lines, native QR code."""
+    d = Dummy()
+
+    def line(text: str) -> None:
+        d._raw(text.encode(encoding, errors="replace") + b"\n")
+
+    d.hw("INIT")
+    d._raw(FS_CHINESE_ON)
+    d.set(align="center", bold=True, double_height=True, double_width=True)
+    if slip.banner:
+        line(slip.banner)
+    line(slip.title)
+    d.set(align="left", bold=False, normal_textsize=True)
+    for text in slip.lines:
+        line(text)
+    if slip.qr:
+        d.set(align="center")
+        d.qr(slip.qr, native=True, size=6)
+        d.set(align="left")
+    for text in slip.footer:
+        line(text)
+    d.cut()
+    return bytes(d.output)
+
+
+def render_raw(slip: Slip, encoding: str) -> bytes:
+    """The fallback when the layout fails: plain text, Chinese mode, a few blank lines."""
+    return FS_CHINESE_ON + slip.text().encode(encoding, errors="replace") + b"\n\n\n\n"
+
+
+def parse_status(printer: bytes, paper: bytes) -> PrinterState:
+    """Interpret DLE EOT 1 and DLE EOT 4 answers (one byte each, empty if no answer)."""
+    valid_p = len(printer) == 1 and printer[0] & _FIXED_MASK == _FIXED_BITS
+    valid_r = len(paper) == 1 and paper[0] & _FIXED_MASK == _FIXED_BITS
+    if valid_p and printer[0] & _OFFLINE:
+        return "offline"
+    if valid_r:
+        if paper[0] & _PAPER_END:
+            return "paper_out"
+        if paper[0] & _PAPER_NEAR_END:
+            return "paper_low"
+        return "ok"
+    return "ok" if valid_p else "unknown"
+
+
+class Printer:
+    """One printer. `state` is the last thing we learned about it, for health and kiosk."""
+
+    def __init__(self, config: PrinterConfig, status_timeout: float = 0.5) -> None:
+        self.config = config
+        self.status_timeout = status_timeout
+        self.state: PrinterState = "unknown"
+        self._port: Port | None = None
+        self._lock = threading.Lock()
+
+    def _open(self) -> Port:
+        if self._port is None:
+            try:
+                self._port = open_port(self.config.port, self.config.baudrate, self.status_timeout)
+            except (serial.SerialException, OSError, ValueError) as e:
+                self.state = "offline"
+                raise PrinterError(f"printer {self.config.port} is offline: {e}") from e
+        return self._port
+
+    def _drop(self) -> None:
+        if self._port is not None:
+            with contextlib.suppress(serial.SerialException, OSError):
+                self._port.close()
+            self._port = None
+
+    def _query(self, port: Port, command: bytes) -> bytes:
+        port.write(command)
+        port.flush()
+        return port.read(1)
+
+    def status(self) -> PrinterState:
+        """Ask the printer (DLE EOT); `unknown` when it does not answer, which many don't."""
+        with self._lock:
+            try:
+                port = self._open()
+                port.reset_input_buffer()
+                state = parse_status(
+                    self._query(port, DLE_EOT_PRINTER), self._query(port, DLE_EOT_PAPER)
+                )
+            except PrinterError:
+                return self.state
+            except (serial.SerialException, OSError) as e:
+                log.warning("printer %s vanished: %s", self.config.port, e)
+                self._drop()
+                state = "offline"
+            self.state = state
+            return state
+
+    def send(self, data: bytes) -> None:
+        """Write one job; raise PrinterError if the printer cannot take it."""
+        state = self.status()
+        if state in ("offline", "paper_out"):
+            raise PrinterError(f"printer is {state}")
+        with self._lock:
+            try:
+                port = self._open()
+                port.write(data)
+                port.flush()
+            except (serial.SerialException, OSError) as e:
+                self._drop()
+                self.state = "offline"
+                raise PrinterError(f"printer vanished mid-job: {e}") from e
+        after = self.status()  # paper can run out during the job: then print it again
+        if after in ("offline", "paper_out"):
+            raise PrinterError(f"printer became {after} during the job")
+
+    def print_slip(self, slip: Slip) -> None:
+        try:
+            data = render(slip, self.config.encoding)
+        except Exception:  # any layout failure: the words still reach the paper
+            log.exception("slip layout failed; printing raw text")
+            data = render_raw(slip, self.config.encoding)
+        self.send(data)
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()

@@ -1,0 +1,95 @@
+"""What goes on paper, as plain lines: the order slip, the cancel slip, the test page.
+
+Pure functions from an order to text, apart from any printer, so the layout is tested with
+literal strings and the same text is the raw fallback when ESC/POS rendering fails.
+Times are shown in Asia/Shanghai; the caller's phone is already masked by the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from wire.clock import shanghai
+from wire.kinds import PRIORITY_NAMES, OrderBody
+
+HEADER = "社会应急联动指令单"
+DRILL = "【演练】"
+ROLE_NAMES = {"lead": "主办", "assist": "协办"}
+
+
+@dataclass(frozen=True)
+class Slip:
+    title: str
+    lines: list[str]
+    qr: str | None = None
+    banner: str | None = None
+    """A line printed large above the title (演练, 撤销)."""
+    footer: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The whole slip as plain text: the raw fallback and what tests read."""
+        parts = [p for p in (self.banner, self.title) if p]
+        body = parts + self.lines + self.footer
+        if self.qr:
+            body.append(f"[二维码 {self.qr}]")
+        return "\n".join(body) + "\n"
+
+
+def _t(dt: datetime | None) -> str:
+    return shanghai(dt).strftime("%Y-%m-%d %H:%M") if dt else "—"
+
+
+def order_slip(order: OrderBody, printed_at: datetime) -> Slip:
+    d = order.deadlines
+    lines = [
+        f"单号：{order.order_id}" + (f"（第{order.rev}版 修订）" if order.rev > 1 else ""),
+        f"事件：{order.incident_id}",
+    ]
+    if order.source_id:
+        lines.append(f"110警情号：{order.source_id}")
+    lines += [
+        f"报警时间：{_t(order.reported_at)}",
+        f"派单时间：{_t(order.dispatched_at)}",
+        f"类别：{order.category_name}",
+        f"等级：{PRIORITY_NAMES.get(order.priority, order.priority)}",
+        f"职责：{ROLE_NAMES.get(order.role, order.role)}",
+        f"地址：{order.address}",
+        f"乡镇：{order.township_name}",
+        f"概要：{order.summary}",
+        f"报警电话：{order.caller_phone or '—'}",
+        f"签收时限：{_t(d.ack_by)}",
+        f"到场时限：{_t(d.arrive_by) if d.arrive_by else '无需到场'}",
+        f"反馈时限：{_t(d.feedback_by)}",
+    ]
+    if order.note:
+        lines.append(f"备注：{order.note}")
+    return Slip(
+        title=HEADER,
+        banner=DRILL if order.drill else None,
+        lines=lines,
+        qr=order.order_id,
+        footer=[f"打印时间：{_t(printed_at)}"],
+    )
+
+
+def cancel_slip(order: OrderBody, reason: str, printed_at: datetime) -> Slip:
+    return Slip(
+        title="撤销指令",
+        banner=DRILL if order.drill else None,
+        lines=[
+            f"单号：{order.order_id}",
+            f"地址：{order.address}",
+            f"原因：{reason or '—'}",
+            "该指令已撤销，无需处置。",
+        ],
+        footer=[f"打印时间：{_t(printed_at)}"],
+    )
+
+
+def test_slip(unit: str, printed_at: datetime, text: str = "") -> Slip:
+    return Slip(
+        title="打印测试",
+        lines=[f"单位：{unit}", "中文、标点：，。；“”《》—— 检查正常。", *([text] if text else [])],
+        footer=[f"打印时间：{_t(printed_at)}"],
+    )

@@ -1,0 +1,91 @@
+"""The print spool: jobs live in SQLite and leave only once printed.
+
+A job is written in the same transaction as the order it prints, so after a power cut, or
+while the printer is out of paper or unplugged, nothing is forgotten: the spool retries
+every `retry_s` and prints what is waiting as soon as the printer answers again. The alarm
+and the buttons never wait for the printer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from gateway.errors import PrinterError, UnknownOrderError
+from gateway.orders import OrderBook, PrintJob
+from gateway.printer import Printer
+from gateway.slip import Slip, cancel_slip, order_slip, test_slip
+from wire.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class Spooler:
+    def __init__(
+        self, orders: OrderBook, printer: Printer, clock: Clock, unit: str, retry_s: float = 5.0
+    ) -> None:
+        self.orders = orders
+        self.printer = printer
+        self.clock = clock
+        self.unit = unit
+        self.retry_s = retry_s
+        self.printed = 0
+        self.failures = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def slip(self, job: PrintJob) -> Slip:
+        now = self.clock.now()
+        if job.what == "test":
+            return test_slip(self.unit, now, job.note)
+        order = self.orders.get(job.order_id).order
+        if job.what == "cancel":
+            return cancel_slip(order, job.note, now)
+        return order_slip(order, now)
+
+    def run_once(self) -> int:
+        """Print what is waiting, in order; stop at the first failure. Returns jobs printed."""
+        done = 0
+        for job in self.orders.pending_prints():
+            try:
+                slip = self.slip(job)
+            except UnknownOrderError:
+                log.error("print job %s names an unknown order %s; dropped", job.job, job.order_id)
+                self.orders.printed(job.job, self.clock.now())
+                continue
+            try:
+                self.printer.print_slip(slip)
+            except PrinterError as e:
+                self.failures += 1
+                self.orders.print_failed(job.job)
+                log.warning("print job %s (%s) waits: %s", job.job, job.what, e)
+                return done
+            self.orders.printed(job.job, self.clock.now())
+            self.printed += 1
+            done += 1
+            log.info("printed %s for order %s", job.what, job.order_id)
+        return done
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self.run_once():
+                    self.printer.status()  # keep health's printer state fresh
+            except Exception:
+                log.exception("print spool failed; retrying")
+            self._wake.wait(self.retry_s)
+            self._wake.clear()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="spool", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(5)

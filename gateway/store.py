@@ -1,0 +1,180 @@
+"""The terminal's SQLite state: orders, ids seen, the outbox of signed reports, print jobs.
+
+One file per terminal, WAL with `synchronous=FULL`, so a committed transaction survives
+kill -9 and a power cut. sqlite-utils creates and migrates the schema (named migrations
+that record themselves, so terminals in the field upgrade safely); the writes themselves
+are plain SQL inside `Store.tx()`, because sqlite-utils commits on its own inside its
+table methods and a state change must share one transaction with its outgoing report.
+
+One connection is shared by the terminal's threads behind a lock: the write rate of a duty
+room is a few rows a minute, and one connection keeps every transaction strictly ordered.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from gateway.errors import StoreError
+from wire.clock import Clock, rfc3339
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A signed report ready for the outbox; `payload` is exactly what goes on the wire."""
+
+    id: str
+    kind: str
+    at: str
+    payload: bytes
+
+
+def _m001_schema(db: sqlite_utils.Database) -> None:
+    db.table("orders").create(
+        {
+            "order_id": str,
+            "rev": int,
+            "body": str,
+            "priority": str,
+            "drill": int,
+            "status": str,
+            "dispatched_at": str,
+            "received_at": str,
+            "received_id": str,
+            "acked_at": str,
+            "arrived_at": str,
+            "fed_back_at": str,
+            "cancelled_at": str,
+            "alarming": int,
+            "lat": float,
+            "lon": float,
+        },
+        pk="order_id",
+        not_null={"rev", "body", "priority", "drill", "status", "alarming"},
+    )
+    db.table("seen").create({"msg_id": str, "kind": str, "at": str}, pk="msg_id")
+    db.execute(
+        "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+        " kind TEXT NOT NULL, at TEXT NOT NULL, payload BLOB NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE prints (job INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL,"
+        " what TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', created TEXT NOT NULL,"
+        " printed_at TEXT, attempts INTEGER"
+        " NOT NULL DEFAULT 0)"
+    )
+    db.table("outbox").create_index(["kind"])
+    db.table("prints").create_index(["printed_at"])
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_schema", _m001_schema),
+]
+
+
+class Store:
+    """The SQLite file of one terminal."""
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        self.path = path
+        self.clock = clock
+        self._lock = threading.RLock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            self.db = sqlite_utils.Database(self.conn)
+            self.db.enable_wal()
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(f"cannot open the terminal's state at {path}: {e}") from e
+
+    def _migrate(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
+        for name, step in MIGRATIONS:
+            if name in done:
+                continue
+            with self.tx() as c:
+                step(self.db)
+                c.execute(
+                    "INSERT INTO _migrations VALUES (?, ?)", (name, rfc3339(self.clock.now()))
+                )
+            log.info("state migrated: %s", name)
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self.conn
+
+    # ---- ids seen ------------------------------------------------------------------------
+
+    @staticmethod
+    def mark_seen(c: sqlite3.Connection, msg_id: str, kind: str, at: str) -> bool:
+        """Record a down message id; False when it was already seen (a re-delivery)."""
+        cur = c.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (msg_id, kind, at))
+        return cur.rowcount == 1
+
+    # ---- outbox --------------------------------------------------------------------------
+
+    @staticmethod
+    def outbox_add(c: sqlite3.Connection, report: Report) -> None:
+        """Queue a report. Health is a snapshot: only the latest unsent one is kept."""
+        if report.kind == "health":
+            c.execute("DELETE FROM outbox WHERE kind = 'health'")
+        c.execute(
+            "INSERT INTO outbox (id, kind, at, payload) VALUES (?, ?, ?, ?)",
+            (report.id, report.kind, report.at, report.payload),
+        )
+
+    def outbox_batch(self, after_seq: int, limit: int) -> list[tuple[int, str, bytes]]:
+        with self.read() as c:
+            rows = c.execute(
+                "SELECT seq, id, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after_seq, limit),
+            ).fetchall()
+        return [(int(s), str(i), bytes(p)) for s, i, p in rows]
+
+    def outbox_remove(self, ids: list[str]) -> int:
+        """A receipt: the hub has committed these reports. Returns how many left the outbox."""
+        with self.tx() as c:
+            n = 0
+            for msg_id in ids:
+                n += c.execute("DELETE FROM outbox WHERE id = ?", (msg_id,)).rowcount
+        return n
+
+    def outbox_depth(self) -> int:
+        with self.read() as c:
+            return int(c.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def outbox_has(self, msg_id: str) -> bool:
+        with self.read() as c:
+            return c.execute("SELECT 1 FROM outbox WHERE id = ?", (msg_id,)).fetchone() is not None

@@ -1,0 +1,83 @@
+"""gateway.toml: the documented example loads; every mistake names its key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gateway.config import load_config
+from gateway.errors import ConfigError
+from gateway.pins import DEFAULT_PINS
+
+DOC = Path(__file__).parents[2] / "docs" / "layout-and-config.md"
+
+
+def _example() -> str:
+    text = DOC.read_text()
+    m = re.search(r"## gateway.toml\n```toml\n(.*?)```", text, re.S)
+    assert m, "docs/layout-and-config.md lost its gateway.toml example"
+    return m.group(1)
+
+
+def test_documented_example_loads_with_paths_relative_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bundle" / "gateway.toml"
+    path.parent.mkdir()
+    path.write_text(_example())
+    cfg = load_config(path)
+    assert cfg.unit_id == "power-co" and cfg.county == "shuangbai"
+    assert cfg.state_dir == path.parent / "state"
+    assert cfg.mqtt.cert == path.parent / "unit.crt"
+    assert cfg.mqtt.hub_key == path.parent / "hub-dispatch.pub"
+    assert cfg.pins == DEFAULT_PINS
+    assert cfg.printer.encoding == "gb18030"
+    assert cfg.gps is not None and cfg.gps.arrival_radius_m == 150
+    assert (cfg.kiosk.host, cfg.kiosk.port) == ("127.0.0.1", 8080)
+
+
+def test_defaults_when_optional_sections_are_left_out(tmp_path: Path) -> None:
+    text = re.sub(r"\[gps\].*?\n\n", "", _example(), flags=re.S)
+    text = re.sub(r"\[pins\].*?\n\n", "", text, flags=re.S)
+    path = tmp_path / "gateway.toml"
+    path.write_text(text)
+    cfg = load_config(path)
+    assert cfg.gps is None
+    assert cfg.pins == {"buzzer": 17, "light": 27, "ack_button": 22, "arrive_button": 23}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("buzzer = 17", "buzer = 17", r"unknown key\(s\) in \[pins\]: buzer"),
+        ("buzzer = 17", 'buzzer = "17"', r"\[pins\] buzzer must be a int"),
+        ("buzzer = 17", "buzzer = 40", r"\[pins\] buzzer must be a BCM pin"),
+        ("light = 27", "light = 17", r"\[pins\] light and buzzer both use BCM 17"),
+        ('encoding = "gb18030"', 'encoding = "klingon"', r"\[printer\] encoding 'klingon'"),
+        ('id = "power-co"', 'id = "Power Co"', r"\[unit\] id 'Power Co' is not valid"),
+        ("port = 8883", "port = 70000", r"\[mqtt\] port must be a port number"),
+        ('listen = "127.0.0.1:8080"', 'listen = "everywhere"', r"\[kiosk\] listen must be"),
+        ('host = "localhost"', "", r"\[mqtt\] host is missing"),
+        ("[kiosk]", "[kiosks]", r"unknown section \[kiosks\]"),
+        ("arrival_radius_m = 150", "arrival_radius_m = 1", r"arrival_radius_m must be"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
+    path = tmp_path / "gateway.toml"
+    text = _example()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "gateway.toml"
+    bad.write_text("[unit\nid=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+    bad.write_text("[printer]\nport='loop://'\n[mqtt]\n")
+    with pytest.raises(ConfigError, match=r"section \[unit\] is missing"):
+        load_config(bad)

@@ -1,0 +1,251 @@
+"""Orders on the terminal without a broker: store first, then alarm and print; duplicates,
+revisions, cancels, receipts, commands and rejected messages (signed by a test hub key)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+import pytest
+
+from gateway.simulators import PrinterSimulator
+from gateway.terminal import Gateway
+from provisioning import pki
+from tests.gateway.conftest import UNIT, TerminalFiles, order_body, wait_for
+from wire import Signer, encode
+from wire.clock import Clock, FakeClock
+from wire.kinds import Body, CancelBody, CommandBody, ReceiptBody
+from wire.limits import MAX_MESSAGE_BYTES
+
+
+def _down(signer: Signer, kind: str, body: Body, clock: Clock, unit: str = UNIT) -> bytes:
+    return encode(kind, unit, body, signer, at=clock.now())[1]
+
+
+def _outbox(gw: Gateway) -> list[dict[str, Any]]:
+    with gw.store.read() as c:
+        rows = c.execute("SELECT payload FROM outbox ORDER BY seq").fetchall()
+    return [msgspec.json.decode(bytes(r[0])) for r in rows]
+
+
+@pytest.fixture
+def gw(
+    files: TerminalFiles, printer_sim: PrinterSimulator, make_gateway: Callable[..., Gateway]
+) -> Gateway:
+    files.printer_url = printer_sim.url
+    return make_gateway(files.config())
+
+
+def test_order_is_stored_with_its_received_report_then_alarms_and_prints(
+    gw: Gateway, hub_signer: Signer, printer_sim: PrinterSimulator
+) -> None:
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    gw.handle_down(_down(hub_signer, "order", order_body(), clock))
+    reports = _outbox(gw)
+    assert [(r["kind"], r["body"]) for r in reports] == [
+        ("received", {"order_id": "01JORDER0000000000000001", "rev": 1})
+    ]
+    assert reports[0]["unit"] == UNIT and reports[0]["sig"]
+    assert gw.alarm.active and gw.alarm.pattern == "urgent"
+    assert gw.pins.buzzer.value == 1 and gw.pins.light.value == 1
+    wait_for(lambda: "社会应急联动指令单" in printer_sim.text(), what="the slip")
+    text = printer_sim.text()
+    assert "整条街停电，有老人使用制氧机。" in text  # Chinese punctuation survives
+    assert "138****5678" in text and "J5323220000000123" in text
+    assert "妥甸镇 东街 12 号" in text
+    wait_for(lambda: gw.health().unprinted == 0, what="the job to leave the spool")
+
+
+def test_redelivery_and_same_rev_are_duplicates(gw: Gateway, hub_signer: Signer) -> None:
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    raw = _down(hub_signer, "order", order_body(), clock)
+    gw.handle_down(raw)
+    gw.handle_down(raw)  # the broker delivered it again
+    gw.handle_down(_down(hub_signer, "order", order_body(), clock))  # the hub re-sent it
+    assert [r["kind"] for r in _outbox(gw)] == ["received"]
+    assert gw.metrics.duplicates._value.get() == 2
+
+
+def test_revision_updates_and_reprints_older_rev_is_ignored(
+    gw: Gateway, hub_signer: Signer, printer_sim: PrinterSimulator
+) -> None:
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    gw.handle_down(_down(hub_signer, "order", order_body(rev=1), clock))
+    gw.handle_down(_down(hub_signer, "order", order_body(rev=2), clock))
+    gw.handle_down(_down(hub_signer, "order", order_body(rev=1), clock))
+    assert [r["body"]["rev"] for r in _outbox(gw)] == [1, 2]
+    assert gw.orders.get("01JORDER0000000000000001").order.rev == 2
+    wait_for(lambda: "第2版" in printer_sim.text(), what="the revised slip")
+    assert printer_sim.text().count("社会应急联动指令单") == 2
+
+
+def test_cancel_stops_the_alarm_and_prints_a_cancel_slip(
+    gw: Gateway, hub_signer: Signer, printer_sim: PrinterSimulator
+) -> None:
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    gw.handle_down(_down(hub_signer, "order", order_body(), clock))
+    assert gw.alarm.active
+    cancel = CancelBody(order_id="01JORDER0000000000000001", reason="重复警情")
+    gw.handle_down(_down(hub_signer, "cancel", cancel, clock))
+    assert not gw.alarm.active and gw.pins.buzzer.value == 0
+    assert gw.orders.get("01JORDER0000000000000001").stage == "cancelled"
+    wait_for(lambda: "撤销指令" in printer_sim.text(), what="the cancel slip")
+    assert "重复警情" in printer_sim.text()
+    # an order re-sent after its cancel stays cancelled
+    gw.handle_down(_down(hub_signer, "order", order_body(rev=2), clock))
+    assert not gw.alarm.active
+
+
+def test_receipt_empties_the_outbox(gw: Gateway, hub_signer: Signer) -> None:
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    gw.handle_down(_down(hub_signer, "order", order_body(), clock))
+    ids = [r["id"] for r in _outbox(gw)]
+    gw.handle_down(_down(hub_signer, "receipt", ReceiptBody(ids=ids), clock))
+    assert _outbox(gw) == []
+    assert gw.health().outbox_depth == 0
+
+
+def test_commands_silence_realarm_test_print(
+    gw: Gateway, hub_signer: Signer, printer_sim: PrinterSimulator
+) -> None:
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    gw.handle_down(_down(hub_signer, "order", order_body(), clock))
+    gw.handle_down(_down(hub_signer, "command", CommandBody(command="silence"), clock))
+    assert not gw.alarm.active
+    oid = "01JORDER0000000000000001"
+    gw.handle_down(_down(hub_signer, "command", CommandBody("realarm", order_id=oid), clock))
+    assert gw.alarm.active
+    gw.handle_down(_down(hub_signer, "command", CommandBody("test_print", text="你好"), clock))
+    wait_for(lambda: "打印测试" in printer_sim.text(), what="the test page")
+    gw.handle_down(_down(hub_signer, "command", CommandBody("silence", order_id=oid), clock))
+    assert not gw.alarm.active
+    assert gw.orders.get(oid).acked_at is None  # silenced is not acknowledged
+
+
+def test_bad_messages_are_counted_and_never_stop_the_terminal(
+    gw: Gateway, hub_signer: Signer
+) -> None:
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    forger = Signer(pki.new_key())
+    good = _down(hub_signer, "order", order_body(), clock)
+    unsigned = msgspec.json.decode(good)
+    unsigned["sig"] = ""
+    bad = [
+        b"\xff\xfe garbage",
+        b"{not json",
+        b"x" * (MAX_MESSAGE_BYTES + 1),
+        msgspec.json.encode(unsigned),
+        _down(forger, "order", order_body(), clock),
+        _down(hub_signer, "order", order_body(), clock, unit="water-co"),
+        good.replace(b"urgent", b"normal"),
+    ]
+    for raw in bad:
+        gw.handle_down(raw)
+    counts = {
+        s.labels["reason"]: s.value
+        for m in gw.metrics.rejected.collect()
+        for s in m.samples
+        if s.name.endswith("_total")
+    }
+    assert counts == {
+        "not_utf8": 1,
+        "not_json": 1,
+        "too_big": 1,
+        "unsigned": 1,
+        "bad_signature": 2,
+        "wrong_unit": 1,
+    }
+    assert _outbox(gw) == [] and not gw.alarm.active
+    gw.handle_down(good)
+    assert gw.alarm.active
+    metrics = gw.metrics.exposition().decode()
+    assert 'liandong_gateway_rejected_messages_total{reason="bad_signature"} 2.0' in metrics
+    assert "liandong_gateway_outbox_depth 1.0" in metrics
+
+
+def test_acknowledge_stops_alarm_each_order_gets_its_own_ack(
+    gw: Gateway, hub_signer: Signer
+) -> None:
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    gw.handle_down(_down(hub_signer, "order", order_body("01JORDER0000000000000001"), clock))
+    gw.handle_down(
+        _down(hub_signer, "order", order_body("01JORDER0000000000000002", drill=True), clock)
+    )
+    assert gw.alarm.pattern == "urgent"  # a real order outranks a drill
+    clock.advance(20)
+    gw.press("ack")
+    acks = [r for r in _outbox(gw) if r["kind"] == "ack"]
+    assert sorted(r["body"]["order_id"] for r in acks) == [
+        "01JORDER0000000000000001",
+        "01JORDER0000000000000002",
+    ]
+    assert all(r["body"]["via"] == "button" for r in acks)
+    assert acks[0]["at"] != _outbox(gw)[0]["at"]  # keeps the moment it happened
+    assert not gw.alarm.active and gw.pins.buzzer.value == 0 and gw.pins.light.value == 0
+    gw.press("ack")  # nothing left to acknowledge: no new report
+    assert len([r for r in _outbox(gw) if r["kind"] == "ack"]) == 2
+
+
+def test_button_bounce_is_one_press(
+    files: TerminalFiles, make_gateway: Callable[..., Gateway], hub_signer: Signer
+) -> None:
+    now = [100.0]
+    gw = make_gateway(files.config(), monotonic=lambda: now[0])
+    clock = gw.clock
+    gw.handle_down(_down(hub_signer, "order", order_body("01JORDER0000000000000001"), clock))
+    pin = gw.pins.ack_button.pin
+    pin.drive_low()
+    pin.drive_high()
+    gw.handle_down(_down(hub_signer, "order", order_body("01JORDER0000000000000002"), clock))
+    now[0] += 0.05  # contact bounce 50 ms later
+    pin.drive_low()
+    pin.drive_high()
+    assert gw.ack_debouncer.ignored == 1
+    assert gw.orders.get("01JORDER0000000000000002").acked_at is None
+    now[0] += 1.0  # a real second press
+    pin.drive_low()
+    pin.drive_high()
+    assert gw.orders.get("01JORDER0000000000000002").acked_at is not None
+
+
+def test_arrival_button_and_gps_arrival(gw: Gateway, hub_signer: Signer) -> None:
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    near = order_body("01JORDER0000000000000001", position=(24.689, 101.641))
+    far = order_body("01JORDER0000000000000002", position=(24.75, 101.70))
+    gw.handle_down(_down(hub_signer, "order", near, clock))
+    gw.handle_down(_down(hub_signer, "order", far, clock))
+    # a fix about 1.1 km from `near`: no automatic arrival; the button picks the nearest
+    fix = gw.feed_gps("$GPGGA,120000.00,2441.9400,N,10138.4600,E,1,08,1.0,1800.0,M,0.0,M,,*68")
+    assert fix is not None
+    assert gw.orders.get(near.order_id).arrived_at is None
+    assert gw.arrive(None, "button") == near.order_id
+    arrived = [r for r in _outbox(gw) if r["kind"] == "arrived"]
+    assert arrived[0]["body"]["source"] == "button"
+    assert arrived[0]["body"]["position"]["lat"] == pytest.approx(24.699, abs=1e-6)
+    # arriving also acknowledged it (one ack report for it)
+    assert [r["body"]["order_id"] for r in _outbox(gw) if r["kind"] == "ack"] == [near.order_id]
+    # now drive within 150 m of `far`: arrival reported on its own
+    clock.advance(60)
+    gw.feed_gps("garbage line")
+    gw.feed_gps("$GPRMC,120100.00,A,2445.0300,N,10142.0000,E,0.1,0.0,281126,,,A*")
+    gw.feed_gps("$GPRMC,120100.00,A,2445.0300,N,10142.0000,E,0.1,0.0,281126,,,A*51")
+    view = gw.orders.get(far.order_id)
+    assert view.arrived_at is not None
+    last = [r for r in _outbox(gw) if r["kind"] == "arrived"][-1]
+    assert last["body"]["source"] == "gps"
+    assert gw.gps_parser.bad_lines >= 2
+    health = gw.health()
+    assert health.gps is not None and health.gps.fix and health.gps.age_s == 0
+    clock.advance(timedelta(minutes=5).total_seconds())
+    assert gw.health().gps.fix is False  # type: ignore[union-attr]
