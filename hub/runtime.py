@@ -1,6 +1,6 @@
 """`Hub`: the whole hub in one process: store, service, HTTP, MQTT link, delivery, deadlines.
 
-    hub = Hub(load_config(Path("PKI/hub/hub.toml")))      # or Hub(config, clock=FakeClock())
+    hub = Hub(load_config(Path("PKI/hub/hub.toml")))  # or Hub(config, clock=..., registry=...)
     hub.start()          # returns once HTTP listens; MQTT connects in the background
     hub.service          # HubService (console, demo, tests)
     hub.url              # http://127.0.0.1:PORT (port 0 in the config = any free port)
@@ -27,7 +27,7 @@ from hub.errors import ConfigError
 from hub.keys import UnitKeys
 from hub.link import MqttLink
 from hub.notify import Notifier
-from hub.registry import load_registry
+from hub.registry import Registry, load_registry
 from hub.reports import ReportHandler
 from hub.service import HubService
 from hub.store import Store
@@ -45,10 +45,11 @@ class Hub:
         clock: Clock | None = None,
         notifier: Notifier | None = None,
         unit_keys: UnitKeys | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.config = config
         clock = clock or SystemClock()
-        registry = load_registry(config.registry)
+        registry = registry or load_registry(config.registry)
         if registry.county_id != config.county:
             raise ConfigError(
                 f"hub.toml is for county {config.county!r} but the registry is "
