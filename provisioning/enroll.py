@@ -118,7 +118,7 @@ def enroll_tracker(
     now: datetime | None = None,
 ) -> Path:
     """Certify a field tracker of `unit` (CN `UNIT/trackers/TRACKER`); write
-    `PKI/units/UNIT/trackers/TRACKER/` with ca.crt, tracker.crt and tracker.key."""
+    `PKI/trackers/UNIT/TRACKER/` with ca.crt, tracker.crt and tracker.key."""
     layout = Layout(pki_dir)
     check_unit(unit)
     check_id(tracker, "tracker id")

@@ -115,7 +115,8 @@ class Layout:
         return self.unit_dir(unit) / "unit.crt"
 
     def tracker_dir(self, unit: str, tracker: str) -> Path:
-        return self.unit_dir(unit) / "trackers" / check_id(tracker, "tracker id")
+        """Outside the unit bundle, so a terminal never carries its trackers' keys."""
+        return self.root / "trackers" / check_unit(unit) / check_id(tracker, "tracker id")
 
     def county(self) -> County:
         """Read county.toml; a clear error when the folder was never initialised."""

@@ -21,7 +21,7 @@ def identity_files(pki: Path, who: str) -> tuple[Path, Path]:
         return pki / "hub" / "hub.crt", pki / "hub" / "hub.key"
     if "/trackers/" in who:
         unit, tracker = who.split("/trackers/")
-        folder = pki / "units" / unit / "trackers" / tracker
+        folder = pki / "trackers" / unit / tracker
         return folder / "tracker.crt", folder / "tracker.key"
     return pki / "units" / who / "unit.crt", pki / "units" / who / "unit.key"
 

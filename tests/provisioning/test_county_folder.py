@@ -25,7 +25,7 @@ SECRETS = [
     "hub/dispatch.key",
     "hub/intake-keys.toml",
     "units/power-co/unit.key",
-    "units/power-co/trackers/van-1/tracker.key",
+    "trackers/power-co/van-1/tracker.key",
 ]
 
 
@@ -182,7 +182,7 @@ def test_reenrolling_needs_force_and_revokes_the_old_certificate(county: Path) -
 
 
 def test_tracker_identity_and_bundle(county: Path) -> None:
-    folder = county / "units" / "power-co" / "trackers" / "van-1"
+    folder = county / "trackers" / "power-co" / "van-1"
     cert = pki.load_cert(folder / "tracker.crt")
     assert cert.subject.rfc4514_string() == "CN=power-co/trackers/van-1,O=Liandong"
     with pytest.raises(ProvisioningError, match="before its trackers"):
