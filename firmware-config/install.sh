@@ -25,7 +25,8 @@ usage: $PROG BUNDLE [options]
   --printer-usb V:P[:SER]  the printer's USB vendor:product[:serial]
   --printer-url URL     printer port other than /dev/ld-printer (e.g. socket://10.1.2.3:9100)
   --pps-pin N           GPS PPS wired to BCM pin N (pps-gpio overlay, chrony PPS source)
-  --gps-time            also use the GPS as a time source (gpsd, chrony SHM refclock)
+  --gps-time            the GPS becomes a clock (gpsd, chrony SHM refclock) and is
+                        then not read by the gateway (no [gps] in gateway.toml)
   --pins FILE           a [pins] table for non-standard wiring (default: pins/BOARD.toml)
   --state-device DEV    separate partition for /var/lib/liandong (e.g. UUID=..., /dev/sda1)
   --overlay-root        read-only root with a RAM overlay (needs --state-device)
@@ -141,11 +142,18 @@ fi
 
 # Check and adjust gateway.toml before anything is written: bad input changes nothing.
 edits=(--pins "$PINS" --set 'unit.state_dir="/var/lib/liandong"' --set "printer.port=\"$PRINTER_URL\"")
-case $GPS in
-none) edits+=(--drop gps) ;;
-usb | uart) edits+=(--set 'gps.port="/dev/ld-gps"') ;;
-keep) grep -q '^\[gps\]' "$BUNDLE/gateway.toml" && edits+=(--set 'gps.port="/dev/ld-gps"') ;;
-esac
+if ((GPS_TIME)); then
+	# gpsd then owns /dev/ld-gps, and two readers of one serial port each get part of the
+	# bytes: the GPS serves the clock only, the gateway gets no [gps] (README, "Time").
+	[[ $GPS != none ]] || die "--gps-time needs a GPS: --gps usb|uart or --gps-usb"
+	edits+=(--drop gps)
+else
+	case $GPS in
+	none) edits+=(--drop gps) ;;
+	usb | uart) edits+=(--set 'gps.port="/dev/ld-gps"') ;;
+	keep) if grep -q '^\[gps\]' "$BUNDLE/gateway.toml"; then edits+=(--set 'gps.port="/dev/ld-gps"'); fi ;;
+	esac
+fi
 rendered=$(mktemp)
 trap 'rm -f "$rendered"' EXIT
 summary=$(python3 "$HERE/lib/gateway_toml.py" "$BUNDLE/gateway.toml" "$rendered" "${edits[@]}") ||
@@ -158,8 +166,8 @@ if command -v openssl >/dev/null; then
 		sed -n 's/^ *commonName *= *//p')
 	[[ $cn == "$UNIT" ]] || die "unit.crt is for '$cn' but gateway.toml [unit] id is '$UNIT'"
 fi
-if [[ $GPS == keep ]]; then
-	if [[ $HAS_GPS == yes ]]; then GPS=usb; else GPS=none; fi
+if [[ $GPS == keep ]]; then # --gps-time with keep: the bundle had a GPS, on USB by default
+	if [[ $HAS_GPS == yes ]] || grep -q '^\[gps\]' "$BUNDLE/gateway.toml"; then GPS=usb; else GPS=none; fi
 fi
 
 # ---------------------------------------------------------------- reporting

@@ -169,6 +169,11 @@ def test_time_sources(bundle: Bundle, pi_root: Path) -> None:
     assert "refclock PPS /dev/pps0 lock NMEA refid PPS poll 4" in lines
     gpsd = (pi_root / "etc/default/gpsd").read_text()
     assert 'DEVICES="/dev/ld-gps /dev/pps0"' in gpsd
+    doc = tomllib.loads((pi_root / "etc/liandong/gateway.toml").read_text())
+    assert "gps" not in doc, "gpsd owns the port: the gateway must not read it too"
+
+    done = run_install(bundle.path, pi_root, "--gps-time", "--gps", "none", check=False)
+    assert done.returncode == 2 and "--gps-time needs a GPS" in done.stderr
 
 
 def test_systemd_pieces_are_enabled(bundle: Bundle, pi_root: Path) -> None:
