@@ -1,0 +1,110 @@
+"""Presence from the state topic and from silence; the store's settings and migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from hub.engine import DeadlineEngine
+from hub.keys import UnitKeys
+from hub.reports import ReportHandler
+from hub.service import HubService
+from hub.store import MIGRATIONS, Store
+from tests.hub.harness import COUNTY
+from tests.support.pki import ThrowawayPKI
+from wire import codec, topics
+from wire import kinds as k
+from wire.clock import FakeClock
+from wire.signing import Signer
+
+
+def _handler(
+    tmp_path: Path, service: HubService, test_pki: ThrowawayPKI, unit: str
+) -> tuple[ReportHandler, Signer]:
+    cert, key = test_pki.client(unit)
+    (tmp_path / "units" / unit).mkdir(parents=True)
+    (tmp_path / "units" / unit / "unit.crt").write_bytes(cert.read_bytes())
+    (tmp_path / "ca").mkdir(exist_ok=True)
+    (tmp_path / "ca" / "ca.crt").write_bytes(test_pki.ca_path.read_bytes())
+    return ReportHandler(service, UnitKeys(tmp_path)), Signer.from_pem(key.read_bytes())
+
+
+def _online(service: HubService, unit: str) -> bool:
+    return next(u for u in service.units_status() if u.id == unit).online
+
+
+def test_state_topic_and_silence_drive_presence(
+    tmp_path: Path, service: HubService, clock: FakeClock, test_pki: ThrowawayPKI
+) -> None:
+    handler, signer = _handler(tmp_path, service, test_pki, "fire")
+    updates = service.events.subscribe()
+    state = topics.state(COUNTY, "fire")
+    health = k.HealthBody(version="0.1.0", uptime_s=5, printer="paper_low", outbox_depth=2)
+    _, online = codec.encode(
+        "state", "fire", k.StateBody(status="online", health=health), signer, at=clock.now()
+    )
+    handler.handle(state, online)
+    status = next(u for u in service.units_status() if u.id == "fire")
+    assert status.online and status.printer == "paper_low" and status.outbox_depth == 2
+    assert updates.get_nowait() == {"type": "unit", "id": "fire", "online": True}
+    # silence: no state or report for longer than stale_after_s (15 s) -> offline
+    clock.advance(14)
+    engine = DeadlineEngine(service)
+    assert engine.sweep_presence() == []
+    clock.advance(2)
+    assert not _online(service, "fire")  # already shown offline on read...
+    assert engine.sweep_presence() == ["fire"]  # ...and recorded once by the engine
+    assert engine.sweep_presence() == []
+    # a health report brings it back only with a fresh `online` state
+    handler.handle(
+        state,
+        codec.encode("state", "fire", k.StateBody(status="online"), signer, at=clock.now())[1],
+    )
+    assert _online(service, "fire")
+    will = codec.encode("state", "fire", k.StateBody(status="offline"), signer, at=clock.now())[1]
+    handler.handle(state, will)
+    assert not _online(service, "fire")
+    types = [
+        r["type"]
+        for r in service.store.query("SELECT type FROM events WHERE unit='fire' ORDER BY seq")
+    ]
+    assert types == ["online", "offline", "online", "offline"]
+
+
+def test_state_for_another_county_or_garbage_is_rejected(
+    tmp_path: Path, service: HubService, test_pki: ThrowawayPKI, clock: FakeClock
+) -> None:
+    handler, _ = _handler(tmp_path, service, test_pki, "fire")
+    handler.handle("ld/v1/other/fire/state", b"{}")
+    handler.handle(topics.state(COUNTY, "fire"), b"\xff" * 10)
+    handler.handle(topics.tracker(COUNTY, "fire", "car1"), b"[1]")
+    reasons = [r["reason"] for r in service.store.query("SELECT reason FROM rejected ORDER BY seq")]
+    assert reasons == ["bad_topic", "not_utf8", "not_object"]
+
+
+def test_store_is_wal_full_sync_and_migrations_record_themselves(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite3"
+    store = Store(path)
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    store.close()
+
+    def add_column(db: sqlite_utils.Database) -> None:
+        db.execute("ALTER TABLE incidents ADD COLUMN extra TEXT")
+
+    again = Store(path, [*MIGRATIONS, ("0002_extra", add_column)])
+    names = [r["name"] for r in again.query("SELECT name FROM _migrations ORDER BY name")]
+    assert names == ["0001_initial", "0002_extra"]
+    assert again.migrate([*MIGRATIONS, ("0002_extra", add_column)]) == []
+    again.close()
+
+
+def test_a_failed_write_leaves_nothing_behind(service: HubService) -> None:
+    try:
+        with service.store.write() as db:
+            db.execute("INSERT INTO seen (msg_id, unit, recorded_at) VALUES ('x1234567', 'u', 't')")
+            raise RuntimeError("crash in the middle")
+    except RuntimeError:
+        pass
+    assert service.store.one("SELECT count(*) AS n FROM seen")["n"] == 0  # type: ignore[index]
