@@ -277,17 +277,33 @@ if ((PACKAGES && LIVE)); then
 	pkgs=(python3-venv python3-lgpio chrony openssl)
 	((GPS_TIME)) && pkgs+=(gpsd gpsd-clients)
 	[[ -n $PPS_PIN ]] && pkgs+=(pps-tools)
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-	say ok "apt: ${pkgs[*]}"
+	missing=()
+	for p in "${pkgs[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if ((${#missing[@]})); then
+		# python3-lgpio comes from the Raspberry Pi OS archive (not plain Debian).
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		changed "apt: ${missing[*]}"
+	else
+		say same "apt: ${pkgs[*]}"
+	fi
 	if [[ ! -x /opt/liandong/bin/python ]]; then
 		# System site packages: python3-lgpio comes from apt, built against the Pi's libraries.
 		python3 -m venv --system-site-packages /opt/liandong
 		changed /opt/liandong
 	fi
-	spec='liandong[gateway]'
-	[[ -z $WHEEL ]] || spec="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")[gateway]"
-	/opt/liandong/bin/pip install --quiet --disable-pip-version-check "$spec"
-	say ok "pip: $spec -> /opt/liandong"
+	if [[ -n $WHEEL ]]; then
+		spec="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")[gateway]"
+		/opt/liandong/bin/pip install --quiet --disable-pip-version-check "$spec"
+		say ok "pip: $spec -> /opt/liandong"
+	elif ! /opt/liandong/bin/pip show --quiet liandong >/dev/null 2>&1; then
+		/opt/liandong/bin/pip install --quiet --disable-pip-version-check 'liandong[gateway]'
+		changed "pip: liandong[gateway] -> /opt/liandong"
+	else
+		say same "pip: liandong already in /opt/liandong (upgrade: --wheel FILE)"
+	fi
 else
 	say skipped "apt-get and pip ($( ((LIVE)) && echo "--no-packages" || echo "--root"))"
 fi
@@ -459,10 +475,15 @@ if ((LIVE)); then
 	[[ $BOARD == pi5 || $GPS != uart ]] || systemctl disable --quiet hciuart.service 2>/dev/null || true
 	((GPS_TIME)) && systemctl enable --quiet gpsd.service
 	if ((CHANGED)); then
+		systemctl daemon-reexec # re-reads system.conf.d: the hardware watchdog
 		udevadm control --reload && udevadm trigger --subsystem-match=tty
 		systemctl try-restart systemd-journald.service chrony.service || true
 		((GPS_TIME)) && systemctl restart gpsd.service
-		[[ -n $REBOOT ]] || systemctl restart liandong-gateway.service
+		if [[ ! -x /opt/liandong/bin/liandong-gateway ]]; then
+			echo "WARNING: /opt/liandong/bin/liandong-gateway is missing: run again without --no-packages"
+		elif [[ -z $REBOOT ]]; then
+			systemctl restart liandong-gateway.service
+		fi
 	fi
 fi
 

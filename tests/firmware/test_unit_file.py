@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections import defaultdict
@@ -101,3 +102,22 @@ def test_drop_ins_set_the_watchdog_and_journal_limits() -> None:
     journal = directives(FIRMWARE / "systemd" / "journald-liandong.conf")
     assert journal["Journal.Storage"] == ["persistent"]
     assert journal["Journal.SystemMaxUse"] == ["64M"]
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_exposure_score_stays_low(tmp_path: Path) -> None:
+    """systemd's own hardening score (0 best, 10 worst); 1.5 when written. GPIO and serial
+    access keep it above 1, so anything over 2 means a protection was dropped."""
+    root = tmp_path / "root"
+    (root / "etc/systemd/system").mkdir(parents=True)
+    unit = root / "etc/systemd/system" / UNIT.name
+    shutil.copy(UNIT, unit)
+    done = subprocess.run(
+        ["systemd-analyze", "security", "--offline=yes", f"--root={root}", str(unit)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    if "--offline" in done.stderr:
+        pytest.skip("this systemd-analyze cannot score a unit offline (systemd < 250)")
+    score = re.search(r"Overall exposure level for \S+: ([0-9.]+)", done.stdout)
+    assert score, done.stdout + done.stderr
+    assert float(score.group(1)) <= 2.0, done.stdout
