@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
@@ -20,7 +21,7 @@ from cryptography.x509.oid import NameOID
 from provisioning import pki
 from provisioning.configs import GatewayOptions, gateway_config, write_toml
 from provisioning.errors import ProvisioningError
-from provisioning.layout import Layout, check_id, check_unit, tracker_identity
+from provisioning.layout import Layout, check_unit, tracker_identity
 from provisioning.revocation import is_revoked, load_ca, revoke_certificate
 
 log = logging.getLogger(__name__)
@@ -35,15 +36,16 @@ def check_csr(csr_pem: bytes, expected_cn: str) -> ec.EllipticCurvePublicKey:
         raise ProvisioningError("the CSR is too large to be a P-256 request")
     try:
         csr = x509.load_pem_x509_csr(csr_pem)
-    except ValueError as e:
+        key = csr.public_key()
+        signed = csr.is_signature_valid
+        names = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    except (ValueError, TypeError, x509.InvalidVersion, UnsupportedAlgorithm) as e:
         raise ProvisioningError(f"not a PEM certificate signing request: {e}") from e
-    if not csr.is_signature_valid:
+    if not signed:
         raise ProvisioningError("the CSR's signature does not verify")
-    names = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     if len(names) != 1 or names[0].value != expected_cn:
         got = [n.value for n in names]
         raise ProvisioningError(f"the CSR names {got!r}, expected the common name {expected_cn!r}")
-    key = csr.public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise ProvisioningError("the CSR's key must be EC P-256 (secp256r1)")
     return key
@@ -74,6 +76,34 @@ def _retire(pki_dir: Path, cert_path: Path, label: str, force: bool, now: dateti
     revoke_certificate(pki_dir, old, label, reason="superseded", now=now)
 
 
+def _certify_into(
+    pki_dir: Path,
+    folder: Path,
+    name: str,
+    identity: str,
+    csr_pem: bytes | None,
+    force: bool,
+    now: datetime,
+) -> x509.Certificate:
+    """Write `folder/NAME.crt` (and `NAME.key` when no CSR is given) for `identity`, and
+    the CA certificate beside them; a live certificate there is replaced only if forced."""
+    public = check_csr(csr_pem, identity) if csr_pem is not None else None
+    ca = load_ca(Layout(pki_dir))
+    _retire(pki_dir, folder / f"{name}.crt", identity, force, now)
+    key_path = folder / f"{name}.key"
+    if public is None:
+        issued = pki.issue(ca, identity, now=now)
+        pki.write_private(key_path, pki.key_pem(issued.key), force=True)
+        cert = issued.cert
+    else:
+        cert = pki.certify(ca, identity, public, now=now)
+        key_path.unlink(missing_ok=True)  # a key made here before belongs to no one now
+    pki.write_public(folder / "ca.crt", pki.cert_pem(ca.cert))
+    pki.write_public(folder / f"{name}.crt", pki.cert_pem(cert))
+    log.info("certified %s (serial %x)", identity, cert.serial_number)
+    return cert
+
+
 def enroll_unit(
     pki_dir: Path,
     unit: str,
@@ -87,24 +117,10 @@ def enroll_unit(
     layout = Layout(pki_dir)
     check_unit(unit)
     county = layout.county()
-    now = now or datetime.now(UTC)
-    public = check_csr(csr_pem, unit) if csr_pem is not None else None
-    ca = load_ca(layout)
     bundle = layout.unit_dir(unit)
-    _retire(pki_dir, layout.unit_crt(unit), unit, force, now)
-    key_path = bundle / "unit.key"
-    if public is None:
-        issued = pki.issue(ca, unit, now=now)
-        pki.write_private(key_path, pki.key_pem(issued.key), force=True)
-        cert = issued.cert
-    else:
-        cert = pki.certify(ca, unit, public, now=now)
-        key_path.unlink(missing_ok=True)  # a key made here before is no longer this unit's
-    pki.write_public(bundle / "ca.crt", pki.cert_pem(ca.cert))
-    pki.write_public(layout.unit_crt(unit), pki.cert_pem(cert))
+    _certify_into(pki_dir, bundle, "unit", unit, csr_pem, force, now or datetime.now(UTC))
     pki.write_public(bundle / "hub-dispatch.pub", layout.dispatch_pub.read_bytes())
     write_toml(bundle / "gateway.toml", gateway_config(county, unit, options or GatewayOptions()))
-    log.info("enrolled %s (serial %x)", unit, cert.serial_number)
     return bundle
 
 
@@ -120,24 +136,10 @@ def enroll_tracker(
     """Certify a field tracker of `unit` (CN `UNIT/trackers/TRACKER`); write
     `PKI/trackers/UNIT/TRACKER/` with ca.crt, tracker.crt and tracker.key."""
     layout = Layout(pki_dir)
-    check_unit(unit)
-    check_id(tracker, "tracker id")
+    identity = tracker_identity(unit, tracker)
     layout.county()
     if not layout.unit_crt(unit).exists():
         raise ProvisioningError(f"enroll unit {unit!r} before its trackers")
-    identity = tracker_identity(unit, tracker)
-    now = now or datetime.now(UTC)
-    public = check_csr(csr_pem, identity) if csr_pem is not None else None
-    ca = load_ca(layout)
     folder = layout.tracker_dir(unit, tracker)
-    _retire(pki_dir, folder / "tracker.crt", identity, force, now)
-    if public is None:
-        issued = pki.issue(ca, identity, now=now)
-        pki.write_private(folder / "tracker.key", pki.key_pem(issued.key), force=True)
-        cert = issued.cert
-    else:
-        cert = pki.certify(ca, identity, public, now=now)
-        (folder / "tracker.key").unlink(missing_ok=True)
-    pki.write_public(folder / "ca.crt", pki.cert_pem(ca.cert))
-    pki.write_public(folder / "tracker.crt", pki.cert_pem(cert))
+    _certify_into(pki_dir, folder, "tracker", identity, csr_pem, force, now or datetime.now(UTC))
     return folder
