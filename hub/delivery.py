@@ -152,6 +152,9 @@ class Delivery:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            # Clear before the pass, not after the wait: a wake-up that arrives during the
+            # pass is then never lost.
+            self.service.outbox_ready.clear()
             try:
                 sent = self.pump()
             except Exception:
@@ -162,4 +165,3 @@ class Delivery:
             if sent and not full:
                 continue  # more may be due right away
             self.service.outbox_ready.wait(1.0)
-            self.service.outbox_ready.clear()

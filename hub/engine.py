@@ -173,6 +173,7 @@ class DeadlineEngine:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self.service.deadlines_changed.clear()  # before the pass: no wake-up is lost
             try:
                 self.tick()
                 nxt = self.next_due()
@@ -183,4 +184,3 @@ class DeadlineEngine:
                 log.exception("deadline engine pass failed")
                 wait = self.max_sleep_s
             self.service.deadlines_changed.wait(wait)
-            self.service.deadlines_changed.clear()

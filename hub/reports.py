@@ -149,7 +149,7 @@ class ReportHandler:
                         (ts(now), topics.up(svc.county, unit), unit, e.reason, str(e), msg.raw),
                     )
         svc.metrics.reports.labels(msg.kind).inc()
-        svc._changed(*updates, outbox=bool(updates))
+        svc.changed(*updates, outbox=bool(updates))
         return Outcome(receipt=(unit, msg.id))
 
     def apply_order_report(
@@ -337,7 +337,7 @@ class ReportHandler:
                     sig=msg.sig,
                     raw=msg.raw,
                 )
-        svc._changed({"type": "unit", "id": unit, "online": online}, outbox=online)
+        svc.changed({"type": "unit", "id": unit, "online": online}, outbox=online)
         return Outcome(online=unit if online else None)
 
     # ---- trackers --------------------------------------------------------------------------
@@ -373,7 +373,7 @@ class ReportHandler:
                         source=f"tracker:{tracker}",
                         raw=payload,
                     )
-        svc._changed(
+        svc.changed(
             {"type": "unit", "id": unit, "position": [loc.lat, loc.lon]}, *updates, outbox=False
         )
         return Outcome()

@@ -77,7 +77,8 @@ class HubService:
         return self.store.path
 
     # ---- helpers -------------------------------------------------------------------------
-    def _changed(self, *updates: dict[str, Any], outbox: bool = True) -> None:
+    def changed(self, *updates: dict[str, Any], outbox: bool = True) -> None:
+        """After a commit: wake the delivery loop and the engine, tell the console."""
         if outbox:
             self.outbox_ready.set()
         self.deadlines_changed.set()
@@ -147,7 +148,7 @@ class HubService:
                 self.ledger.dispatch(
                     db, row, unit_id, role, now, source="intake", arrive_min=new.arrive_min
                 )
-        self._changed({"type": "incident", "id": incident_id, "new": True})
+        self.changed({"type": "incident", "id": incident_id, "new": True})
         return self.incident(incident_id), True
 
     def route(self, category_code: str, township_id: str) -> list[tuple[str, str]]:
@@ -208,7 +209,7 @@ class HubService:
                 arrive_min=arrive_min,
                 note=note,
             )
-        self._changed({"type": "order", "id": order_id, "incident_id": incident_id})
+        self.changed({"type": "order", "id": order_id, "incident_id": incident_id})
         return self.order(order_id)
 
     def reassign(self, order_id: str, unit_id: str, *, by: str, reason: str = "") -> OrderView:
@@ -243,7 +244,7 @@ class HubService:
                 detail={"to": unit_id, "new_order": new_order},
             )
             db.execute("UPDATE orders SET replaced_by=? WHERE id=?", (new_order, order_id))
-        self._changed(
+        self.changed(
             {"type": "order", "id": new_order, "incident_id": old["incident_id"]},
             {"type": "order", "id": order_id, "incident_id": old["incident_id"]},
         )
@@ -267,7 +268,7 @@ class HubService:
                 reason=reason,
                 notify_terminal=True,
             )
-        self._changed({"type": "order", "id": order_id, "incident_id": o["incident_id"]})
+        self.changed({"type": "order", "id": order_id, "incident_id": o["incident_id"]})
         return self.order(order_id)
 
     def close_incident(self, incident_id: str, *, by: str, note: str = "") -> IncidentView:
@@ -304,7 +305,7 @@ class HubService:
                 incident_id=incident_id,
                 detail={"note": note},
             )
-        self._changed({"type": "incident", "id": incident_id, "closed": True})
+        self.changed({"type": "incident", "id": incident_id, "closed": True})
         return self.incident(incident_id)
 
     def add_note(self, incident_id: str, text: str, *, by: str) -> None:
@@ -322,7 +323,7 @@ class HubService:
                 incident_id=incident_id,
                 detail={"text": text},
             )
-        self._changed({"type": "incident", "id": incident_id}, outbox=False)
+        self.changed({"type": "incident", "id": incident_id}, outbox=False)
 
     def send_drill(
         self, unit_ids: list[str], *, by: str, category: str | None = None
@@ -374,5 +375,5 @@ class HubService:
                 )
                 for i, u in enumerate(dict.fromkeys(unit_ids))
             ]
-        self._changed({"type": "incident", "id": incident_id, "new": True, "drill": True})
+        self.changed({"type": "incident", "id": incident_id, "new": True, "drill": True})
         return [self.order(i) for i in ids]

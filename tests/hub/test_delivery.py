@@ -183,3 +183,30 @@ def test_tracker_fix_near_the_scene_reports_arrival(
     wait_for(lambda: _order_state(hub, order_id) == "arrived", what="tracker arrival")
     e = next(e for e in hub.service.incident(view.id).timeline if e.type == "arrived")
     assert e.source == "tracker:car1" and e.detail["via"] == "tracker"
+
+
+def test_a_burst_goes_through_a_small_window(
+    tmp_path: Path, broker: Broker, test_pki: ThrowawayPKI, clock: FakeClock
+) -> None:
+    """40 orders through a window of 3: none lost, never more than 3 held by paho."""
+    h = Hub(hub_config(tmp_path / "PKI", broker, test_pki, ["power-co"], window=3), clock=clock)
+    h.start()
+    dispatch = Signer.from_pem(h.config.dispatch_key.read_bytes())
+    term = Terminal(broker, test_pki, "power-co", dispatch, clock)
+    peak = 0
+    try:
+        wait_for(h.link.connected.is_set, what="hub connected")
+        with h.store.write():
+            for i in range(40):
+                h.service.intake(incident_data(source_id=f"B{i}"), source="cad-110")
+        got = set()
+        while len(got) < 40:
+            got.add(term.next("order").body.order_id)  # type: ignore[union-attr]
+            peak = max(
+                peak, int(h.service.metrics.registry.get_sample_value("ld_hub_inflight") or 0)
+            )
+        assert len(got) == 40
+        assert peak <= 3
+    finally:
+        term.close()
+        h.stop()

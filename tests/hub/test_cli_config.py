@@ -1,0 +1,61 @@
+"""The command line and hub.toml: help everywhere, clear errors that name the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli import main
+from hub.config import load_config
+from hub.errors import ConfigError
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    for args in ([], ["serve"], ["report"]):
+        result = runner.invoke(main, [*args, "--help"])
+        assert result.exit_code == 0
+        assert len(result.output.splitlines()) > 2
+    assert "hub.toml" in runner.invoke(main, ["serve", "--help"]).output
+
+
+def test_report_is_not_there_yet_and_says_so() -> None:
+    result = CliRunner().invoke(main, ["report"])
+    assert result.exit_code != 0 and "not available yet" in result.output
+
+
+def test_serve_with_a_broken_config_names_the_problem(tmp_path: Path) -> None:
+    toml = tmp_path / "hub.toml"
+    toml.write_text('[county]\nid = "shuangbai"\n[http]\nlisten = "nowhere"\n')
+    result = CliRunner().invoke(main, ["serve", "--config", str(toml)])
+    assert result.exit_code != 0
+    assert "listen must be HOST:PORT" in result.output and str(toml) in result.output
+
+
+def test_config_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    toml = tmp_path / "hub" / "hub.toml"
+    toml.parent.mkdir()
+    toml.write_text(
+        '[county]\nid = "shuangbai"\nregistry = ""\n[mqtt]\nhost = "broker"\nport = 8883\n'
+        '[http]\nlisten = "0.0.0.0:8000"\n[presence]\nstale_after_s = 20\n'
+    )
+    cfg = load_config(toml)
+    assert cfg.mqtt.cert == toml.parent / "hub.crt"
+    assert cfg.pki_dir == toml.parent / ".."
+    assert cfg.db_path == toml.parent / "hub.sqlite3"
+    assert cfg.registry is None and cfg.stale_after_s == 20
+    assert (cfg.listen_host, cfg.listen_port) == ("0.0.0.0", 8000)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("[county\n", "hub.toml"), ("[mqtt]\nport = 1\n", "[county] id is missing")],
+)
+def test_bad_config_files(tmp_path: Path, text: str, needle: str) -> None:
+    toml = tmp_path / "hub.toml"
+    toml.write_text(text)
+    with pytest.raises(ConfigError, match=None) as e:
+        load_config(toml)
+    assert needle in str(e.value)
