@@ -32,10 +32,11 @@ def _form() -> EntryForm:
         (c.code, name_of(c)) for c in sorted(registry.categories.values(), key=lambda c: c.code)
     )
     form.township.choices = options((t.id, name_of(t)) for t in registry.townships.values())
-    form.priority.choices = options((p, label(p)) for p in PRIORITIES)
+    form.priority.choices = options(
+        [("", _("as the category says"))] + [(p, label(p)) for p in PRIORITIES]
+    )
     if not form.is_submitted():
         form.source_id.data = f"console-{new_id()}"
-        form.priority.data = "normal"
     return form
 
 
@@ -52,9 +53,10 @@ def entry() -> ResponseReturnValue:
             "address": form.address.data,
             "caller_phone": form.caller_phone.data or "",
             "summary": form.summary.data,
-            "priority": form.priority.data,
             "reported_at": rfc3339(now()),
         }
+        if form.priority.data:
+            data["priority"] = form.priority.data
         if form.arrive_min.data is not None:
             data["arrive_min"] = form.arrive_min.data
         try:

@@ -93,7 +93,7 @@ class EntryForm(FlaskForm):  # type: ignore[misc]
             Length(max=1000, message=_l("At most %(max)d characters.")),
         ],
     )
-    priority = SelectField(_l("Priority"), validators=[DataRequired(REQUIRED)])
+    priority = SelectField(_l("Priority"), validators=[Optional()])
     arrive_min = IntegerField(
         _l("On-scene minutes (tier 2)"),
         validators=[

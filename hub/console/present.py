@@ -6,6 +6,7 @@ Beijing time, because the duty room, the 110 call-takers and the assessors all r
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,12 @@ LABELS: dict[str, Any] = {
     "cancelled": _l("cancelled"),
     "reassigned": _l("reassigned"),
     "open": _l("open"),
+    # printer states (wire.kinds.PrinterState)
+    "ok": _l("OK"),
+    "paper_out": _l("out of paper"),
+    "paper_low": _l("paper low"),
+    "unknown": _l("unknown"),
+    "offline": _l("offline"),
     # deadlines
     "receive": _l("receipt"),
     "ack": _l("acknowledgement"),
@@ -49,7 +56,9 @@ LABELS: dict[str, Any] = {
     "position": _l("position"),
     "unreachable": _l("unreachable"),
     "escalation": _l("escalation"),
-    "escalated": _l("escalation"),
+    "overdue": _l("overdue"),
+    "deadline_met_in_time": _l("met in time (delivered late)"),
+    "online": _l("online"),
     "note": _l("note"),
     "order": _l("order"),
     "cancel": _l("cancel"),
@@ -64,6 +73,21 @@ def label(value: object) -> str:
     """The translated word for a state, deadline, priority or role; the raw value otherwise."""
     text = LABELS.get(str(value))
     return str(text) if text is not None else str(value)
+
+
+_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
+
+
+def shown(value: object) -> str:
+    """A timeline or audit detail value for a person: stored UTC times become Beijing time,
+    nested records become `key value` pairs, lists are joined."""
+    if isinstance(value, str) and _ISO.match(value):
+        return local(datetime.fromisoformat(value.replace("Z", "+00:00")), "%m-%d %H:%M:%S")
+    if isinstance(value, dict):
+        return ", ".join(f"{label(k)} {shown(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(v) for v in value)
+    return str(value)
 
 
 def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
@@ -109,5 +133,12 @@ def nl2br(text: str) -> Markup:
 def register(app: Flask) -> None:
     """Install the filters."""
     app.jinja_env.filters.update(
-        label=label, local=local, short=short, iso=iso, name_of=name_of, age=age, nl2br=nl2br
+        label=label,
+        shown=shown,
+        local=local,
+        short=short,
+        iso=iso,
+        name_of=name_of,
+        age=age,
+        nl2br=nl2br,
     )

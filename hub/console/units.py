@@ -23,7 +23,7 @@ bp = Blueprint("console_units", __name__, template_folder="templates")
 
 GPS_STALE_S = 600.0
 OUTBOX_BACKLOG = 5
-PRINTER_OK = ("ok", None, "")
+PRINTER_OK = ("ok", "unknown", None, "")
 
 
 def problems(unit: UnitStatus) -> list[str]:

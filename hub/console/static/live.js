@@ -15,6 +15,7 @@
   var soundOn = window.localStorage.getItem("ld-sound") !== "off";
   var pending = null;
   var lastLate = null;
+  var lastBeep = 0;
 
   function text(name) { return body.getAttribute("data-i18n-" + name) || name; }
 
@@ -50,6 +51,9 @@
   }
 
   function beep() {
+    /* One cue per burst: an escalation event and the late count it raises are one thing. */
+    if (Date.now() - lastBeep < 2000) { return; }
+    lastBeep = Date.now();
     beeps += 1;
     body.setAttribute("data-beeps", String(beeps));
     if (!soundOn) { return; }
