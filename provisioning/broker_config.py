@@ -7,7 +7,7 @@ What each line is for:
   that username, so no unit can claim another unit's client id, take over its session or
   receive the orders queued for it (MQTT 5 section 5.4.2);
 - `crlfile`: revoked terminals are refused (re-read on SIGHUP);
-- persistence with a one-minute autosave and queues sized for a long outage, because
+- persistence with a ten-second autosave and queues sized for a long outage, because
   Mosquitto's default of 1,000 queued messages per client drops the rest silently;
 - no anonymous access and no plain listener, unless one is asked for on 127.0.0.1 only,
   which then serves read-only `$SYS` monitoring to local tools.
@@ -25,7 +25,7 @@ from provisioning.layout import Layout
 MAX_QUEUED_MESSAGES = 100_000
 MAX_QUEUED_BYTES = 256 * 1024 * 1024
 MAX_PACKET_SIZE = 128 * 1024  # the contract's messages are at most 64 KiB
-AUTOSAVE_SECONDS = 60
+AUTOSAVE_SECONDS = 10  # a broker killed outright loses at most this much queue state
 
 
 @dataclass(frozen=True)

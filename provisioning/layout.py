@@ -129,11 +129,14 @@ class Layout:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ProvisioningError(f"{self.county_toml} is damaged: {e}") from e
         try:
-            return County(
-                id=str(data["id"]),
+            county = County(
+                id=check_id(str(data["id"]), "county id"),
                 broker_hosts=[str(h) for h in data["broker_hosts"]],
                 port=int(data["port"]),
                 created=str(data["created"]),
             )
         except (KeyError, TypeError, ValueError) as e:
-            raise ProvisioningError(f"{self.county_toml} lacks {e}") from e
+            raise ProvisioningError(f"{self.county_toml} lacks or mangles {e}") from e
+        if not county.broker_hosts:
+            raise ProvisioningError(f"{self.county_toml}: broker_hosts is empty")
+        return county
