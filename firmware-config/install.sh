@@ -310,7 +310,9 @@ fi
 
 # ---------------------------------------------------------------- 2. service user
 echo "user:"
-if [[ -f $R/etc/passwd && -f $R/etc/group ]]; then
+if ((!CAN_CHOWN)); then
+	say skipped "user liandong and file owners: not running as root (modes are still set)"
+elif [[ -f $R/etc/passwd && -f $R/etc/group ]]; then
 	prefix=()
 	((LIVE)) || prefix=(--prefix "$ROOT")
 	for grp in gpio dialout liandong; do
@@ -333,7 +335,7 @@ if [[ -f $R/etc/passwd && -f $R/etc/group ]]; then
 			fi
 		done
 	fi
-	say same "user liandong uid $(uid_of liandong) gid $(gid_of liandong)"
+	say user "liandong uid $(uid_of liandong) gid $(gid_of liandong)"
 else
 	say skipped "no $R/etc/passwd: files keep the installing user's ownership"
 fi

@@ -149,6 +149,7 @@ def test_gps_on_uart_frees_the_serial_console(bundle: Bundle, pi_root: Path) -> 
     assert 'KERNEL=="ttyAMA0", ENV{LD_ROLE}="gps"' in rules
 
 
+@pytest.mark.slow
 def test_time_sources(bundle: Bundle, pi_root: Path) -> None:
     conf = pi_root / "etc/chrony/conf.d/liandong.conf"
     run_install(bundle.path, pi_root)
@@ -187,6 +188,7 @@ def test_systemd_pieces_are_enabled(bundle: Bundle, pi_root: Path) -> None:
     assert "SystemMaxUse=" in (system / "journald.conf.d/liandong.conf").read_text()
 
 
+@pytest.mark.slow
 def test_state_partition_and_overlay_root(bundle: Bundle, pi_root: Path) -> None:
     fstab = pi_root / "etc/fstab"
     stock = fstab.read_text()
@@ -294,3 +296,18 @@ def test_bad_pin_map_is_refused(bundle: Bundle, pi_root: Path, tmp_path: Path) -
     pins.write_text("[pins]\nbuzzer = 14\nlight = 27\nack_button = 22\narrive_button = 23\n")
     done = run_install(bundle.path, pi_root, "--pins", str(pins), check=False)
     assert done.returncode == 2 and "buzzer = 14" in done.stderr
+
+
+@pytest.mark.slow
+def test_key_made_on_the_terminal_is_kept(bundle: Bundle, pi_root: Path) -> None:
+    """A bundle enrolled from the terminal's CSR has no unit.key: the installed one is used,
+    checked against the certificate, and its mode and owner are kept right."""
+    run_install(bundle.path, pi_root)
+    key = pi_root / "etc/liandong/unit.key"
+    original = key.read_bytes()
+    (bundle.path / "unit.key").unlink()
+    key.chmod(0o640)
+    out = run_install(bundle.path, pi_root).stdout
+    assert key.read_bytes() == original and mode(key) == 0o600
+    assert "/etc/liandong/unit.key (owner/mode)" in out
+    assert "(kept)" in run_install(bundle.path, pi_root).stdout
