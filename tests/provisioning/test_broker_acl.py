@@ -10,6 +10,9 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from demo.broker import Broker
+from provisioning import pki
+from provisioning.enroll import make_csr
+from provisioning.tokens import create_token, redeem
 from tests.provisioning.conftest import COUNTY
 from tests.provisioning.mqtt_helpers import (
     client_as,
@@ -17,6 +20,7 @@ from tests.provisioning.mqtt_helpers import (
     connect_persistent,
     nothing_arrives,
 )
+from tests.support.mqtt import MqttTestClient
 
 pytestmark = pytest.mark.broker
 BASE = f"ld/v1/{COUNTY}"
@@ -170,3 +174,32 @@ def test_plain_listener_is_loopback_monitoring_only(county_broker: Broker, count
         close(unit)
     assert "listener" in county_broker.config.read_text()
     assert f"listener {_plain_port(county_broker)} 127.0.0.1" in county_broker.config.read_text()
+
+
+def test_unit_enrolled_over_the_network_connects_without_a_broker_change(
+    county_broker: Broker, county: Path
+) -> None:
+    """Token + CSR (the key made "on the terminal"), then straight onto the running broker:
+    the ACL patterns cover a new unit, so no reload is needed."""
+    token = create_token(county, "health-1")
+    key = pki.new_key()
+    cert_pem = redeem(county, token, make_csr(key, "health-1"))
+    terminal = county / "terminal"
+    pki.write_public(terminal / "unit.crt", cert_pem)
+    pki.write_private(terminal / "unit.key", pki.key_pem(key))
+    unit = MqttTestClient(
+        county_broker.host,
+        county_broker.port,
+        county / "units" / "health-1" / "ca.crt",
+        terminal / "unit.crt",
+        terminal / "unit.key",
+        client_id="health-1",
+    ).connect()
+    hub = client_as(county_broker, county, "hub").connect()
+    try:
+        unit.subscribe(f"{BASE}/health-1/down")
+        hub.publish(f"{BASE}/health-1/down", b"first order")
+        assert unit.get() == (f"{BASE}/health-1/down", b"first order")
+    finally:
+        close(unit)
+        close(hub)
