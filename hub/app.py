@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from hub import enroll as _enroll  # noqa: F401 - registers POST /api/v1/enroll on bp
 from hub.api import MAX_BODY, bp, reply
 from hub.auth import IntakeKeys
 from hub.service import HubService
@@ -32,12 +33,14 @@ def secret_key(beside: Path) -> str:
 
 def create_app(service: HubService, *, test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `test_config` may set `INTAKE_KEYS` (a path to intake-keys.toml or an
-    `IntakeKeys`), `SECRET_KEY`, or any Flask setting."""
+    `IntakeKeys`), `PKI_DIR` (turns on `POST /api/v1/enroll`), `SECRET_KEY`, or any Flask
+    setting."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["JSON_AS_ASCII"] = False
     cfg = dict(test_config or {})
     keys = cfg.pop("INTAKE_KEYS", None)
+    pki_dir = cfg.pop("PKI_DIR", None)
     if not isinstance(keys, IntakeKeys):
         keys = IntakeKeys(Path(keys)) if keys else IntakeKeys()
     app.config.update(cfg)
@@ -45,6 +48,8 @@ def create_app(service: HubService, *, test_config: dict[str, Any] | None = None
         app.config["SECRET_KEY"] = secret_key(service.db_path)
     app.extensions["liandong.hub"] = service
     app.extensions["liandong.intake_keys"] = keys
+    if pki_dir:
+        app.extensions["liandong.pki_dir"] = Path(pki_dir)
     app.register_blueprint(bp)
 
     @app.get("/healthz")

@@ -71,7 +71,9 @@ class Hub:
         self.link = MqttLink(config.mqtt, config.county, self._on_message)
         self.delivery = Delivery(self.service, self.link, window=config.window)
         self.engine = DeadlineEngine(self.service, notifier=notifier)
-        self.app = create_app(self.service, test_config={"INTAKE_KEYS": config.intake_keys})
+        self.app = create_app(
+            self.service, test_config={"INTAKE_KEYS": config.intake_keys, "PKI_DIR": config.pki_dir}
+        )
         self._server = create_server(
             self.app, host=config.listen_host, port=config.listen_port, threads=8
         )

@@ -1,0 +1,53 @@
+"""`POST /api/v1/enroll`: a terminal's one-time token and CSR in, its certificate out.
+
+The token (from `liandong-provision token`) is the credential: 256 random bits, used once,
+for one unit, until it expires; only its hash is stored. The key is made on the terminal
+and never leaves it. All checks are `provisioning.tokens.redeem`; this is only the door.
+The hub's unit-certificate cache sees the new certificate by its file time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from flask import Response, current_app, request
+
+from hub.api import _body, bp, error, reply
+from provisioning.errors import EnrollmentError, ProvisioningError
+from provisioning.layout import Layout
+from provisioning.tokens import redeem
+
+log = logging.getLogger(__name__)
+
+
+@bp.post("/enroll")
+def post_enroll() -> Response:
+    pki_dir: Path | None = current_app.extensions.get("liandong.pki_dir")
+    if pki_dir is None:
+        return error(404, "not_found", "本中心未开放网络注册 (network enrollment is off here)")
+    try:
+        data = json.loads(_body().decode("utf-8"))
+        token, csr = data["token"], data["csr"]
+        if not isinstance(token, str) or not isinstance(csr, str):
+            raise TypeError
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        return error(422, "invalid", '须为 {"token": "...", "csr": "PEM"} (token and csr)')
+    try:
+        cert = redeem(pki_dir, token, csr.encode("utf-8"))
+    except EnrollmentError as e:
+        log.warning("enrollment refused from %s: %s", request.remote_addr, e)
+        return error(403, "enrollment_refused", f"注册被拒绝 (enrollment refused): {e}")
+    except ProvisioningError as e:
+        log.error("enrollment failed: %s", e)
+        return error(500, "enrollment_failed", "注册失败，请联系指挥中心 (enrollment failed)")
+    layout = Layout(pki_dir)
+    return reply(
+        {
+            "certificate": cert.decode("ascii"),
+            "ca": layout.ca_crt.read_text(encoding="ascii"),
+            "hub_dispatch_pub": layout.dispatch_pub.read_text(encoding="ascii"),
+        },
+        201,
+    )

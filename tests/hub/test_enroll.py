@@ -1,0 +1,41 @@
+"""Network enrollment through the hub: one-time token + CSR -> certificate, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography import x509
+
+from hub.app import create_app
+from hub.auth import IntakeKeys
+from hub.keys import UnitKeys
+from hub.service import HubService
+from provisioning import pki
+from provisioning.county import init_county
+from provisioning.enroll import make_csr
+from provisioning.tokens import create_token
+
+
+def test_token_and_csr_give_a_certificate_once(tmp_path: Path, service: HubService) -> None:
+    root = tmp_path / "PKI"
+    init_county(root, "shuangbai")
+    app = create_app(
+        service, test_config={"TESTING": True, "INTAKE_KEYS": IntakeKeys(), "PKI_DIR": root}
+    )
+    client = app.test_client()
+    token = create_token(root, "power-co")
+    key = pki.new_key()
+    body = {"token": token, "csr": make_csr(key, "power-co").decode()}
+    r = client.post("/api/v1/enroll", json=body)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    cert = x509.load_pem_x509_certificate(r.json["certificate"].encode())  # type: ignore[index]
+    assert cert.public_key() == key.public_key()
+    assert "BEGIN PUBLIC KEY" in r.json["hub_dispatch_pub"]  # type: ignore[index]
+    UnitKeys(root).verifier("power-co")  # the hub accepts the new certificate at once
+    again = client.post("/api/v1/enroll", json=body)
+    assert again.status_code == 403 and "already been used" in again.json["message"]  # type: ignore[index]
+    assert client.post("/api/v1/enroll", json={"token": "x"}).status_code == 422
+
+
+def test_enrollment_is_off_without_a_pki_folder(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.post("/api/v1/enroll", json={"token": "t", "csr": "c"}).status_code == 404
