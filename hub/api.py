@@ -149,6 +149,43 @@ def list_open() -> Response:
     return reply([to_json(v) for v in _service().open_incidents()])
 
 
+BOUNDARY_QUERY = (
+    "SELECT e.seq, e.type, e.at, e.order_id, e.unit, e.detail, i.id AS incident_id,"
+    " i.source, i.source_id FROM events e JOIN incidents i ON i.id = e.incident_id"
+    " WHERE e.seq > ? AND e.type IN ('incident', 'dispatched', 'received', 'ack', 'arrived',"
+    " 'feedback', 'overdue', 'reassigned', 'cancelled', 'closed')"
+    " AND i.drill = 0 ORDER BY e.seq LIMIT ?"
+)
+
+
+@bp.get("/boundary/outbox")
+def boundary_outbox() -> Response:
+    """Status changes for the 110 side to pull, oldest first: `?after=<cursor>&limit=<n>`.
+    Each item carries its `cursor`; pass the last one back as `after`."""
+    _authenticate(b"")
+    try:
+        after = int(request.args.get("after", "0"))
+        limit = min(max(int(request.args.get("limit", "500")), 1), 1000)
+    except ValueError:
+        raise IntakeError({"after": ("须为整数", "must be an integer")}) from None
+    rows = _service().store.query(BOUNDARY_QUERY, (after, limit))
+    items = [
+        {
+            "cursor": r["seq"],
+            "incident_id": r["incident_id"],
+            "source": r["source"],
+            "source_id": r["source_id"],
+            "type": r["type"],
+            "at": r["at"],
+            "order_id": r["order_id"],
+            "unit": r["unit"],
+            "detail": json.loads(r["detail"]),
+        }
+        for r in rows
+    ]
+    return reply({"items": items, "next": items[-1]["cursor"] if items else after})
+
+
 @bp.get("/units")
 def get_units() -> Response:
     _authenticate(b"")

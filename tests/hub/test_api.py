@@ -114,3 +114,14 @@ def test_healthz_and_metrics(client: FlaskClient) -> None:
     assert 'ld_hub_intake_total{result="created"} 1.0' in client.get("/metrics").get_data(
         as_text=True
     )
+
+
+def test_boundary_outbox_pages_status_changes(client: FlaskClient, clock: FakeClock) -> None:
+    inc: Any = post_incident(client, incident_data()).json
+    signed(client, clock, "POST", f"/api/v1/incidents/{inc['id']}/close", {"note": "好了"})
+    page: Any = signed(client, clock, "GET", "/api/v1/boundary/outbox?after=0&limit=2").json
+    assert [i["type"] for i in page["items"]] == ["incident", "dispatched"]
+    assert page["items"][0]["source_id"] == "J5323220000000123"
+    rest: Any = signed(client, clock, "GET", f"/api/v1/boundary/outbox?after={page['next']}").json
+    assert [i["type"] for i in rest["items"]] == ["closed", "closed"]  # the order, the incident
+    assert signed(client, clock, "GET", "/api/v1/boundary/outbox?after=x").status_code == 422
