@@ -14,7 +14,14 @@ import queue
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, render_template, session, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    session,
+    stream_with_context,
+)
 
 from hub.console import sessions
 from hub.console.web import TOKEN_KEY, need, now, service, state
@@ -55,6 +62,7 @@ def events() -> Response:
     """
     need("view")
     hub = service()
+    heartbeat = float(current_app.config.get("CONSOLE_SSE_HEARTBEAT_S", HEARTBEAT_S))
     subscription = hub.events.subscribe()
 
     def stream() -> Iterator[str]:
@@ -62,7 +70,7 @@ def events() -> Response:
             yield "retry: 3000\n\n"
             while True:
                 try:
-                    event = subscription.get(timeout=HEARTBEAT_S)
+                    event = subscription.get(timeout=heartbeat)
                 except queue.Empty:
                     if not _still_signed_in():
                         return

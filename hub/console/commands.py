@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from hub.console import db, users
 from hub.console.audit import record
@@ -49,6 +50,7 @@ def _run(db_path: Path, username: str) -> None:
 
 @click.command("create-admin")
 @click.argument("username")
+@with_appcontext
 def create_admin_command(username: str) -> None:
     """Create an admin account for the console and print its one-time password."""
     from flask import current_app

@@ -1,0 +1,55 @@
+"""The server-sent event stream behind the live board."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hub.service import HubService
+from tests.hub.conftest import incident_data
+from wire.clock import FakeClock
+
+
+def _chunks(client: FlaskClient) -> Iterator[str]:
+    response = client.get("/events", buffered=False)
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    assert response.headers["Cache-Control"] == "no-cache"
+    for chunk in response.response:
+        yield chunk.decode() if isinstance(chunk, bytes) else chunk
+
+
+def test_a_hub_change_reaches_the_stream(
+    as_role: Callable[[str], FlaskClient], service: HubService
+) -> None:
+    stream = _chunks(as_role("operator"))
+    assert next(stream).startswith("retry:")
+    view, _ = service.intake(incident_data(), source="cad-110")
+    change = next(stream)
+    assert change.startswith("event: change\n") and view.id in change
+    service.close_incident(view.id, by="t")
+    assert '"closed": true' in next(stream)
+
+
+def test_an_escalation_is_its_own_event(
+    as_role: Callable[[str], FlaskClient], service: HubService
+) -> None:
+    stream = _chunks(as_role("operator"))
+    next(stream)
+    service.events.publish({"type": "escalation", "id": "01ORDER", "deadline": "ack"})
+    assert next(stream).startswith("event: escalation\n")
+
+
+def test_the_stream_ends_with_the_login_and_frees_its_subscription(
+    as_role: Callable[[str], FlaskClient], service: HubService, app: Flask, clock: FakeClock
+) -> None:
+    app.config["CONSOLE_SSE_HEARTBEAT_S"] = 0.05
+    stream = _chunks(as_role("operator"))
+    next(stream)
+    assert next(stream) == ": keep-alive\n\n"
+    # The stream is not activity: 30 idle minutes later the login is over and so is the stream.
+    clock.advance(31 * 60)
+    assert list(stream) == []
+    assert service.events._subs == []

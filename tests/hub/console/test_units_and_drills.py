@@ -1,0 +1,100 @@
+"""Units page order (dark, then degraded, then healthy) and drills to a unit, a tier, all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask.testing import FlaskClient
+
+from hub.console import audit
+from hub.console.units import ordered, problems
+from hub.service import HubService
+from hub.views import UnitStatus
+from tests.hub.console.conftest import post_form
+
+SEEN = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
+
+
+def _unit(uid: str, tier: int = 1, online: bool = True, **health: object) -> UnitStatus:
+    values: dict[str, object] = {
+        "printer": "ok",
+        "gps_fix_age_s": 3.0,
+        "outbox_depth": 0,
+        "version": "0.1.0",
+    }
+    values.update(health)
+    return UnitStatus(
+        id=uid,
+        name_zh=uid,
+        name_en=uid,
+        tier=tier,
+        online=online,
+        last_seen=SEEN,
+        open_orders=0,
+        **values,  # type: ignore[arg-type]
+    )
+
+
+def test_dark_units_come_first_then_degraded_then_healthy() -> None:
+    rows = ordered(
+        [
+            _unit("a-ok"),
+            _unit("b-paper", printer="paper_out"),
+            _unit("c-dark", tier=2, online=False),
+            _unit("d-gps", gps_fix_age_s=3600.0),
+            _unit("e-backlog", outbox_depth=40),
+            _unit("f-dark", online=False),
+        ]
+    )
+    assert [u.id for u, _ in rows] == ["f-dark", "c-dark", "b-paper", "d-gps", "e-backlog", "a-ok"]
+    assert problems(_unit("x", printer="paper_low", outbox_depth=9)) == ["printer", "outbox"]
+    assert problems(_unit("y", printer="unknown", gps_fix_age_s=None, outbox_depth=None)) == []
+
+
+def test_units_page_lists_every_registry_unit(
+    as_role: Callable[[str], FlaskClient], service: HubService
+) -> None:
+    page = as_role("auditor").get("/units").get_data(as_text=True)
+    assert page.count("data-unit=") == len(service.registry.units)
+    assert f"离线: {len(service.registry.units)}" in page  # nobody has reported in
+    assert "联动演练" not in page  # auditors run no drills
+
+
+def test_supervisor_sends_a_drill_to_a_tier(
+    as_role: Callable[[str], FlaskClient], service: HubService
+) -> None:
+    client = as_role("supervisor")
+    response = post_form(
+        client, "/drills", "/drills", {"target": "tier3", "unit": "", "category": ""}
+    )
+    assert response.location == "/units"
+    [drill] = service.open_incidents()
+    tier3 = {u.id for u in service.registry.units.values() if u.tier == 3}
+    assert drill.drill and {o.unit for o in drill.orders} == tier3
+    assert all(o.drill for o in drill.orders)
+    board = client.get("/").get_data(as_text=True)
+    assert 'class="incident drill"' in board and "演练" in board
+    [entry] = [r for r in audit.entries(service.db_path) if r.action == "drill"]
+    assert sorted(entry.detail["units"]) == sorted(tier3)
+
+
+def test_a_drill_to_one_unit_needs_the_unit(
+    as_role: Callable[[str], FlaskClient], service: HubService
+) -> None:
+    client = as_role("supervisor")
+    page = post_form(client, "/drills", "/drills", {"target": "unit", "unit": ""})
+    assert "请选择单位" in page.get_data(as_text=True)
+    assert service.open_incidents() == []
+    post_form(client, "/drills", "/drills", {"target": "unit", "unit": "fire", "category": "fire"})
+    [drill] = service.open_incidents()
+    assert [o.unit for o in drill.orders] == ["fire"] and drill.category == "fire"
+
+
+def test_operators_run_no_drills(
+    as_role: Callable[[str], FlaskClient], service: HubService
+) -> None:
+    client = as_role("operator")
+    assert client.get("/drills").status_code == 403
+    assert post_form(client, "/units", "/drills", {"target": "all"}).status_code == 403
+    assert service.open_incidents() == []
