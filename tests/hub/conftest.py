@@ -51,6 +51,12 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+def count(service: HubService, sql: str) -> int:
+    """The single number a `SELECT count(*) ...` returns."""
+    row = service.store.db.execute(sql).fetchone()
+    return int(row[0])
+
+
 def incident_data(**over: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "source_id": "J5323220000000123",

@@ -134,5 +134,15 @@ class Terminal:
             if msg.kind == kind:
                 return msg
 
+    def next_order(self, timeout: float = 5.0) -> k.OrderBody:
+        body = self.next("order", timeout).body
+        assert isinstance(body, k.OrderBody)
+        return body
+
+    def receipt_ids(self, timeout: float = 5.0) -> list[str]:
+        body = self.next("receipt", timeout).body
+        assert isinstance(body, k.ReceiptBody)
+        return body.ids
+
     def close(self) -> None:
         self.mqtt.close()

@@ -7,8 +7,9 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from hub.registry import Registry
 from hub.service import HubService
-from tests.hub.conftest import incident_data, post_incident, signed
+from tests.hub.conftest import count, incident_data, post_incident, signed
 from wire.clock import FakeClock
 
 
@@ -23,11 +24,11 @@ def test_new_incident_is_created_once_and_routed(client: FlaskClient, service: H
     again = post_incident(client, incident_data())
     assert again.status_code == 200
     assert again.json is not None and again.json["id"] == body["id"]
-    assert service.store.one("SELECT count(*) AS n FROM incidents")["n"] == 1  # type: ignore[index]
-    assert service.store.one("SELECT count(*) AS n FROM orders")["n"] == 1  # type: ignore[index]
+    assert count(service, "SELECT count(*) FROM incidents") == 1
+    assert count(service, "SELECT count(*) FROM orders") == 1
 
 
-def test_township_also_gets_an_order(client: FlaskClient, registry) -> None:  # type: ignore[no-untyped-def]
+def test_township_also_gets_an_order(client: FlaskClient, registry: Registry) -> None:
     code = next(c.code for c in registry.categories.values() if c.township_also)
     r = post_incident(client, incident_data(category=code, township="dazhuang"))
     assert r.status_code == 201
@@ -50,8 +51,8 @@ def test_every_bad_field_is_named_and_nothing_stored(
     assert set(fields) == {"category", "township", "lat", "reported_at", "extra"}
     assert fields["category"]["zh"].startswith("未知警情类别")
     assert "unknown category" in fields["category"]["en"]
-    assert service.store.one("SELECT count(*) AS n FROM incidents")["n"] == 0  # type: ignore[index]
-    assert service.store.one("SELECT count(*) AS n FROM events")["n"] == 0  # type: ignore[index]
+    assert count(service, "SELECT count(*) FROM incidents") == 0
+    assert count(service, "SELECT count(*) FROM events") == 0
 
 
 def test_not_json_and_not_an_object(client: FlaskClient) -> None:
@@ -66,7 +67,7 @@ def test_hmac_failures(client: FlaskClient, service: HubService) -> None:
     body = json.dumps(incident_data()).encode()
     r = client.post("/api/v1/incidents", data=body, headers={"X-Liandong-Source": "cad-110"})
     assert r.status_code == 401
-    assert service.store.one("SELECT count(*) AS n FROM incidents")["n"] == 0  # type: ignore[index]
+    assert count(service, "SELECT count(*) FROM incidents") == 0
 
 
 def test_over_64_kib_is_413(client: FlaskClient, service: HubService) -> None:

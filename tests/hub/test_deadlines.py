@@ -11,9 +11,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hub.engine import DeadlineEngine
 from hub.keys import UnitKeys
 from hub.notify import Escalation
+from hub.registry import Registry
 from hub.reports import ReportHandler
 from hub.service import HubService
-from tests.hub.conftest import incident_data
+from tests.hub.conftest import count, incident_data
 from tests.hub.harness import COUNTY
 from tests.support.pki import ThrowawayPKI
 from wire import codec, topics
@@ -65,9 +66,7 @@ def test_cancelled_order_fires_nothing(service: HubService, clock: FakeClock) ->
 
 
 def test_restart_fires_what_fell_due_while_down_marked_late(
-    tmp_path: Path,
-    registry,
-    clock: FakeClock,  # type: ignore[no-untyped-def]
+    tmp_path: Path, registry: Registry, clock: FakeClock
 ) -> None:
     db = tmp_path / "hub.sqlite3"
     signer = Signer(ec.generate_private_key(ec.SECP256R1()))
@@ -90,10 +89,7 @@ def test_ten_thousand_open_deadlines(service: HubService, clock: FakeClock) -> N
         for i in range(2500):
             service.intake(incident_data(source_id=f"J{i:06d}"), source="cad-110")
             clock.advance(0.01)
-    assert (
-        service.store.one("SELECT count(*) AS n FROM deadlines WHERE fired_at IS NULL")["n"]
-        == 10_000
-    )  # type: ignore[index]
+    assert count(service, "SELECT count(*) FROM deadlines WHERE fired_at IS NULL") == 10_000
     plan = " ".join(
         r["detail"]
         for r in service.store.query(

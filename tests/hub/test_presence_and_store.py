@@ -11,6 +11,7 @@ from hub.keys import UnitKeys
 from hub.reports import ReportHandler
 from hub.service import HubService
 from hub.store import MIGRATIONS, Store
+from tests.hub.conftest import count
 from tests.hub.harness import COUNTY
 from tests.support.pki import ThrowawayPKI
 from wire import codec, topics
@@ -107,4 +108,4 @@ def test_a_failed_write_leaves_nothing_behind(service: HubService) -> None:
             raise RuntimeError("crash in the middle")
     except RuntimeError:
         pass
-    assert service.store.one("SELECT count(*) AS n FROM seen")["n"] == 0  # type: ignore[index]
+    assert count(service, "SELECT count(*) FROM seen") == 0
