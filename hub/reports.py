@@ -121,6 +121,7 @@ class ReportHandler:
             body = msg.body
             if isinstance(body, k.HealthBody):
                 self._health(db, unit, body)
+                updates += self._alive(db, unit, msg.at, now, msg.sig)
             elif isinstance(body, k.PositionBody):
                 self._position(
                     db, unit, body.position.lat, body.position.lon, body.fix_at, body.source
@@ -281,6 +282,29 @@ class ReportHandler:
             " ON CONFLICT(unit) DO UPDATE SET last_seen=excluded.last_seen",
             (unit, ts(now)),
         )
+
+    def _alive(
+        self, db: sqlite_utils.Database, unit: str, at: datetime, now: datetime, sig: str
+    ) -> list[dict[str, Any]]:
+        """A fresh health report shows the unit is connected now: online again if the hub
+        had marked it offline for silence (an old report caught up from a queue does not)."""
+        if (now - at).total_seconds() > self.service.stale_after_s:
+            return []
+        row = self.service.store.one("SELECT online FROM unit_state WHERE unit=?", (unit,))
+        if row is None or row["online"]:
+            return []
+        db.execute("UPDATE unit_state SET online=1 WHERE unit=?", (unit,))
+        self.service.ledger.event(
+            db,
+            at=now,
+            recorded_at=now,
+            type="online",
+            source=f"unit:{unit}",
+            unit=unit,
+            detail={"via": "health"},
+            sig=sig,
+        )
+        return [{"type": "unit", "id": unit, "online": True}]
 
     def _health(self, db: sqlite_utils.Database, unit: str, h: k.HealthBody) -> None:
         db.execute(

@@ -97,6 +97,10 @@ class HubService:
             raise NotFound(f"no order {order_id!r}")
         return row
 
+    def _both_tier2(self, a: str, b: str) -> bool:
+        units = self.registry.units
+        return a in units and units[a].tier == 2 and units[b].tier == 2
+
     def _unit(self, unit_id: str) -> None:
         if unit_id not in self.registry.units:
             raise NotFound(f"no unit {unit_id!r}")
@@ -230,7 +234,8 @@ class HubService:
                 old["role"],
                 now,
                 source=f"operator:{by}",
-                arrive_min=old["arrive_min"] if self.registry.units[unit_id].tier == 2 else None,
+                # a tier-2 figure carries over only from one tier-2 unit to another
+                arrive_min=old["arrive_min"] if self._both_tier2(old["unit"], unit_id) else None,
                 note=old["note"],
             )
             self.ledger.end_order(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -57,7 +58,17 @@ def test_state_topic_and_silence_drive_presence(
     assert not _online(service, "fire")  # already shown offline on read...
     assert engine.sweep_presence() == ["fire"]  # ...and recorded once by the engine
     assert engine.sweep_presence() == []
-    # a health report brings it back only with a fresh `online` state
+    # a fresh health report shows it is connected again; an old one caught up does not
+    up = topics.up(COUNTY, "fire")
+    handler.handle(
+        up,
+        codec.encode("health", "fire", health, signer, at=clock.now() - timedelta(seconds=60))[1],
+    )
+    assert not _online(service, "fire")
+    handler.handle(up, codec.encode("health", "fire", health, signer, at=clock.now())[1])
+    assert _online(service, "fire")
+    clock.advance(16)
+    assert engine.sweep_presence() == ["fire"]
     handler.handle(
         state,
         codec.encode("state", "fire", k.StateBody(status="online"), signer, at=clock.now())[1],
@@ -70,7 +81,7 @@ def test_state_topic_and_silence_drive_presence(
         r["type"]
         for r in service.store.query("SELECT type FROM events WHERE unit='fire' ORDER BY seq")
     ]
-    assert types == ["online", "offline", "online", "offline"]
+    assert types == ["online", "offline", "online", "offline", "online", "offline"]
 
 
 def test_state_for_another_county_or_garbage_is_rejected(
