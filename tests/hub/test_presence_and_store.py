@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from hub.engine import DeadlineEngine
 from hub.keys import UnitKeys
+from hub.registry import Registry
 from hub.reports import ReportHandler
 from hub.service import HubService
 from hub.store import MIGRATIONS, Store
-from tests.hub.conftest import count
+from tests.hub.conftest import count, incident_data
 from tests.hub.harness import COUNTY
 from tests.support.pki import ThrowawayPKI
 from wire import codec, topics
@@ -120,3 +123,20 @@ def test_a_failed_write_leaves_nothing_behind(service: HubService) -> None:
     except RuntimeError:
         pass
     assert count(service, "SELECT count(*) FROM seen") == 0
+
+
+def test_intake_failing_midway_stores_nothing(tmp_path: Path, registry: Registry) -> None:
+    """A routing failure after the incident row is written rolls the whole intake back."""
+    broken = dataclasses.replace(
+        registry,
+        categories={
+            **registry.categories,
+            "power-cut": dataclasses.replace(registry.categories["power-cut"], lead_unit="ghost"),
+        },
+    )
+    service = HubService.open(tmp_path / "hub.sqlite3", registry=broken)
+    with pytest.raises(KeyError):
+        service.intake(incident_data(), source="cad-110")
+    for table in ("incidents", "orders", "deadlines", "events", "outbox"):
+        assert count(service, f"SELECT count(*) FROM {table}") == 0  # noqa: S608 - fixed names
+    service.store.close()
