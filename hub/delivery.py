@@ -42,6 +42,7 @@ class Delivery:
         self._inflight: dict[int, tuple[int, str]] = {}  # paho mid -> (outbox seq, kind)
         self._acked: list[int] = []  # outbox seqs of non-order messages the broker has
         self._early: set[int] = set()
+        self._publishing = False  # an ack for an unknown mid counts only during a publish
         self._receipts: dict[str, list[str]] = defaultdict(list)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -60,7 +61,8 @@ class Delivery:
         with self._lock:
             entry = self._inflight.pop(mid, None)
             if entry is None:
-                self._early.add(mid)  # acknowledged before pump() registered it
+                if self._publishing:
+                    self._early.add(mid)  # acknowledged before pump() registered it
             elif entry[1] != "order":
                 self._acked.append(entry[0])
             self.service.metrics.inflight.set(len(self._inflight))
@@ -100,8 +102,11 @@ class Delivery:
         # Publish outside any database transaction (paho takes its own locks); a crash
         # before the update below only means a duplicate, which terminals drop by id.
         for r in rows:
+            with self._lock:
+                self._publishing = True
             mid = self.link.publish(topics.down(svc.county, r["unit"]), r["payload"])
             with self._lock:
+                self._publishing = False
                 if mid in self._early:
                     self._early.discard(mid)
                     if r["kind"] != "order":
