@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import Flask, render_template, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from hub.console import admin, auth, board, commands, db, entry, incidents, present, units
@@ -61,7 +62,7 @@ def init_app(app: Flask, service: HubService) -> None:
     present.register(app)
 
     for module in (auth, board, incidents, entry, units, admin):
-        app.register_blueprint(module.bp, static_folder=None)
+        app.register_blueprint(module.bp)
     app.add_url_rule(
         "/console-static/<path:filename>",
         endpoint="console_static",
@@ -70,6 +71,8 @@ def init_app(app: Flask, service: HubService) -> None:
     app.context_processor(_globals)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
+    app.register_error_handler(403, _refused_page)
+    app.register_error_handler(404, _refused_page)
     app.cli.add_command(commands.create_admin_command)
 
 
@@ -98,6 +101,15 @@ def _security_headers(response: Response) -> Response:
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _refused_page(error: HTTPException) -> HTTPException | tuple[str, int]:
+    """403 and 404 inside the console as a console page in the reader's language; anywhere
+    else (the API has its own JSON errors) the error stays as it was."""
+    if not (request.blueprint or "").startswith("console"):
+        return error
+    code = error.code or 500
+    return render_template("console/error.html", code=code, message=""), code
 
 
 def _csrf_refused(error: CSRFError) -> tuple[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -12,19 +13,30 @@ from tests.hub.conftest import incident_data
 from wire.clock import FakeClock
 
 
-def _chunks(client: FlaskClient) -> Iterator[str]:
-    response = client.get("/events", buffered=False)
-    assert response.status_code == 200
-    assert response.mimetype == "text/event-stream"
-    assert response.headers["Cache-Control"] == "no-cache"
-    for chunk in response.response:
-        yield chunk.decode() if isinstance(chunk, bytes) else chunk
+@pytest.fixture
+def streams() -> Iterator[Callable[[FlaskClient], Iterator[str]]]:
+    """Open `/events` as a browser would; every stream is closed after the test."""
+    opened = []
+
+    def open_stream(client: FlaskClient) -> Iterator[str]:
+        response = client.get("/events", buffered=False)
+        opened.append(response)
+        assert response.status_code == 200
+        assert response.mimetype == "text/event-stream"
+        assert response.headers["Cache-Control"] == "no-cache"
+        return (c.decode() if isinstance(c, bytes) else c for c in response.response)
+
+    yield open_stream
+    for response in opened:
+        response.close()
 
 
 def test_a_hub_change_reaches_the_stream(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient],
+    service: HubService,
+    streams: Callable[[FlaskClient], Iterator[str]],
 ) -> None:
-    stream = _chunks(as_role("operator"))
+    stream = streams(as_role("operator"))
     assert next(stream).startswith("retry:")
     view, _ = service.intake(incident_data(), source="cad-110")
     change = next(stream)
@@ -34,19 +46,25 @@ def test_a_hub_change_reaches_the_stream(
 
 
 def test_an_escalation_is_its_own_event(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient],
+    service: HubService,
+    streams: Callable[[FlaskClient], Iterator[str]],
 ) -> None:
-    stream = _chunks(as_role("operator"))
+    stream = streams(as_role("operator"))
     next(stream)
     service.events.publish({"type": "escalation", "id": "01ORDER", "deadline": "ack"})
     assert next(stream).startswith("event: escalation\n")
 
 
 def test_the_stream_ends_with_the_login_and_frees_its_subscription(
-    as_role: Callable[[str], FlaskClient], service: HubService, app: Flask, clock: FakeClock
+    as_role: Callable[[str], FlaskClient],
+    service: HubService,
+    app: Flask,
+    clock: FakeClock,
+    streams: Callable[[FlaskClient], Iterator[str]],
 ) -> None:
     app.config["CONSOLE_SSE_HEARTBEAT_S"] = 0.05
-    stream = _chunks(as_role("operator"))
+    stream = streams(as_role("operator"))
     next(stream)
     assert next(stream) == ": keep-alive\n\n"
     # The stream is not activity: 30 idle minutes later the login is over and so is the stream.

@@ -153,3 +153,15 @@ def test_live_fragment_has_orders_and_timeline(
     assert "<html" not in fragment
     assert f'data-order="{incident.orders[0].id}"' in fragment
     assert 'class="timeline"' in fragment
+
+
+def test_refusals_are_console_pages_but_the_api_keeps_its_own(
+    as_role: Callable[[str], FlaskClient],
+) -> None:
+    client = as_role("operator")
+    missing = client.get("/incidents/NOPE")
+    assert missing.status_code == 404 and "没有这个警情" in missing.get_data(as_text=True)
+    forbidden = client.get("/audit")
+    assert forbidden.status_code == 403 and "无权操作" in forbidden.get_data(as_text=True)
+    api = client.get("/api/v1/incidents/NOPE")
+    assert api.status_code in (401, 404) and api.is_json
