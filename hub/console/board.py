@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,7 +59,7 @@ def events() -> Response:
     """Server-sent events: one `change` per hub event, a comment every 15 s to keep it open.
 
     The stream ends when the browser goes away (the server closes the generator, and the
-    `finally` unsubscribes) or when the login expires (checked at each heartbeat).
+    `finally` unsubscribes) or when the login expires (checked once per heartbeat, busy or not).
     """
     need("view")
     hub = service()
@@ -66,14 +67,20 @@ def events() -> Response:
     subscription = hub.events.subscribe()
 
     def stream() -> Iterator[str]:
+        checked = time.monotonic()
         try:
             yield "retry: 3000\n\n"
             while True:
                 try:
-                    event = subscription.get(timeout=heartbeat)
+                    event: dict[str, Any] | None = subscription.get(timeout=heartbeat)
                 except queue.Empty:
+                    event = None
+                if time.monotonic() - checked >= heartbeat:
+                    # However busy the hub, the login is re-checked once per heartbeat.
                     if not _still_signed_in():
                         return
+                    checked = time.monotonic()
+                if event is None:
                     yield ": keep-alive\n\n"
                     continue
                 kind = "escalation" if event.get("type") == "escalation" else "change"

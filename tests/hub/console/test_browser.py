@@ -49,6 +49,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def hub(tmp_path: Path, broker: Broker, test_pki: ThrowawayPKI, clock: FakeClock) -> Iterator[Hub]:
     h = Hub(hub_config(tmp_path / "PKI", broker, test_pki, UNITS), clock=clock)
+    # A short heartbeat lets each stream notice its closed tab quickly, so the server
+    # stops within the test instead of waiting out a 15-second heartbeat.
+    h.app.config["CONSOLE_SSE_HEARTBEAT_S"] = 0.5
     h.start()
     wait_for(h.link.connected.is_set, what="hub connected")
     yield h
