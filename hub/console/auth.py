@@ -32,7 +32,10 @@ def login() -> ResponseReturnValue:
         old = session.get(TOKEN_KEY)
         if isinstance(old, str):
             sessions.close_session(state().db_path, old)
-        session.clear()
+        lang = session.get("lang")
+        session.clear()  # a fresh cookie at login: nothing planted before it survives
+        if lang in LANGUAGES:
+            session["lang"] = lang
         session[TOKEN_KEY] = sessions.open_session(state().db_path, user.username, now=now())
         act("login", target=user.username, actor=user.username, detail={"role": user.role})
         if user.must_change:

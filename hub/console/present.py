@@ -114,6 +114,22 @@ def name_of(obj: Any) -> str:
     return str(value if value else getattr(obj, "id", getattr(obj, "code", obj)))
 
 
+def registry_name(kind: str, key: str, fallback: str) -> str:
+    """A category, unit or township name in the reader's language, from the registry; the
+    hub's own (Chinese) name when the registry does not know the key."""
+    from hub.console.web import service
+
+    registry = service().registry
+    found: object | None
+    if kind == "category":
+        found = registry.categories.get(key)
+    elif kind == "unit":
+        found = registry.units.get(key)
+    else:
+        found = registry.townships.get(key)
+    return name_of(found) if found is not None else fallback
+
+
 def age(seconds: float | None) -> str:
     """A duration in seconds as `12 s`, `5 min`, `3 h`."""
     if seconds is None:
@@ -132,6 +148,7 @@ def nl2br(text: str) -> Markup:
 
 def register(app: Flask) -> None:
     """Install the filters."""
+    app.jinja_env.globals["rname"] = registry_name
     app.jinja_env.filters.update(
         label=label,
         shown=shown,

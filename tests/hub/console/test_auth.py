@@ -175,3 +175,24 @@ def test_password_change_refuses_a_wrong_current_password(
     )
     assert "当前密码错误" in response.get_data(as_text=True)
     assert login(client, "chen").status_code == 302
+
+
+def test_the_chosen_language_survives_the_login(client: FlaskClient, service: HubService) -> None:
+    make_user(service, "he", "operator")
+    service.intake(
+        {
+            "source_id": "J1",
+            "category": "power-cut",
+            "township": "tuodian",
+            "address": "东街",
+            "reported_at": "2026-01-05T09:00:00+08:00",
+        },
+        source="cad-110",
+    )
+    client.get("/lang/en")
+    login(client, "he")
+    board = client.get("/").get_data(as_text=True)
+    assert "Open incidents" in board and "Power cut" in board and "Tuodian" in board
+    assert "处置中的警情" not in board
+    client.get("/lang/zh")
+    assert "处置中的警情" in client.get("/").get_data(as_text=True)

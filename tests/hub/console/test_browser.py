@@ -103,7 +103,7 @@ def _login(page: Any, url: str, name: str, password: str) -> Any:
 
 
 def test_board_follows_intake_ack_and_escalation_without_reload(
-    hub: Hub, terminals: dict[str, Terminal], clock: FakeClock, browser: Any, tmp_path: Path
+    browser: Any, hub: Hub, terminals: dict[str, Terminal], clock: FakeClock, tmp_path: Path
 ) -> None:
     make_user(hub.service, "wang", "supervisor")
     context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
@@ -201,9 +201,7 @@ def test_board_follows_intake_ack_and_escalation_without_reload(
     context.close()
 
 
-def test_a_cross_site_post_is_refused(
-    hub: Hub, clock: FakeClock, browser: Any, tmp_path: Path
-) -> None:
+def test_a_cross_site_post_is_refused(browser: Any, hub: Hub, tmp_path: Path) -> None:
     make_user(hub.service, "li", "supervisor")
     incident, _ = hub.service.intake(incident_data(), source="cad-110")
     context = browser.new_context(locale="zh-CN")
