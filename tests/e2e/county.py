@@ -1,0 +1,92 @@
+"""A throwaway Shuangbai county built the way an installer builds one, for the drills.
+
+`liandong-provision`'s library makes the CA, the broker's and hub's certificates, one
+bundle per unit and an intake key; the broker runs from the county's own generated
+`mosquitto.conf` (ACL, CRL, persistence, queue limits), not from the plain test config.
+Only what a machine needs differently on a shared test host is changed: free ports,
+the broker's `user` line (`run_as_user()`), the kiosk port, the printer's port.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from demo.broker import Broker, free_port, run_as_user
+from provisioning.broker_config import BrokerOptions, write_broker_config
+from provisioning.configs import GatewayOptions
+from provisioning.county import init_county
+from provisioning.enroll import enroll_unit
+from provisioning.intake import new_intake_key
+
+COUNTY = "shuangbai"
+SOURCE = "cad-110"
+
+
+@dataclass
+class County:
+    """The county's folder, its broker and the intake key of the 110 source."""
+
+    pki: Path
+    broker: Broker
+    intake_key: bytes
+    units: list[str] = field(default_factory=list)
+
+    @property
+    def hub_toml(self) -> Path:
+        return self.pki / "hub" / "hub.toml"
+
+    @property
+    def hub_db(self) -> Path:
+        return self.pki / "hub" / "hub.sqlite3"
+
+    def bundle(self, unit: str) -> Path:
+        return self.pki / "units" / unit
+
+    def gateway_toml(self, unit: str) -> Path:
+        return self.bundle(unit) / "gateway.toml"
+
+    def set_printer(self, unit: str, port: str) -> None:
+        """Point a terminal's printer at a simulator (`socket://127.0.0.1:PORT`)."""
+        _edit_toml(self.gateway_toml(unit), {"printer": {"port": port}})
+
+
+def _edit_toml(path: Path, changes: dict[str, dict[str, Any]]) -> None:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for section, values in changes.items():
+        data.setdefault(section, {}).update(values)
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+
+
+def provision(root: Path, units: list[str], *, hub_port: int | None = None) -> County:
+    """Init the county, write its broker config, enroll `units`, make an intake key."""
+    pki_dir = root / "PKI"
+    port = free_port()
+    init_county(pki_dir, COUNTY, broker_hosts=["127.0.0.1", "localhost"], port=port)
+    conf = write_broker_config(
+        pki_dir,
+        pki_dir / "broker",
+        BrokerOptions(port=port, bind="127.0.0.1", run_as=run_as_user()),
+    )
+    broker = Broker(conf, port, pki_dir / "broker" / "mosquitto.log")
+    key = new_intake_key(pki_dir, SOURCE)
+    _edit_toml(
+        pki_dir / "hub" / "hub.toml",
+        {
+            "http": {"listen": f"127.0.0.1:{hub_port or free_port()}"},
+            # Terminals here report health every few seconds; a short staleness lets the
+            # hub see a unit come back without waiting for the production figure.
+            "presence": {"stale_after_s": 15},
+        },
+    )
+    for unit in units:
+        bundle = enroll_unit(pki_dir, unit, options=GatewayOptions(printer_port="loop://"))
+        _edit_toml(
+            bundle / "gateway.toml",
+            {"kiosk": {"listen": f"127.0.0.1:{free_port()}"}, "mqtt": {"keepalive": 10}},
+        )
+    return County(pki_dir, broker, bytes.fromhex(key), list(units))
