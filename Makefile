@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: test lint pytest demo bench mosquitto venv clean help
+.PHONY: test lint pytest demo bench mosquitto browser venv clean help
 
 help:
 	@echo "make test   - install what is missing, then run pytest, ruff and mypy"
@@ -38,7 +38,22 @@ mosquitto:
 		exit 1; \
 	fi
 
-pytest: $(STAMP) mosquitto
+# The console's end-to-end tests drive Debian's Chromium (never a downloaded browser),
+# and screenshots need a CJK font to show Chinese.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "CJK"; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Chromium and a CJK font with apt-get (for the console's browser tests)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	else \
+		echo "Chromium or a CJK font is missing. Install them, then run make again:"; \
+		echo "    sudo apt-get install chromium fonts-noto-cjk"; \
+		exit 1; \
+	fi
+
+pytest: $(STAMP) mosquitto browser
 	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
