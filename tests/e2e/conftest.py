@@ -18,6 +18,8 @@ class Running:
 
     def __init__(self) -> None:
         self._stops: list[Callable[[], Any]] = []
+        self.logs: dict[str, Callable[[], str]] = {}
+        """Name -> reader of a process log, printed when the test fails."""
 
     def add(self, stop: Callable[[], Any]) -> None:
         self._stops.append(stop)
@@ -50,8 +52,14 @@ def make_county(
 
 
 @pytest.fixture
-def running(make_county: Callable[[list[str]], County]) -> Iterator[Running]:
+def running(
+    request: pytest.FixtureRequest, make_county: Callable[[list[str]], County]
+) -> Iterator[Running]:
     """Torn down before the county's broker (it depends on make_county)."""
     r = Running()
     yield r
     r.stop_all()
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        for name, read in r.logs.items():
+            print(f"\n----- {name} -----\n{read()[-20000:]}")

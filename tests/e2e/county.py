@@ -9,6 +9,7 @@ the broker's `user` line (`run_as_user()`), the kiosk port, the printer's port.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import tomli_w
 
+import hub.registry
 from demo.broker import Broker, free_port, run_as_user
 from provisioning.broker_config import BrokerOptions, write_broker_config
 from provisioning.configs import GatewayOptions
@@ -25,6 +27,7 @@ from provisioning.intake import new_intake_key
 
 COUNTY = "shuangbai"
 SOURCE = "cad-110"
+REGISTRY_DIR = Path(hub.registry.__file__).parent
 
 
 @dataclass
@@ -50,9 +53,24 @@ class County:
     def gateway_toml(self, unit: str) -> Path:
         return self.bundle(unit) / "gateway.toml"
 
+    @property
+    def hub_url(self) -> str:
+        listen = tomllib.loads(self.hub_toml.read_text(encoding="utf-8"))["http"]["listen"]
+        return f"http://{listen}"
+
     def set_printer(self, unit: str, port: str) -> None:
         """Point a terminal's printer at a simulator (`socket://127.0.0.1:PORT`)."""
         _edit_toml(self.gateway_toml(unit), {"printer": {"port": port}})
+
+    def short_deadlines(self, receive_s: int, ack_s: int) -> None:
+        """A drill county: Shuangbai's registry with receive and ack figures in seconds,
+        so deadlines fall due during a test on the real clock (every figure is county
+        config, DESIGN.md)."""
+        text = (REGISTRY_DIR / "shuangbai.toml").read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^receive_s = \d+", f"receive_s = {receive_s}", text)
+        text = re.sub(r"(?m)^ack_s = \d+", f"ack_s = {ack_s}", text)
+        (self.pki / "hub" / "registry.toml").write_text(text, encoding="utf-8")
+        _edit_toml(self.hub_toml, {"county": {"registry": "registry.toml"}})
 
 
 def _edit_toml(path: Path, changes: dict[str, dict[str, Any]]) -> None:

@@ -54,3 +54,8 @@ def gateway(
 def buzzer_states(gw: Gateway) -> list[bool]:
     """Every state the buzzer pin was driven to, oldest first (MockPin keeps the history)."""
     return [bool(s.state) for s in gw.pins.buzzer.pin.states]
+
+
+def holds(gw: Gateway, order_id: str) -> bool:
+    """The terminal has stored this order."""
+    return any(o.order_id == order_id for o in gw.orders.all())
