@@ -47,6 +47,7 @@ class Sender:
         self.sent_total = 0
         self._lock = threading.Lock()
         self._in_flight: dict[int, str] = {}
+        self._early: set[int] = set()
         self._cursor = 0
         self._round_done_at: float | None = None
         self._connected = False
@@ -71,16 +72,19 @@ class Sender:
         with self._lock:
             self._connected = True
             self._in_flight.clear()
+            self._early.clear()
         self.new_round()
 
     def on_disconnect(self) -> None:
         with self._lock:
             self._connected = False
             self._in_flight.clear()
+            self._early.clear()
 
     def on_puback(self, mid: int) -> None:
         with self._lock:
-            self._in_flight.pop(mid, None)
+            if self._in_flight.pop(mid, None) is None:
+                self._early.add(mid)
         self.kick()
 
     def on_receipt(self, removed: int) -> None:
@@ -103,13 +107,16 @@ class Sender:
                         self._round_done_at = self.monotonic()
                 return sent
             for seq, msg_id, payload in batch:
+                # publish outside our lock: paho calls on_puback holding its own lock, and
+                # holding ours here too would deadlock the two threads.
+                mid = self.publish(payload)
+                if mid is None:
+                    return sent
                 with self._lock:
-                    if not self._connected:
-                        return sent
-                    mid = self.publish(payload)
-                    if mid is None:
-                        return sent
-                    self._in_flight[mid] = msg_id
+                    if mid in self._early:
+                        self._early.discard(mid)  # its PUBACK beat us here
+                    else:
+                        self._in_flight[mid] = msg_id
                     self._cursor = seq
                 sent += 1
                 self.sent_total += 1

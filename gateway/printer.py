@@ -81,7 +81,7 @@ def open_port(url: str, baudrate: int, timeout: float) -> Port:
     return port
 
 
-def render(slip: Slip, encoding: str) -> bytes:
+def render(slip: Slip, encoding: str, qr_size: int = 6) -> bytes:
     """ESC/POS bytes of a slip: large centred title, left-aligned lines, native QR code."""
     d = Dummy()
 
@@ -99,7 +99,7 @@ def render(slip: Slip, encoding: str) -> bytes:
         line(text)
     if slip.qr:
         d.set(align="center")
-        d.qr(slip.qr, native=True, size=6)
+        d.qr(slip.qr, native=True, size=qr_size)
         d.set(align="left")
     for text in slip.footer:
         line(text)
@@ -130,8 +130,11 @@ def parse_status(printer: bytes, paper: bytes) -> PrinterState:
 class Printer:
     """One printer. `state` is the last thing we learned about it, for health and kiosk."""
 
-    def __init__(self, config: PrinterConfig, status_timeout: float = 0.5) -> None:
+    def __init__(
+        self, config: PrinterConfig, status_timeout: float = 0.5, qr_size: int = 6
+    ) -> None:
         self.config = config
+        self.qr_size = qr_size
         self.status_timeout = status_timeout
         self.state: PrinterState = "unknown"
         self._port: Port | None = None
@@ -148,8 +151,13 @@ class Printer:
 
     def _drop(self) -> None:
         if self._port is not None:
+            # pyserial's socket:// close() skips closing the socket when shutdown() fails,
+            # which it does once the printer has gone: close it ourselves.
+            sock = getattr(self._port, "_socket", None)
             with contextlib.suppress(serial.SerialException, OSError):
                 self._port.close()
+            if sock is not None:
+                sock.close()
             self._port = None
 
     def _query(self, port: Port, command: bytes) -> bytes:
@@ -195,7 +203,7 @@ class Printer:
 
     def print_slip(self, slip: Slip) -> None:
         try:
-            data = render(slip, self.config.encoding)
+            data = render(slip, self.config.encoding, self.qr_size)
         except Exception:  # any layout failure: the words still reach the paper
             log.exception("slip layout failed; printing raw text")
             data = render_raw(slip, self.config.encoding)

@@ -97,6 +97,8 @@ class PrinterSimulator:
         """Unplug: close the listening socket and every connection."""
         server, self._server = self._server, None
         if server:
+            with contextlib.suppress(OSError):  # shutdown wakes the thread in accept()
+                server.shutdown(socket.SHUT_RDWR)
             server.close()
         with self._lock:
             conns, self._conns = self._conns, []
@@ -203,6 +205,8 @@ class GpsSimulator:
                     self._conns.remove(c)
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._server.shutdown(socket.SHUT_RDWR)
         self._server.close()
         with self._lock:
             for c in self._conns:

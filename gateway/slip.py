@@ -87,7 +87,7 @@ def cancel_slip(order: OrderBody, reason: str, printed_at: datetime) -> Slip:
     )
 
 
-def test_slip(unit: str, printed_at: datetime, text: str = "") -> Slip:
+def check_page_slip(unit: str, printed_at: datetime, text: str = "") -> Slip:
     return Slip(
         title="打印测试",
         lines=[f"单位：{unit}", "中文、标点：，。；“”《》—— 检查正常。", *([text] if text else [])],

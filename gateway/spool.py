@@ -14,7 +14,7 @@ import threading
 from gateway.errors import PrinterError, UnknownOrderError
 from gateway.orders import OrderBook, PrintJob
 from gateway.printer import Printer
-from gateway.slip import Slip, cancel_slip, order_slip, test_slip
+from gateway.slip import Slip, cancel_slip, check_page_slip, order_slip
 from wire.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class Spooler:
     def slip(self, job: PrintJob) -> Slip:
         now = self.clock.now()
         if job.what == "test":
-            return test_slip(self.unit, now, job.note)
+            return check_page_slip(self.unit, now, job.note)
         order = self.orders.get(job.order_id).order
         if job.what == "cancel":
             return cancel_slip(order, job.note, now)
