@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
@@ -97,7 +98,9 @@ class TerminalFiles:
     broker_port: int = 1
     gps: str | None = None
 
-    def config(self, **printer: Any) -> GatewayConfig:
+    kiosk: str = "127.0.0.1:0"
+
+    def data(self, **printer: Any) -> dict[str, Any]:
         cert, key = self.pki.client(UNIT)
         self.root.mkdir(parents=True, exist_ok=True)
         hub_pub = self.root / "hub-dispatch.pub"
@@ -114,11 +117,20 @@ class TerminalFiles:
                 "keepalive": 10,
             },
             "printer": {"port": self.printer_url, **printer},
-            "kiosk": {"listen": "127.0.0.1:0"},
+            "kiosk": {"listen": self.kiosk},
         }
         if self.gps:
             data["gps"] = {"port": self.gps, "arrival_radius_m": 150}
-        return parse_config(data, self.root)
+        return data
+
+    def config(self, **printer: Any) -> GatewayConfig:
+        return parse_config(self.data(**printer), self.root)
+
+    def write(self) -> Path:
+        """gateway.toml in the unit's folder, as the provisioning bundle has it."""
+        path = self.root / "gateway.toml"
+        path.write_text(tomli_w.dumps(self.data()))
+        return path
 
 
 @pytest.fixture

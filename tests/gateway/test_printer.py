@@ -142,7 +142,7 @@ def test_network_printer_out_of_paper_and_unplugged(printer_sim: PrinterSimulato
     with pytest.raises(PrinterError):
         p.print_slip(slip)
         p.print_slip(slip)
-    assert p.state == "offline"
+    assert p.status() == "offline"
     back = PrinterSimulator(port=port).start()
     try:
         p.print_slip(slip)

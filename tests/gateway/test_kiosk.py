@@ -1,0 +1,103 @@
+"""The kiosk: Chinese first, English by switch, CSRF-protected forms that share the
+buttons' code path, /status.json and /metrics."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import msgspec
+import pytest
+from flask.testing import FlaskClient
+
+from gateway.kiosk import create_app
+from gateway.terminal import Gateway
+from tests.gateway.conftest import UNIT, TerminalFiles, order_body
+from wire import Signer, encode
+
+OID = "01JORDER0000000000000001"
+
+
+@pytest.fixture
+def gw(files: TerminalFiles, make_gateway: Callable[..., Gateway], hub_signer: Signer) -> Gateway:
+    gw = make_gateway(files.config())
+    gw.handle_down(
+        encode("order", UNIT, order_body(OID, now=gw.clock.now()), hub_signer, at=gw.clock.now())[1]
+    )
+    return gw
+
+
+@pytest.fixture
+def client(gw: Gateway) -> FlaskClient:
+    return create_app(gw).test_client()
+
+
+def _token(page: str) -> str:
+    m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert m, "the page has no CSRF token"
+    return m.group(1)
+
+
+def test_page_in_chinese_with_countdown_and_english_switch(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert "联动终端" in page and "签收" in page and "到场" in page and "反馈" in page
+    assert "停电" in page and "138****5678" in page
+    assert "签收时限:" in page and "3:00 剩余" in page  # three minutes to acknowledge
+    assert "已处置" in page  # result codes by their Chinese names
+    en = client.get("/?lang=en")
+    assert "Acknowledge" in en.get_data(as_text=True)
+    assert "Acknowledge" in client.get("/").get_data(as_text=True)  # kept in the cookie
+
+
+def test_status_json(client: FlaskClient, gw: Gateway) -> None:
+    s = client.get("/status.json").get_json()
+    assert s["alarm"]["active"] is True
+    assert s["link"]["connected"] is False
+    assert s["outbox"]["depth"] == 1
+    assert s["orders"][0]["order_id"] == OID and s["orders"][0]["stage"] == "received"
+    assert s["orders"][0]["seconds_left"]["ack"] == 180
+
+
+def test_forms_need_the_csrf_token(client: FlaskClient, gw: Gateway) -> None:
+    assert client.post(f"/orders/{OID}/ack").status_code == 400
+    assert gw.alarm.active
+
+
+def test_acknowledge_arrive_feedback_from_the_kiosk(client: FlaskClient, gw: Gateway) -> None:
+    token = _token(client.get("/").get_data(as_text=True))
+    assert client.post(f"/orders/{OID}/ack", data={"csrf_token": token}).status_code == 302
+    assert not gw.alarm.active
+    client.post(f"/orders/{OID}/arrive", data={"csrf_token": token})
+    bad = client.post(
+        f"/orders/{OID}/feedback",
+        data={"csrf_token": token, "result_code": "nonsense", "text": "x"},
+    )
+    assert bad.status_code == 400
+    r = client.post(
+        f"/orders/{OID}/feedback",
+        data={"csrf_token": token, "result_code": "resolved", "text": "已恢复"},
+    )
+    assert r.status_code == 302
+    assert (
+        client.post("/orders/01JNOSUCHORDER00000000000/ack", data={"csrf_token": token}).status_code
+        == 404
+    )
+    with gw.store.read() as c:
+        rows = [
+            msgspec.json.decode(bytes(r[0]))
+            for r in c.execute("SELECT payload FROM outbox ORDER BY seq")
+        ]
+    assert [(r["kind"], r["body"].get("via") or r["body"].get("source")) for r in rows] == [
+        ("received", None),
+        ("ack", "kiosk"),
+        ("arrived", "kiosk"),
+        ("feedback", None),
+    ]
+    assert rows[-1]["body"] == {"order_id": OID, "result_code": "resolved", "text": "已恢复"}
+    assert client.get("/status.json").get_json()["orders"][0]["stage"] == "fed_back"
+
+
+def test_metrics(client: FlaskClient) -> None:
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "liandong_gateway_alarm_active 1.0" in text
+    assert 'liandong_gateway_down_messages_total{kind="order"} 1.0' in text
