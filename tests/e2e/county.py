@@ -58,6 +58,10 @@ class County:
         listen = tomllib.loads(self.hub_toml.read_text(encoding="utf-8"))["http"]["listen"]
         return f"http://{listen}"
 
+    def kiosk_url(self, unit: str) -> str:
+        data = tomllib.loads(self.gateway_toml(unit).read_text(encoding="utf-8"))
+        return f"http://{data['kiosk']['listen']}"
+
     def set_printer(self, unit: str, port: str) -> None:
         """Point a terminal's printer at a simulator (`socket://127.0.0.1:PORT`)."""
         _edit_toml(self.gateway_toml(unit), {"printer": {"port": port}})

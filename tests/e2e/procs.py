@@ -3,11 +3,13 @@ started in their own session so that kill -9 takes the whole process and nothing
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +20,23 @@ from tests.e2e.terminals import wait_for
 class Process:
     """One console script; its output goes to `log` (printed by a failing test's report)."""
 
-    def __init__(self, script: str, args: list[str], log: Path) -> None:
+    def __init__(
+        self, script: str, args: list[str], log: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.argv = [str(Path(sys.executable).with_name(script)), *args]
         self.log = log
+        self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                self.argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                self.argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=self.env,
             )
 
     def alive(self) -> bool:
@@ -74,3 +83,27 @@ def query(db: Path, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
+
+
+class GatewayProcess(Process):
+    """`liandong-gateway run` on gpiozero's mock pins (`GPIOZERO_PIN_FACTORY=mock`)."""
+
+    def __init__(self, toml: Path, kiosk_url: str) -> None:
+        args = ["run", "--config", str(toml)]
+        env = {"GPIOZERO_PIN_FACTORY": "mock"}
+        super().__init__("liandong-gateway", args, toml.parent / "gw.log", env)
+        self.kiosk_url = kiosk_url
+
+    def start(self) -> None:
+        super().start()
+        wait_for(lambda: self.status() or not self.alive(), 20, "the kiosk to answer")
+        if not self.alive():
+            raise AssertionError(f"liandong-gateway exited at start:\n{self.read_log()}")
+
+    def status(self) -> Any:
+        """The kiosk's /status.json, or None while it does not answer."""
+        try:
+            with urllib.request.urlopen(self.kiosk_url + "/status.json", timeout=2) as r:  # noqa: S310
+                return json.loads(r.read())
+        except OSError:
+            return None
