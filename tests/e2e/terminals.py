@@ -4,8 +4,6 @@ MockFactory) or `liandong-gateway run` as a real process, both from the unit's b
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable
 from typing import Any
 
 from gpiozero.pins.mock import MockFactory
@@ -14,18 +12,6 @@ from gateway.config import load_config
 from gateway.terminal import Gateway
 from tests.e2e.county import County
 from wire.clock import Clock
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll a real network or process effect for up to `timeout` seconds."""
-    end = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
 
 
 def gateway(

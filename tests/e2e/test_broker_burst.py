@@ -21,7 +21,8 @@ from hub.runtime import Hub
 from tests.e2e import api
 from tests.e2e.conftest import Running
 from tests.e2e.county import County
-from tests.e2e.terminals import gateway, wait_for
+from tests.e2e.terminals import gateway
+from tests.hub.harness import wait_for
 from wire.clock import SystemClock
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
