@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,9 @@ class Drill:
     arrived_at: datetime
     feedback_at: datetime
     link_back: datetime
+    order_c: str
+    """Dispatched during the outage: queued by the broker and re-sent by the hub."""
+    printer: PrinterSimulator
 
 
 @pytest.fixture
@@ -104,6 +108,14 @@ def drill(county: County, proxy: CuttableProxy, running: Running) -> Drill:
     gw.feedback(order_id, "resolved", "已恢复供电。")
     feedback_at = clock.now()
     assert gw.store.outbox_depth() == 3  # ack, arrived, feedback: kept until receipted
+    # A new call for the same unit while it is cut off: the broker queues the order in the
+    # unit's session, and the hub will send it again when the unit comes back online.
+    _, later = api.post_incident(
+        hub.url,
+        county.intake_key,
+        api.incident_data("J2-C", address="妥甸镇 西街 3 号"),
+    )
+    order_c = later["orders"][0]["id"]
 
     clock.advance(240)  # 17 min: the link comes back
     link_back = clock.now()
@@ -111,9 +123,22 @@ def drill(county: County, proxy: CuttableProxy, running: Running) -> Drill:
     proxy.restore()
     wait_for(gw.link.connected.is_set, 15, "the terminal to reconnect")
     wait_for(lambda: hub.service.order(order_id).state == "fed_back", 15, "the queued reports")
+    wait_for(lambda: hub.service.order(order_c).state == "received", 15, "order C received")
     wait_for(lambda: gw.store.outbox_depth() == 0, 10, "every report receipted")
 
-    return Drill(hub, gw, incident["id"], order_id, t0, ack_at, arrived_at, feedback_at, link_back)
+    return Drill(
+        hub,
+        gw,
+        incident["id"],
+        order_id,
+        t0,
+        ack_at,
+        arrived_at,
+        feedback_at,
+        link_back,
+        order_c,
+        printer,
+    )
 
 
 def test_reports_made_offline_arrive_once_with_their_time_and_are_judged_by_it(
@@ -145,6 +170,29 @@ def test_reports_made_offline_arrive_once_with_their_time_and_are_judged_by_it(
     assert len(events_ack) == 1
 
 
+def test_an_order_sent_during_the_outage_is_stored_printed_and_received_once(
+    drill: Drill,
+) -> None:
+    gw, order_c = drill.gw, drill.order_c
+    assert [o.order_id for o in gw.orders.all()].count(order_c) == 1
+    with gw.store.read() as c:
+        jobs = c.execute("SELECT count(*) FROM prints WHERE order_id = ?", (order_c,)).fetchone()
+    assert jobs[0] == 1
+    paper = wait_for(
+        lambda: "西街 3 号" in (t := drill.printer.text()) and t, what="order C on paper"
+    )
+    assert paper.count(f"单号：{order_c}") == 1
+    assert gw.alarm.active  # C is not acknowledged: it alarms
+    received = hub_events(drill.hub, order_c, "received")
+    assert len(received) == 1
+    # Its receive deadline passed while the line was down: missed, and it says so.
+    assert "receive" in drill.hub.service.order(order_c).overdue
+
+
+def hub_events(hub: Hub, order_id: str, kind: str) -> list[dict[str, Any]]:
+    return hub.store.query("SELECT * FROM events WHERE order_id=? AND type=?", (order_id, kind))
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="gateway/terminal.py Gateway._on_command: a `realarm` for an order re-alarms it "
@@ -155,12 +203,19 @@ def test_reports_made_offline_arrive_once_with_their_time_and_are_judged_by_it(
 def test_a_realarm_for_a_deadline_met_offline_does_not_sound_again(drill: Drill) -> None:
     gw = drill.gw
 
-    # The hub's `realarm` (queued for the terminal's session while it was away) arrives
-    # with the reconnect, and the hub's receipts for the offline reports come after it.
-    def realarm_stored() -> bool:
-        with gw.store.read() as c:
-            return c.execute("SELECT 1 FROM seen WHERE kind = 'command'").fetchone() is not None
+    # The hub's `realarm` commands (queued for the terminal's session while it was away)
+    # arrive with the reconnect: wait until the terminal has taken every one the hub made.
+    sent = drill.hub.store.query(
+        "SELECT count(*) AS n FROM outbox WHERE unit='power-co' AND kind='command'"
+    )[0]["n"]
+    assert sent >= 1
 
-    wait_for(realarm_stored, what="the hub's realarm to reach the terminal")
-    assert not gw.alarm.active
+    def realarms_stored() -> bool:
+        with gw.store.read() as c:
+            got = c.execute("SELECT count(*) FROM seen WHERE kind = 'command'").fetchone()[0]
+        return bool(got >= sent)
+
+    wait_for(realarms_stored, what="the hub's realarms to reach the terminal")
+    # (Order C, dispatched during the outage and not acknowledged, rightly alarms.)
     assert not gw.orders.get(drill.order_id).alarming
+    assert drill.order_id not in [o.order_id for o in gw.orders.alarming()]
