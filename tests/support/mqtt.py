@@ -65,7 +65,7 @@ class MqttTestClient:
         self.disconnected.set()
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
-        self.messages.put((msg.topic, msg.payload))
+        self.messages.put((msg.topic, bytes(msg.payload)))
 
     def connect(self, timeout: float = 5.0) -> MqttTestClient:
         self.client.connect(self.host, self.port)
