@@ -119,7 +119,7 @@ class _Hub:
         ctx = ssl.create_default_context(cafile=str(root / "ca.crt"))
         ctx.load_cert_chain(str(root / "hub.crt"), str(root / "hub.key"))
         c.tls_set_context(ctx)
-        c.on_message = lambda cl, u, m: self.q.put(m.payload)
+        c.on_message = lambda cl, u, m: self.q.put(bytes(m.payload))
         c.connect("127.0.0.1", port)
         c.subscribe(topics.up(COUNTY, UNIT), qos=1)
         c.loop_start()
