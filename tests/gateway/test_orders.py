@@ -249,3 +249,36 @@ def test_arrival_button_and_gps_arrival(gw: Gateway, hub_signer: Signer) -> None
     assert health.gps is not None and health.gps.fix and health.gps.age_s == 0
     clock.advance(timedelta(minutes=5).total_seconds())
     assert gw.health().gps.fix is False  # type: ignore[union-attr]
+
+
+def test_order_while_the_printer_is_out_of_paper_then_unplugged(
+    gw: Gateway, hub_signer: Signer, printer_sim: PrinterSimulator
+) -> None:
+    printer_sim.paper = False
+    gw.handle_down(_down(hub_signer, "order", order_body(), gw.clock))
+    assert gw.alarm.active  # the alarm never waits for the printer
+    wait_for(lambda: gw.health().printer == "paper_out", what="paper-out in health")
+    assert gw.health().unprinted == 1 and printer_sim.text() == ""
+    gw.press("ack")  # the button works while the printer is stuck
+    assert not gw.alarm.active
+    printer_sim.paper = True
+    wait_for(lambda: gw.health().unprinted == 0, what="the reprint once paper is back")
+    assert printer_sim.text().count("社会应急联动指令单") == 1
+    port = printer_sim.port
+    printer_sim.stop()  # the printer vanishes
+    gw.handle_down(_down(hub_signer, "order", order_body("01JORDER0000000000000002"), gw.clock))
+    assert gw.alarm.active
+    wait_for(lambda: gw.health().printer == "offline", what="offline in health")
+    back = PrinterSimulator(port=port).start()
+    try:
+        wait_for(lambda: "01JORDER0000000000000002" in back.text(), what="the print after replug")
+    finally:
+        back.stop()
+
+
+def test_only_the_latest_unsent_health_is_kept(gw: Gateway) -> None:
+    for _ in range(5):
+        gw.report_health()
+    health = [r for r in _outbox(gw) if r["kind"] == "health"]
+    assert len(health) == 1
+    assert health[0]["body"]["version"] and health[0]["body"]["unprinted"] == 0

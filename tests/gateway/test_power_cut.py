@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
@@ -63,7 +62,7 @@ def _notifications(notify: socket.socket, until: str) -> list[str]:
 
 
 def _status(port: int) -> dict[str, Any]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status.json", timeout=2) as r:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status.json", timeout=2) as r:
         return json.loads(r.read())  # type: ignore[no-any-return]
 
 
