@@ -1,115 +1,132 @@
-"""`make demo`: the largest slice of the system that exists so far.
+"""`make demo`: the whole county on one machine.
 
-Today: a throwaway county PKI, a real Mosquitto with mutual TLS, and one signed dispatch
-order sent by a hub identity to a unit identity, verified and shown as the duty room would
-read it. Later issues grow this into the whole county on one machine.
+Provisions a throwaway Shuangbai county in a state folder, starts its own Mosquitto from the
+generated configuration, the hub (with its console) and a terminal for every tier-1 unit
+with simulated hardware, then plays a scenario of calls that simulated duty rooms
+acknowledge, attend (their vehicles' GPS reports arrival) and report back on. One unit loses
+its network for a while and catches up afterwards. Ctrl-C stops everything cleanly.
 """
 
 from __future__ import annotations
 
 import argparse
-import queue
-import ssl
+import faulthandler
+import logging
+import signal
 import sys
-from datetime import UTC, datetime, timedelta
+import threading
+import time
 from pathlib import Path
+from types import FrameType
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from demo.run import Demo, DemoError
 
-from demo.broker import Broker, free_port, write_dev_config
-from provisioning import pki
-from wire import Deadlines, OrderBody, Position, Signer, decode, encode, topics
-from wire.clock import shanghai
-from wire.ids import new_id
-from wire.kinds import PRIORITY_NAMES
-from wire.phone import mask_phone
+EPILOG = """\
+examples:
+  make demo                                          # plays 12 calls at 60x, then keeps running
+  make demo ARGS="--calls 20 --speed 60 --until-done"   # headless: summary, exit 0 if nothing lost
+  make demo ARGS="--calls 5 --until-done --keep"        # look at the console after the run
+
+county time runs SPEED times faster than real time for the hub and every terminal alike,
+so at --speed 60 a 3-minute acknowledgement deadline passes in 3 s.
+exit status: 0 nothing lost, 1 something lost or the run timed out, 2 bad options or
+start-up failure, 130 interrupted (Ctrl-C).
+"""
 
 
-def _client(port: int, root: Path, cn: str) -> mqtt.Client:
-    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=cn, protocol=mqtt.MQTTv5)
-    ctx = ssl.create_default_context(cafile=str(root / "ca.crt"))
-    ctx.load_cert_chain(str(root / f"{cn}.crt"), str(root / f"{cn}.key"))
-    c.tls_set_context(ctx)
-    c.connect("127.0.0.1", port)
-    return c
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="make demo ARGS=...",
+        description=(
+            "联动 Liandong demo: the whole Shuangbai county on this machine (broker, hub with "
+            "console, 29 tier-1 terminals with simulated pins, printers and GPS) playing a "
+            "scenario of calls."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--calls", type=int, default=12, help="number of calls to play (default 12)")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=60.0,
+        help="county time per real second (default 60: one minute per second)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="seed of the scenario (default 1)")
+    p.add_argument(
+        "--state",
+        type=Path,
+        default=Path("demo-state"),
+        help="state folder, wiped at start (default demo-state/)",
+    )
+    p.add_argument(
+        "--until-done",
+        action="store_true",
+        help="stop when every order is fed back and print the summary (headless runs, CI)",
+    )
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="with --until-done: keep everything running after the summary, at real speed, "
+        "for looking at the console; Ctrl-C to stop",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        help="with --until-done: give up after this many real seconds (default 900)",
+    )
+    p.add_argument(
+        "--http-port", type=int, default=0, help="console/API port (default: any free port)"
+    )
+    p.add_argument("--no-outage", action="store_true", help="do not cut any unit's network")
+    args = p.parse_args(argv)
+    if args.calls < 1 or args.calls > 500:
+        p.error("--calls must be 1-500")
+    if not 1 <= args.speed <= 600:
+        p.error("--speed must be 1-600")
+    if not 0 <= args.http_port <= 65535:
+        p.error("--http-port must be a port number")
+    return args
+
+
+def _logging(state: Path) -> None:
+    """Everything the parts log goes to STATE/demo.log; the screen shows our lines only."""
+    handler = logging.FileHandler(state / "demo.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
-    parser.add_argument("--state", type=Path, default=Path("demo-state"))
-    args = parser.parse_args(argv)
-    root: Path = args.state / "pki"
-    ca = pki.make_ca("shuangbai")
-    pki.write_public(root / "ca.crt", pki.cert_pem(ca.cert))
-    for cn, hosts in (("broker", ["localhost", "127.0.0.1"]), ("hub", None), ("power-co", None)):
-        issued = pki.issue(ca, cn, server_hosts=hosts)
-        pki.write_public(root / f"{cn}.crt", pki.cert_pem(issued.cert))
-        pki.write_private(root / f"{cn}.key", pki.key_pem(issued.key), force=True)
-    port = free_port()
-    conf = write_dev_config(
-        args.state / "broker",
-        port,
-        cafile=root / "ca.crt",
-        certfile=root / "broker.crt",
-        keyfile=root / "broker.key",
-    )
-    signer = Signer(pki.new_key())
-    now = datetime.now(UTC)
-    order = OrderBody(
-        order_id=new_id(),
-        incident_id=new_id(),
-        rev=1,
-        category="power-cut",
-        category_name="停电",
-        priority="urgent",
-        address="妥甸镇 东街 12 号",
-        township="tuodian",
-        township_name="妥甸镇",
-        summary="整条街停电，有老人使用制氧机。",
-        reported_at=now,
-        dispatched_at=now,
-        role="lead",
-        deadlines=Deadlines(
-            receive_by=now + timedelta(seconds=30),
-            ack_by=now + timedelta(minutes=3),
-            arrive_by=now + timedelta(minutes=30),
-            feedback_by=now + timedelta(hours=24),
-        ),
-        position=Position(lat=24.689, lon=101.641),
-        caller_phone=mask_phone("13812345678"),
-    )
-    with Broker(conf, port, args.state / "broker" / "mosquitto.log") as broker:
-        print(f"Mosquitto (mutual TLS) on 127.0.0.1:{broker.port}")
-        got: queue.Queue[bytes] = queue.Queue()
-        unit = _client(port, root, "power-co")
-        unit.on_message = lambda c, u, m: got.put(bytes(m.payload))
-        unit.subscribe(topics.down("shuangbai", "power-co"), qos=1)
-        unit.loop_start()
-        hub = _client(port, root, "hub")
-        hub.loop_start()
-        _, raw = encode("order", "power-co", order, signer, at=now)
-        hub.publish(topics.down("shuangbai", "power-co"), raw, qos=1).wait_for_publish(5)
-        try:
-            msg = decode(got.get(timeout=10), signer.verifier, unit="power-co", direction="down")
-        except queue.Empty:
-            print("the unit received nothing: see", broker.log_path, file=sys.stderr)
-            return 1
-        finally:
-            unit.loop_stop()
-            hub.loop_stop()
-        body = msg.body
-        if not isinstance(body, OrderBody):
-            print(f"expected an order, got {msg.kind}", file=sys.stderr)
-            return 1
-        print("\n社会应急联动指令单 (verified signature, unit power-co)")
-        print(f"  单号: {body.order_id}")
-        print(f"  时间: {shanghai(body.dispatched_at):%Y-%m-%d %H:%M:%S}")
-        print(f"  类别: {body.category_name}    等级: {PRIORITY_NAMES[body.priority]}")
-        print(f"  地址: {body.township_name} {body.address}")
-        print(f"  摘要: {body.summary}")
-        print(f"  来电: {body.caller_phone}")
-    return 0
+    args = parse_args(argv)
+    stop = threading.Event()
+    interrupted = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        interrupted.set()
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it?
+    demo = Demo(args, stop, setup_logging=_logging)
+    started = time.monotonic()
+    try:
+        demo.start()
+        code = demo.play()
+    except DemoError as e:
+        print(f"演示无法启动 demo could not start: {e}", file=sys.stderr, flush=True)
+        code = 2
+    finally:
+        demo.stop()
+    if interrupted.is_set():
+        print(
+            f"已中断，全部停止 interrupted, everything stopped ({time.monotonic() - started:.0f} s)"
+        )
+        return 130
+    return code
 
 
 if __name__ == "__main__":

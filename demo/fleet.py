@@ -1,0 +1,157 @@
+"""Every tier-1 terminal, in this process, with simulated hardware.
+
+Per unit: its own gpiozero MockFactory (so 29 terminals do not fight over BCM 17), an
+ESC/POS network printer simulator whose paper is copied, decoded, to
+`printouts/UNIT.txt`, a GPS receiver on TCP fed by the unit's vehicle, and a `NetCut`
+relay in front of the broker so the demo can take one unit off the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gpiozero.pins.mock import MockFactory
+
+from demo.netcut import NetCut
+from demo.vehicle import Vehicle
+from gateway.config import load_config
+from gateway.simulators import GpsSimulator, PrinterSimulator
+from gateway.terminal import Gateway
+from hub.registry import Registry
+from provisioning.configs import GatewayOptions
+from wire.clock import Clock
+
+log = logging.getLogger(__name__)
+
+HEALTH_INTERVAL_S = 2.0
+"""Real seconds between health reports: the hub shows a unit offline when it falls silent."""
+RESEND_S = 10.0
+GPS_PARKED_S = 3.0
+"""Real seconds between fixes of a parked vehicle; a moving one reports every tick."""
+TICK_S = 0.25
+
+
+@dataclass
+class Terminal:
+    unit: str
+    printer: PrinterSimulator
+    gps: GpsSimulator
+    vehicle: Vehicle
+    factory: MockFactory = field(default_factory=MockFactory)
+    netcut: NetCut | None = None
+    gateway: Gateway | None = None
+    _printed: int = 0
+    _last_fix: float = 0.0
+
+    @property
+    def gw(self) -> Gateway:
+        if self.gateway is None:
+            raise RuntimeError(f"terminal {self.unit} is not started")
+        return self.gateway
+
+    def options(self) -> GatewayOptions:
+        return GatewayOptions(gps_port=self.gps.url, printer_port=self.printer.url)
+
+
+class Fleet:
+    """The simulated hardware first (enrollment names its ports), then the gateways."""
+
+    def __init__(self, units: list[str], registry: Registry, clock: Clock, printouts: Path) -> None:
+        self.clock = clock
+        self.printouts = printouts
+        self.terminals: dict[str, Terminal] = {}
+        for unit in units:
+            u = registry.units[unit]
+            base = (u.lat, u.lon) if u.lat is not None and u.lon is not None else registry.center
+            self.terminals[unit] = Terminal(
+                unit, PrinterSimulator().start(), GpsSimulator(), Vehicle(base, clock)
+            )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def options(self, unit: str) -> GatewayOptions:
+        return self.terminals[unit].options()
+
+    def start(self, bundles: dict[str, Path], broker_port: int) -> None:
+        """Start every gateway from its enrolled bundle, its MQTT through its own relay."""
+        self.printouts.mkdir(parents=True, exist_ok=True)
+        for unit, t in self.terminals.items():
+            config = load_config(bundles[unit] / "gateway.toml")
+            t.netcut = NetCut(("127.0.0.1", broker_port), name=f"netcut-{unit}").start()
+            config = dataclasses.replace(
+                config, mqtt=dataclasses.replace(config.mqtt, port=t.netcut.port)
+            )
+            t.gateway = Gateway(
+                config,
+                self.clock,
+                pin_factory=t.factory,
+                health_interval=HEALTH_INTERVAL_S,
+                resend_s=RESEND_S,
+            )
+            t.gateway.start()
+        self._thread = threading.Thread(target=self._loop, name="fleet", daemon=True)
+        self._thread.start()
+
+    def connected(self) -> int:
+        return sum(
+            1 for t in self.terminals.values() if t.gateway and t.gateway.link.connected.is_set()
+        )
+
+    def _loop(self) -> None:
+        while not self._stop.wait(TICK_S):
+            now = time.monotonic()
+            for t in self.terminals.values():
+                try:
+                    if t.vehicle.moving() or now - t._last_fix >= GPS_PARKED_S:
+                        t.gps.send(t.vehicle.sentences())
+                        t._last_fix = now
+                    self._copy_paper(t)
+                except Exception:  # one terminal's hardware must not stop the others'
+                    log.exception("simulated hardware of %s", t.unit)
+
+    def _copy_paper(self, t: Terminal) -> None:
+        """Write what the printer has printed, decoded, to printouts/UNIT.txt (atomically)."""
+        size = len(t.printer.received)
+        if size == t._printed:
+            return
+        t._printed = size
+        path = self.printouts / f"{t.unit}.txt"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(t.printer.text(), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def stop(self) -> None:
+        """Stop the gateways (each says `offline`; all at once, each takes about a second),
+        then the simulated hardware and the relays."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(5)
+        stoppers = [
+            threading.Thread(target=self._stop_one, args=(t,), name=f"stop-{t.unit}")
+            for t in self.terminals.values()
+        ]
+        for th in stoppers:
+            th.start()
+        for th in stoppers:
+            th.join(30)
+
+    def _stop_one(self, t: Terminal) -> None:
+        if t.gateway is not None:
+            try:
+                t.gateway.stop()
+            except Exception:
+                log.exception("stopping terminal %s", t.unit)
+        with contextlib.suppress(Exception):
+            self._copy_paper(t)
+        t.printer.stop()
+        t.gps.close()
+        if t.netcut is not None:
+            t.netcut.close()
+        t.factory.close()

@@ -1,0 +1,235 @@
+"""The demo's one run: start the parts in order, play the calls, count, stop in reverse.
+
+`Demo.start()` provisions and starts broker, hub and fleet; `play()` posts the calls on the
+shared clock, prints progress and decides when the run is done; `stop()` is safe to call
+whatever state start() reached, and joins every thread the demo started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from demo.broker import Broker, BrokerError
+from demo.clock import ScaledClock
+from demo.county import INTAKE_SOURCE, Provisioned, provision, tier1_units, wipe
+from demo.fleet import HEALTH_INTERVAL_S, Fleet
+from demo.scenario import Call, IntakeClient, intake_body, make_calls
+from demo.staff import Outage, Staff
+from demo.tally import Tally, count, summary_table
+from hub.config import load_config
+from hub.console.commands import create_admin
+from hub.errors import HubError
+from hub.registry import load_registry
+from hub.runtime import Hub
+from provisioning.errors import ProvisioningError
+from wire.clock import shanghai
+
+log = logging.getLogger(__name__)
+
+ADMIN = "demo"
+CONNECT_WAIT_S = 30.0
+PROGRESS_EVERY_S = 10.0
+OUTAGE_MIN_S = 600.0
+
+
+class DemoError(Exception):
+    """The demo could not start (a part failed); the message says which and why."""
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+class Demo:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        stop: threading.Event,
+        setup_logging: Callable[[Path], None] | None = None,
+    ) -> None:
+        self.args = args
+        self.stop_event = stop
+        self.setup_logging = setup_logging
+        self.registry = load_registry()
+        self.clock = ScaledClock(args.speed)
+        self.state: Path = args.state
+        self.broker: Broker | None = None
+        self.hub: Hub | None = None
+        self.fleet: Fleet | None = None
+        self.staff: Staff | None = None
+        self.prov: Provisioned | None = None
+        self.incidents: list[str] = []
+        self.started = time.monotonic()
+        self.clock_start = self.clock.now()
+
+    # ---- start ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        args = self.args
+        try:
+            wipe(self.state)
+        except OSError as e:
+            raise DemoError(f"cannot prepare {self.state}: {e}") from None
+        if self.setup_logging:
+            self.setup_logging(self.state)
+        say("联动 Liandong 演示 demo — 双柏县 Shuangbai County")
+        units = tier1_units(self.registry)
+        self.fleet = Fleet(units, self.registry, self.clock, self.state / "printouts")
+        try:
+            self.prov = prov = provision(self.state, units, self.fleet.options)
+            self.broker = Broker(
+                prov.broker_conf, prov.port, self.state / "broker" / "mosquitto.log"
+            )
+            self.broker.start()
+            say(f"  消息代理 broker   Mosquitto, mutual TLS, 127.0.0.1:{prov.port}")
+            config = dataclasses.replace(
+                load_config(prov.hub_toml),
+                listen_port=args.http_port,
+                stale_after_s=max(15.0, 4 * HEALTH_INTERVAL_S * args.speed),
+            )
+            self.hub = Hub(config, clock=self.clock, registry=self.registry)
+            # The engine waits real seconds between passes (at most max_sleep_s): keep that
+            # under one county second so deadlines fire on time at any speed.
+            self.hub.engine.max_sleep_s = max(0.01, min(1.0, 1.0 / args.speed))
+            self.hub.start()
+            password = create_admin(config.db_path, ADMIN)
+        except (ProvisioningError, BrokerError, HubError, OSError) as e:
+            raise DemoError(str(e)) from None
+        say(f"  指挥中心控制台 console  {self.hub.url}/")
+        say(f"  登录 login        {ADMIN} / {password}  (一次性密码，首次登录须修改 one-time)")
+        say(
+            f"  终端 terminals    {len(units)} 个一级联动单位 tier-1 units, 打印 printouts in "
+            f"{self.state / 'printouts'}/"
+        )
+        say(
+            f"  时间倍速 speed    {args.speed:g}x (1 s = {args.speed:g} s county time); "
+            f"日志 log {self.state / 'demo.log'}"
+        )
+        self.fleet.start(prov.bundles, prov.port)
+        deadline = time.monotonic() + CONNECT_WAIT_S
+        while self.fleet.connected() < len(units) and time.monotonic() < deadline:
+            if self.stop_event.wait(0.1):
+                return
+        say(
+            f"  {self.fleet.connected()}/{len(units)} 终端已连接 terminals connected"
+            f" ({time.monotonic() - self.started:.0f} s)"
+        )
+        self.staff = Staff(self.fleet, self.clock, args.seed + 1, note=self._note)
+        self.staff.start()
+
+    def _note(self, text: str) -> None:
+        say(f"[{shanghai(self.clock.now()):%H:%M}] {text}")
+
+    # ---- play ----------------------------------------------------------------------------
+
+    def play(self) -> int:
+        args = self.args
+        if self.hub is None or self.fleet is None or self.staff is None or self.prov is None:
+            return 130
+        calls = make_calls(self.registry, args.calls, args.seed)
+        outage_index = None if args.no_outage else args.calls // 3
+        client = IntakeClient(self.hub.url, INTAKE_SOURCE, self.prov.intake_key)
+        run = f"{shanghai(self.clock.now()):%y%m%d%H%M}"
+        begin = self.clock.now()
+        pending = list(calls)
+        last_line, last_print, finished_said = "", 0.0, False
+        done = False
+        while not self.stop_event.wait(0.1):
+            elapsed = (self.clock.now() - begin).total_seconds()
+            while pending and pending[0].at_s <= elapsed:
+                call = pending.pop(0)
+                self._post(client, call, run, outage=call.index == outage_index)
+            now = time.monotonic()
+            if now - last_print < 1.0:
+                continue
+            tally = count(self.hub, self.incidents, self.fleet)
+            line = tally.progress()
+            if line != last_line or now - last_print >= PROGRESS_EVERY_S:
+                self._note(line)
+                last_line = line
+            last_print = now
+            complete = not pending and self._complete(tally)
+            if complete and args.until_done:
+                done = True
+                break
+            if complete and not finished_said:
+                self._note("场景结束，系统继续运行；Ctrl-C 停止 scenario finished; Ctrl-C to stop")
+                finished_said = True
+            if args.until_done and now - self.started > args.timeout:
+                self._note(f"超时 timed out after {args.timeout:.0f} s")
+                break
+        final = count(self.hub, self.incidents, self.fleet, final=True)
+        wall = time.monotonic() - self.started
+        say(summary_table(final, wall, (self.clock.now() - self.clock_start).total_seconds()))
+        for problem in final.problems[:20]:
+            say(f"  ! {problem}")
+        ok = done and final.lost == 0 and final.duplicates == 0
+        if not self.stop_event.is_set() and args.keep and args.until_done:
+            self.clock.set_speed(1.0)
+            say(
+                f"继续运行（实时）still running at real speed: {self.hub.url}/  Ctrl-C 停止 to stop"
+            )
+            self.stop_event.wait()
+        return 0 if ok else 1
+
+    def _post(self, client: IntakeClient, call: Call, run: str, *, outage: bool) -> None:
+        assert self.hub is not None and self.staff is not None  # noqa: S101
+        body = intake_body(call, self.clock.now(), run)
+        try:
+            incident = client.post(body)
+        except (RuntimeError, OSError) as e:
+            log.error("call %d not taken: %s", call.index + 1, e)
+            self._note(f"来电 {call.index + 1} 未受理 not taken: {e}")
+            return
+        self.incidents.append(str(incident["id"]))
+        units = ", ".join(str(o["unit"]) for o in incident.get("orders", []))
+        cat = self.registry.categories[call.category].name_zh
+        self._note(f"来电 call {call.index + 1}: {cat} {call.address} -> {units}")
+        if outage:
+            lead = [o for o in incident.get("orders", []) if o.get("role") == "lead"]
+            if lead:
+                self.staff.outage = Outage(str(incident["id"]), str(lead[0]["unit"]), OUTAGE_MIN_S)
+
+    def _complete(self, tally: Tally) -> bool:
+        """Every order finished at the hub, every duty room idle, every outbox empty."""
+        assert self.fleet is not None and self.staff is not None  # noqa: S101
+        if tally.finished < tally.orders or not self.staff.idle():
+            return False
+        for t in self.fleet.terminals.values():
+            with t.gw.store.read() as c:
+                row = c.execute("SELECT count(*) FROM outbox WHERE kind != 'health'").fetchone()
+            if int(row[0]):
+                return False
+        return True
+
+    # ---- stop ----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop in reverse order of start; every step runs even if one before it failed."""
+        if self.broker is None and self.hub is None and self.fleet is None:
+            return
+        begin = time.monotonic()
+        steps: list[tuple[str, Callable[[], None] | None]] = [
+            ("staff", self.staff.stop if self.staff else None),
+            ("terminals", self.fleet.stop if self.fleet else None),
+            ("hub", self.hub.stop if self.hub else None),
+            ("broker", self.broker.stop if self.broker else None),
+        ]
+        for name, step in steps:
+            if step is None:
+                continue
+            try:
+                step()
+            except Exception:
+                log.exception("stopping the %s", name)
+        self.staff = None
+        self.fleet = None
+        self.hub = None
+        self.broker = None
+        say(f"已全部停止 everything stopped ({time.monotonic() - begin:.1f} s)")

@@ -1,0 +1,256 @@
+"""The duty rooms: people who acknowledge, drive to the scene and report back.
+
+One thread watches every terminal's own order book (what the duty room sees on its
+screen) and acts through the terminal's real inputs: the acknowledge button on the mock
+pins (or the kiosk when several orders alarm at once), the vehicle whose GPS receiver lets
+the terminal report arrival by itself, and the feedback form. Most rooms acknowledge within
+three minutes, some are late. One unit loses its network for a while (`Outage`), and its
+staff carry on regardless: their reports wait in the terminal's outbox.
+
+All delays are county time (the shared clock), so the speed-up applies to the people too.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from demo.fleet import Fleet, Terminal
+from demo.scenario import RESULTS
+from gateway.errors import GatewayError
+from gateway.gps import distance_m
+from gateway.orders import OrderView
+from wire.clock import Clock
+
+log = logging.getLogger(__name__)
+
+LATE_SHARE = 0.15
+"""Share of orders acknowledged after the three-minute deadline."""
+STUCK_AT_SCENE_S = 120.0
+"""County seconds on scene without a GPS arrival before someone presses the arrival button."""
+
+
+@dataclass
+class Plan:
+    """What the duty room will do with one order, decided when it first shows up."""
+
+    unit: str
+    order_id: str
+    scene: tuple[float, float] | None
+    seen: datetime
+    ack_at: datetime
+    prep_s: float
+    on_scene_s: float
+    report_s: float
+    result: tuple[str, str]
+    acked: bool = False
+    phase: str = "alarm"  # alarm -> prep -> driving -> handling
+    depart_at: datetime | None = None
+    at_scene_since: datetime | None = None
+    free_at: datetime | None = None
+    feedback_at: datetime | None = None
+    done: bool = False
+
+
+@dataclass
+class Room:
+    """One duty room: its plans and its vehicle's queue of scenes."""
+
+    terminal: Terminal
+    plans: dict[str, Plan] = field(default_factory=dict)
+    queue: deque[str] = field(default_factory=deque)
+    busy_with: str | None = None
+
+
+class Outage:
+    """Cut one unit's network once it holds a chosen order, restore it after a while.
+
+    Cut after the order's `received` is receipted (so the hub knows it has the order) and
+    restored once the duty room has acknowledged and reported arrival while dark, and at
+    least `min_s` county seconds have passed (at most `max_s`).
+    """
+
+    def __init__(self, incident_id: str, unit: str, min_s: float = 600.0, max_s: float = 3600.0):
+        self.incident_id = incident_id
+        self.unit = unit
+        self.min_s = min_s
+        self.max_s = max_s
+        self.cut_at: datetime | None = None
+        self.restored_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.cut_at is not None and self.restored_at is None
+
+
+class Staff:
+    def __init__(
+        self,
+        fleet: Fleet,
+        clock: Clock,
+        seed: int,
+        note: Callable[[str], None],
+        poll_s: float = 0.1,
+    ) -> None:
+        self.fleet = fleet
+        self.clock = clock
+        self.rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
+        self.note = note
+        self.poll_s = poll_s
+        self.rooms = {u: Room(t) for u, t in fleet.terminals.items()}
+        self.outage: Outage | None = None
+        self.acks_late_planned = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="staff", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(10)
+
+    def idle(self) -> bool:
+        """Every order seen has been fed back and the network is whole again."""
+        plans_done = all(p.done for r in self.rooms.values() for p in r.plans.values())
+        return plans_done and not (self.outage and self.outage.active)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            for room in self.rooms.values():
+                try:
+                    self._step(room)
+                except Exception:  # one room's trouble must not stop the county
+                    log.exception("duty room %s", room.terminal.unit)
+            try:
+                self._outage_step()
+            except Exception:
+                log.exception("outage")
+
+    # ---- one duty room -------------------------------------------------------------------
+
+    def _plan(self, unit: str, o: OrderView, now: datetime) -> Plan:
+        rng = self.rng
+        late = rng.random() < LATE_SHARE
+        ack_s = rng.uniform(200, 420) if late else rng.uniform(15, 150)
+        self.acks_late_planned += int(late)
+        pos = o.order.position
+        return Plan(
+            unit=unit,
+            order_id=o.order_id,
+            scene=(pos.lat, pos.lon) if pos else None,
+            seen=now,
+            ack_at=now + timedelta(seconds=ack_s),
+            prep_s=rng.uniform(30, 150),
+            on_scene_s=rng.uniform(300, 900),
+            report_s=rng.uniform(60, 600),
+            result=rng.choice(RESULTS),
+        )
+
+    def _step(self, room: Room) -> None:
+        gw = room.terminal.gw
+        now = self.clock.now()
+        orders = {o.order_id: o for o in gw.orders.all()}
+        for oid, o in orders.items():
+            if oid not in room.plans and o.is_open:
+                room.plans[oid] = self._plan(room.terminal.unit, o, now)
+        for plan in room.plans.values():
+            if plan.done:
+                continue
+            view = orders.get(plan.order_id)
+            if view is None or not view.is_open:
+                plan.done = True
+                if room.busy_with == plan.order_id:
+                    room.busy_with = None
+                continue
+            self._advance(room, plan, view, now)
+        self._dispatch_vehicle(room, orders, now)
+
+    def _advance(self, room: Room, plan: Plan, o: OrderView, now: datetime) -> None:
+        gw = room.terminal.gw
+        if not plan.acked and now >= plan.ack_at:
+            plan.acked = True
+            if not o.acked_at:
+                waiting = {x.order_id for x in gw.orders.alarming() if not x.acked_at}
+                if waiting == {plan.order_id}:
+                    gw.press("ack")  # the panel button, on gpiozero's mock pin
+                else:
+                    gw.acknowledge([plan.order_id], "kiosk")
+            if plan.scene is not None:
+                room.queue.append(plan.order_id)
+            else:
+                plan.feedback_at = now + timedelta(seconds=plan.on_scene_s + plan.report_s)
+        if plan.feedback_at is not None and now >= plan.feedback_at and not o.fed_back_at:
+            code, text = plan.result
+            try:
+                gw.feedback(plan.order_id, code, text)
+            except GatewayError as e:
+                log.info("feedback for %s not given: %s", plan.order_id, e)
+            plan.done = True
+
+    def _dispatch_vehicle(self, room: Room, orders: dict[str, OrderView], now: datetime) -> None:
+        """The vehicle takes the acknowledged scenes one at a time, in order."""
+        t = room.terminal
+        if room.busy_with is None:
+            while room.queue:
+                plan = room.plans[room.queue.popleft()]
+                if not plan.done:
+                    room.busy_with = plan.order_id
+                    plan.phase = "prep"
+                    plan.depart_at = now + timedelta(seconds=plan.prep_s)
+                    break
+            return
+        plan = room.plans[room.busy_with]
+        o = orders.get(plan.order_id)
+        if plan.phase == "prep" and plan.depart_at is not None and now >= plan.depart_at:
+            assert plan.scene is not None  # noqa: S101 - only scenes are queued
+            far = distance_m(*t.vehicle.position(), *plan.scene) > 5000
+            kmh = self.rng.uniform(50, 70) if far else self.rng.uniform(25, 40)
+            t.vehicle.drive_to(plan.scene, kmh / 3.6)
+            plan.phase = "driving"
+        elif plan.phase == "driving" and plan.scene is not None and t.vehicle.at(plan.scene):
+            if o is not None and o.arrived_at:  # the terminal saw the GPS reach the scene
+                plan.phase = "handling"
+                plan.free_at = now + timedelta(seconds=plan.on_scene_s)
+                plan.feedback_at = plan.free_at + timedelta(seconds=plan.report_s)
+            elif plan.at_scene_since is None:
+                plan.at_scene_since = now
+            elif (now - plan.at_scene_since).total_seconds() > STUCK_AT_SCENE_S:
+                t.gw.arrive(plan.order_id, "button")
+        elif plan.phase == "handling" and plan.free_at is not None and now >= plan.free_at:
+            room.busy_with = None
+
+    # ---- the unit that goes dark ---------------------------------------------------------
+
+    def _outage_step(self) -> None:
+        out = self.outage
+        if out is None or out.restored_at is not None:
+            return
+        t = self.fleet.terminals[out.unit]
+        gw = t.gw
+        mine = [o for o in gw.orders.all() if o.order.incident_id == out.incident_id]
+        if not mine:
+            return
+        o = mine[0]
+        now = self.clock.now()
+        if out.cut_at is None:
+            if not gw.orders.received_pending(o.order_id) and t.netcut is not None:
+                t.netcut.cut()
+                out.cut_at = now
+                self.note(f"断网 network cut: {out.unit} (其值班人员照常签收、到场 staff carry on)")
+            return
+        dark = (now - out.cut_at).total_seconds()
+        if (o.arrived_at and dark >= out.min_s) or dark >= out.max_s or not o.is_open:
+            if t.netcut is not None:
+                t.netcut.restore()
+            out.restored_at = now
+            self.note(f"恢复联网 network restored: {out.unit}, 断网 {dark / 60:.0f} 分钟 min")
