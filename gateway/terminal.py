@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.alarm import Alarm, choose_pattern
@@ -40,6 +40,7 @@ from wire.kinds import (
     GpsHealth,
     HealthBody,
     Position,
+    PositionBody,
     ReceiptBody,
 )
 
@@ -53,6 +54,7 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover (running fro
 FIX_FRESH_S = 10.0
 """A fix older than this does not count as a current fix in health."""
 ARRIVAL_FIX_MAX_AGE_S = 600.0
+POSITION_EVERY_S = 60.0
 """The arrival button attaches the last good fix if it is younger than this."""
 
 
@@ -114,6 +116,7 @@ class Gateway:
         )
         self.arrival_radius_m = config.gps.arrival_radius_m if config.gps else 150.0
         self.last_fix: Fix | None = None
+        self._last_position_at: datetime | None = None
         self._offsets: deque[float] = deque(maxlen=20)
         self._started = monotonic()
         self._stop = threading.Event()
@@ -311,6 +314,7 @@ class Gateway:
 
     def on_fix(self, fix: Fix) -> None:
         self.last_fix = fix
+        self._maybe_report_position(fix)
         for o in self.orders.open():
             p = o.order.position
             if o.arrived_at or p is None or o.order.deadlines.arrive_by is None:
@@ -318,6 +322,23 @@ class Gateway:
             if distance_m(fix.lat, fix.lon, p.lat, p.lon) <= self.arrival_radius_m:
                 with contextlib.suppress(UnknownOrderError):
                     self.arrive(o.order_id, "gps")
+
+    def _maybe_report_position(self, fix: Fix) -> None:
+        """While an order waits for arrival, tell the hub where the unit is, at most once
+        every POSITION_EVERY_S (the board shows units on their way; no tracking otherwise)."""
+        last = self._last_position_at
+        if last is not None and (fix.at - last).total_seconds() < POSITION_EVERY_S:
+            return
+        waiting = any(
+            not o.arrived_at and o.order.deadlines.arrive_by is not None for o in self.orders.open()
+        )
+        if not waiting:
+            return
+        body = PositionBody(position=Position(lat=fix.lat, lon=fix.lon), fix_at=fix.at)
+        with self.store.tx() as c:
+            Store.outbox_add(c, self.reporter.make("position", body))
+        self._last_position_at = fix.at
+        self.sender.kick()
 
     # ---- health --------------------------------------------------------------------------
 

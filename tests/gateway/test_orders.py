@@ -245,6 +245,9 @@ def test_arrival_button_and_gps_arrival(gw: Gateway, hub_signer: Signer) -> None
     last = [r for r in _outbox(gw) if r["kind"] == "arrived"][-1]
     assert last["body"]["source"] == "gps"
     assert gw.gps_parser.bad_lines >= 2
+    positions = [r for r in _outbox(gw) if r["kind"] == "position"]
+    assert len(positions) == 2  # the first fix, and one 60 s later; none in between
+    assert positions[0]["body"]["position"] == {"lat": 24.699, "lon": 101.641, "accuracy_m": None}
     health = gw.health()
     assert health.gps is not None and health.gps.fix and health.gps.age_s == 0
     clock.advance(timedelta(minutes=5).total_seconds())
