@@ -113,7 +113,7 @@ def make_calls(registry: Registry, count: int, seed: int) -> list[Call]:
     rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
     categories = usable_categories(registry)
     townships = list(registry.townships.values())
-    weights = [4.0 if t.urban else 1.0 for t in townships]
+    weights = [6.0 if t.urban else 1.0 for t in townships]
     calls: list[Call] = []
     at = 20.0
     for i in range(count):

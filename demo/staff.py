@@ -49,10 +49,11 @@ class Plan:
     report_s: float
     result: tuple[str, str]
     acked: bool = False
-    phase: str = "alarm"  # alarm -> prep -> driving -> handling
+    phase: str = "alarm"  # alarm -> prep -> driving -> handling, or alarm -> crew -> handling
     depart_at: datetime | None = None
     at_scene_since: datetime | None = None
     free_at: datetime | None = None
+    crew_at: datetime | None = None
     feedback_at: datetime | None = None
     done: bool = False
 
@@ -185,10 +186,20 @@ class Staff:
                     gw.press("ack")  # the panel button, on gpiozero's mock pin
                 else:
                     gw.acknowledge([plan.order_id], "kiosk")
-            if plan.scene is not None:
-                room.queue.append(plan.order_id)
-            else:
+            if plan.scene is None:
                 plan.feedback_at = now + timedelta(seconds=plan.on_scene_s + plan.report_s)
+            elif room.busy_with is None and not room.queue:
+                room.queue.append(plan.order_id)  # the duty vehicle, with the GPS, goes
+            else:  # the vehicle is out: a second crew goes and phones in its arrival
+                plan.phase = "crew"
+                km = distance_m(*room.terminal.vehicle.base, *plan.scene) / 1000
+                drive_s = km / self._kmh(km) * 3600
+                plan.crew_at = now + timedelta(seconds=plan.prep_s + drive_s)
+        if plan.phase == "crew" and (o.arrived_at or (plan.crew_at and now >= plan.crew_at)):
+            if not o.arrived_at:
+                gw.arrive(plan.order_id, "button")  # the duty room presses 到场 for them
+            plan.phase = "handling"
+            plan.feedback_at = now + timedelta(seconds=plan.on_scene_s + plan.report_s)
         if plan.feedback_at is not None and now >= plan.feedback_at and not o.fed_back_at:
             code, text = plan.result
             try:
@@ -196,6 +207,10 @@ class Staff:
             except GatewayError as e:
                 log.info("feedback for %s not given: %s", plan.order_id, e)
             plan.done = True
+
+    def _kmh(self, km: float) -> float:
+        """Town streets are slow, county roads faster."""
+        return self.rng.uniform(50, 70) if km > 5 else self.rng.uniform(25, 40)
 
     def _dispatch_vehicle(self, room: Room, orders: dict[str, OrderView], now: datetime) -> None:
         """The vehicle takes the acknowledged scenes one at a time, in order."""
@@ -213,9 +228,8 @@ class Staff:
         o = orders.get(plan.order_id)
         if plan.phase == "prep" and plan.depart_at is not None and now >= plan.depart_at:
             assert plan.scene is not None  # noqa: S101 - only scenes are queued
-            far = distance_m(*t.vehicle.position(), *plan.scene) > 5000
-            kmh = self.rng.uniform(50, 70) if far else self.rng.uniform(25, 40)
-            t.vehicle.drive_to(plan.scene, kmh / 3.6)
+            km = distance_m(*t.vehicle.position(), *plan.scene) / 1000
+            t.vehicle.drive_to(plan.scene, self._kmh(km) / 3.6)
             plan.phase = "driving"
         elif plan.phase == "driving" and plan.scene is not None and t.vehicle.at(plan.scene):
             if o is not None and o.arrived_at:  # the terminal saw the GPS reach the scene
