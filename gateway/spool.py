@@ -50,7 +50,13 @@ class Spooler:
     def run_once(self) -> int:
         """Print what is waiting, in order; stop at the first failure. Returns jobs printed."""
         done = 0
-        for job in self.orders.pending_prints():
+        jobs = self.orders.pending_prints()
+        latest = {j.order_id: j.job for j in jobs if j.what == "order"}
+        for job in jobs:
+            if job.what == "order" and latest[job.order_id] != job.job:
+                # a revision came before this was printed: print only the latest rev once
+                self.orders.printed(job.job, self.clock.now())
+                continue
             try:
                 slip = self.slip(job)
             except UnknownOrderError:

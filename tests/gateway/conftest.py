@@ -155,6 +155,7 @@ class Hub:
     auto_receipt: bool = True
     seen_ids: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
 
     def send(self, kind: str, body: Body, at: datetime | None = None) -> str:
         msg_id, raw = encode(kind, UNIT, body, self.signer, at=at or datetime.now().astimezone())
@@ -179,7 +180,8 @@ class Hub:
                     self.seen_ids.append(msg.id)
                     pending.append(msg.id)
 
-        threading.Thread(target=run, daemon=True).start()
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
 
     def wait_kind(self, kind: str, timeout: float = 5.0) -> Any:
         """The next up/state message of `kind`, decoded (others are skipped)."""
@@ -198,6 +200,8 @@ class Hub:
 
     def close(self) -> None:
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
         self.client.close()
 
 

@@ -76,6 +76,7 @@ def test_revision_updates_and_reprints_older_rev_is_ignored(
     clock = gw.clock
     assert isinstance(clock, FakeClock)
     gw.handle_down(_down(hub_signer, "order", order_body(rev=1), clock))
+    wait_for(lambda: "社会应急联动指令单" in printer_sim.text(), what="the first slip")
     gw.handle_down(_down(hub_signer, "order", order_body(rev=2), clock))
     gw.handle_down(_down(hub_signer, "order", order_body(rev=1), clock))
     assert [r["body"]["rev"] for r in _outbox(gw)] == [1, 2]
@@ -285,3 +286,15 @@ def test_only_the_latest_unsent_health_is_kept(gw: Gateway) -> None:
     health = [r for r in _outbox(gw) if r["kind"] == "health"]
     assert len(health) == 1
     assert health[0]["body"]["version"] and health[0]["body"]["unprinted"] == 0
+
+
+def test_revisions_before_printing_print_only_the_latest(
+    gw: Gateway, hub_signer: Signer, printer_sim: PrinterSimulator
+) -> None:
+    printer_sim.paper = False
+    for rev in (1, 2, 3):
+        gw.handle_down(_down(hub_signer, "order", order_body(rev=rev), gw.clock))
+    wait_for(lambda: gw.health().printer == "paper_out", what="paper out")
+    printer_sim.paper = True
+    wait_for(lambda: gw.health().unprinted == 0, what="the spool to empty")
+    assert printer_sim.text().count("社会应急联动指令单") == 1 and "第3版" in printer_sim.text()
