@@ -10,14 +10,16 @@ from typing import Any
 import msgspec
 import pytest
 
-from gateway.simulators import PrinterSimulator
+from gateway.simulators import GpsSimulator, PrinterSimulator
 from gateway.terminal import Gateway
 from provisioning import pki
-from tests.gateway.conftest import UNIT, TerminalFiles, order_body, wait_for
+from tests.gateway.conftest import SHARED_DATA, UNIT, TerminalFiles, order_body, wait_for
 from wire import Signer, encode
 from wire.clock import Clock, FakeClock
 from wire.kinds import Body, CancelBody, CommandBody, ReceiptBody
 from wire.limits import MAX_MESSAGE_BYTES
+
+OID = "01JORDER0000000000000001"
 
 
 def _down(signer: Signer, kind: str, body: Body, clock: Clock, unit: str = UNIT) -> bytes:
@@ -298,3 +300,22 @@ def test_revisions_before_printing_print_only_the_latest(
     printer_sim.paper = True
     wait_for(lambda: gw.health().unprinted == 0, what="the spool to empty")
     assert printer_sim.text().count("社会应急联动指令单") == 1 and "第3版" in printer_sim.text()
+
+
+def test_gps_port_over_tcp_feeds_arrival(
+    files: TerminalFiles, make_gateway: Callable[..., Gateway], hub_signer: Signer
+) -> None:
+    gps = GpsSimulator()
+    try:
+        files.gps = gps.url
+        gw = make_gateway(files.config())
+        gw.handle_down(
+            _down(hub_signer, "order", order_body(position=(31.24825, 121.587403)), gw.clock)
+        )
+        wait_for(lambda: gps.clients == 1, what="the terminal to open its GPS port")
+        capture = (SHARED_DATA / "nmea" / "beidou-bd.log").read_text(errors="replace")
+        gps.send(capture.replace("\n", "\r\n"))
+        wait_for(lambda: gw.orders.get(OID).arrived_at is not None, what="arrival by GPS")
+        assert gw.last_fix is not None and gw.gps_parser.sentences > 20
+    finally:
+        gps.close()
