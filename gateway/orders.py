@@ -256,7 +256,10 @@ class OrderBook:
             body = ArrivedBody(order_id, source=source, position=position)  # type: ignore[arg-type]
             report = self.reporter.make("arrived", body)
             Store.outbox_add(c, report)
-            c.execute("UPDATE orders SET arrived_at = ? WHERE order_id = ?", (report.at, order_id))
+            c.execute(
+                "UPDATE orders SET arrived_at = ?, alarming = 0 WHERE order_id = ?",
+                (report.at, order_id),
+            )
         return True
 
     def feedback(self, order_id: str, result_code: str, text: str) -> None:

@@ -227,7 +227,8 @@ class Gateway:
         elif body.command == "realarm":
             ids = [body.order_id] if body.order_id else [o.order_id for o in self._unacked()]
             for order_id in ids:
-                self.orders.set_alarming(order_id, True)
+                if self._still_needs_action(order_id):
+                    self.orders.set_alarming(order_id, True)
         elif body.command == "test_print":
             self.orders.queue_print("", "test", body.text)
             self.spooler.kick()
@@ -237,6 +238,26 @@ class Gateway:
         self.refresh_alarm()
 
     # ---- the duty room's actions (buttons and kiosk share these) --------------------------
+
+    def _still_needs_action(self, order_id: str) -> bool:
+        """Whether a hub `realarm` should sound for this order.
+
+        The hub escalates by its own view, which lags what the duty room has already done
+        while the link was down (the ack may still sit in our outbox). Re-sounding the buzzer
+        for an order that is acknowledged and on time, on scene or fed back would teach the
+        room to ignore it, so only an order still waiting for a person sounds again: not yet
+        acknowledged, or past its on-scene deadline with no arrival.
+        """
+        try:
+            view = self.orders.get(order_id)
+        except UnknownOrderError:
+            return False
+        if not view.is_open or view.fed_back_at:
+            return False
+        if not view.acked_at:
+            return True
+        arrive_by = view.order.deadlines.arrive_by
+        return view.arrived_at is None and arrive_by is not None and self.clock.now() >= arrive_by
 
     def _unacked(self) -> list[OrderView]:
         return [o for o in self.orders.open() if not o.acked_at]

@@ -193,13 +193,6 @@ def hub_events(hub: Hub, order_id: str, kind: str) -> list[dict[str, Any]]:
     return hub.store.query("SELECT * FROM events WHERE order_id=? AND type=?", (order_id, kind))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway/terminal.py Gateway._on_command: a `realarm` for an order re-alarms it "
-    "even when the duty room has already acknowledged it (here offline, before the hub's ack "
-    "deadline fired): the buzzer sounds again for an order that is acknowledged, on scene "
-    "and fed back",
-)
 def test_a_realarm_for_a_deadline_met_offline_does_not_sound_again(drill: Drill) -> None:
     gw = drill.gw
 

@@ -133,6 +133,34 @@ def test_commands_silence_realarm_test_print(
     assert gw.orders.get(oid).acked_at is None  # silenced is not acknowledged
 
 
+def test_realarm_sounds_only_for_an_order_still_waiting_for_a_person(
+    gw: Gateway, hub_signer: Signer
+) -> None:
+    """The hub escalates by its own, possibly stale, view: an order the duty room has
+    acknowledged (and is on time for) must not sound again; one past its on-scene deadline
+    with no arrival must."""
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    oid = "01JORDER0000000000000001"
+    body = order_body()
+    clock.set(body.dispatched_at)
+    gw.handle_down(_down(hub_signer, "order", body, clock))
+    gw.acknowledge([oid], "kiosk")
+    assert not gw.alarm.active
+    realarm = CommandBody("realarm", order_id=oid)
+    gw.handle_down(_down(hub_signer, "command", realarm, clock))
+    assert not gw.orders.get(oid).alarming
+    assert not gw.alarm.active
+    assert body.deadlines.arrive_by is not None
+    clock.set(body.deadlines.arrive_by)
+    gw.handle_down(_down(hub_signer, "command", realarm, clock))
+    assert gw.orders.get(oid).alarming
+    gw.arrive(oid, "kiosk")
+    gw.feedback(oid, "resolved", "已处置")
+    gw.handle_down(_down(hub_signer, "command", realarm, clock))
+    assert not gw.orders.get(oid).alarming
+
+
 def test_bad_messages_are_counted_and_never_stop_the_terminal(
     gw: Gateway, hub_signer: Signer
 ) -> None:
