@@ -155,8 +155,8 @@ class Demo:
                 last_line = line
             last_print = now
             complete = not pending and self._complete(tally)
+            done = complete
             if complete and args.until_done:
-                done = True
                 break
             if complete and not finished_said:
                 self._note("场景结束，系统继续运行；Ctrl-C 停止 scenario finished; Ctrl-C to stop")
@@ -166,7 +166,8 @@ class Demo:
                 break
         final = count(self.hub, self.incidents, self.fleet, final=True)
         wall = time.monotonic() - self.started
-        say(summary_table(final, wall, (self.clock.now() - self.clock_start).total_seconds()))
+        county_s = (self.clock.now() - self.clock_start).total_seconds()
+        say(summary_table(final, wall, county_s, finished=done))
         for problem in final.problems[:20]:
             say(f"  ! {problem}")
         ok = done and final.lost == 0 and final.duplicates == 0

@@ -38,6 +38,7 @@ class Tally:
     missing_reports: int = 0
     unsent_reports: int = 0
     duplicates: int = 0
+    alarming: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -110,6 +111,8 @@ def _check_lost(t: Tally, views: list[IncidentView], fleet: Fleet) -> None:
                     t.problems.append(
                         f"{unit}: {kind} of order {mine.order_id} at {when} not at hub"
                     )
+        if gw.alarm.active:
+            t.alarming.append(unit)
         with gw.store.read() as c:
             left = int(
                 c.execute("SELECT count(*) FROM outbox WHERE kind != 'health'").fetchone()[0]
@@ -119,7 +122,16 @@ def _check_lost(t: Tally, views: list[IncidentView], fleet: Fleet) -> None:
             t.problems.append(f"{unit}: {left} report(s) still in the outbox")
 
 
-def summary_table(t: Tally, wall_s: float, clock_s: float) -> str:
+def _units(units: list[str]) -> str:
+    if not units:
+        return "0"
+    more = " ..." if len(units) > 4 else ""
+    return f"{len(units)}  ({', '.join(units[:4])}{more})"
+
+
+def summary_table(t: Tally, wall_s: float, clock_s: float, *, finished: bool = True) -> str:
+    """The table; an unfinished run (Ctrl-C, timeout) calls its shortfall "not yet at the
+    hub" rather than lost, since reports may still be on their way."""
     late = ", ".join(f"{k} {n}" for k, n in sorted(t.late_by.items())) or "-"
     rows = [
         ("来电", "calls", str(t.calls)),
@@ -130,17 +142,19 @@ def summary_table(t: Tally, wall_s: float, clock_s: float) -> str:
         ("已反馈", "fed back", str(t.fed_back)),
         ("超时", "late", f"{t.late}  ({late})"),
         ("重复", "counted twice", str(t.duplicates)),
-        ("丢失", "lost", str(t.lost)),
+        ("丢失", "lost", str(t.lost)) if finished else ("未送达", "not yet at hub", str(t.lost)),
         ("在线单位", "units online", f"{t.online}/{t.units}"),
+        ("仍在报警", "terminals alarming", _units(t.alarming)),
         ("用时", "time", f"{wall_s:.0f} s real = {clock_s / 60:.0f} min county time"),
     ]
 
     def width(s: str) -> int:  # CJK characters take two columns
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
 
-    lines = ["", "汇总 Summary", "-" * 52]
+    title = "汇总 Summary" if finished else "汇总 Summary (未完成 run not finished)"
+    lines = ["", title, "-" * 60]
     for zh, en, value in rows:
         label = f"{zh} {en}"
-        lines.append(f"{label}{' ' * max(1, 26 - width(label))}{value}")
-    lines.append("-" * 52)
+        lines.append(f"{label}{' ' * max(1, 30 - width(label))}{value}")
+    lines.append("-" * 60)
     return "\n".join(lines)
