@@ -38,7 +38,7 @@ class MqttConfig:
     cert: Path
     key: Path
     hub_key: Path
-    keepalive: int = 30
+    keepalive: int = 10
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
     host, sep, kport = listen.rpartition(":")
     if not sep or not host or not kport.isdigit():
         raise ConfigError(f"gateway.toml: [kiosk] listen must be HOST:PORT, not {listen!r}")
-    keepalive = _get(mqtt, "mqtt", "keepalive", int, 30)
+    keepalive = _get(mqtt, "mqtt", "keepalive", int, 10)
     if not 5 <= keepalive <= 600:
         raise ConfigError("gateway.toml: [mqtt] keepalive must be 5-600 seconds")
     return GatewayConfig(

@@ -43,6 +43,32 @@ def serve(config_path: Path, log_level: str) -> None:
     hub.run_forever()
 
 
+@main.command("create-admin", help="Create a console admin and print a one-time password.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="hub.toml: the admin is created in its [store] database.",
+)
+@click.argument("username")
+def create_admin(config_path: Path, username: str) -> None:
+    """No account has a default password: the first admin gets a one-time password that
+    must be changed at the first login."""
+    from hub.config import load_config
+    from hub.console.commands import create_admin as make_admin
+    from hub.console.errors import UserError
+
+    try:
+        config = load_config(config_path)
+        config.db_path.parent.mkdir(parents=True, exist_ok=True)
+        password = make_admin(config.db_path, username)
+    except (HubError, UserError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"管理员 {username} 已创建。一次性密码（首次登录须修改）/ one-time password:")
+    click.echo(password)
+
+
 @main.command(help="Assessment reports (考核): not built yet; arrives with its own issue.")
 def report() -> None:
     raise click.ClickException("`liandong-hub report` is not available yet (assessment issue).")

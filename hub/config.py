@@ -1,7 +1,7 @@
 """hub.toml (docs/layout-and-config.md): read once at start, paths resolved, errors named.
 
 Paths inside the file are relative to the file's folder. Sections beyond the shared format,
-all optional: `[presence] stale_after_s` (15), `[trackers] arrival_radius_m` (150),
+all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150),
 `[delivery] window` (100).
 """
 
@@ -27,7 +27,7 @@ class HubConfig:
     listen_host: str
     listen_port: int
     db_path: Path
-    stale_after_s: float = 15.0
+    stale_after_s: float = 75.0
     arrival_radius_m: float = 150.0
     window: int = 100
 
@@ -75,7 +75,7 @@ def load_config(path: Path) -> HubConfig:
             listen_host=host,
             listen_port=int(port),
             db_path=p("store", "path", "hub.sqlite3"),
-            stale_after_s=float(data.get("presence", {}).get("stale_after_s", 15.0)),
+            stale_after_s=float(data.get("presence", {}).get("stale_after_s", 75.0)),
             arrival_radius_m=float(data.get("trackers", {}).get("arrival_radius_m", 150.0)),
             window=int(data.get("delivery", {}).get("window", 100)),
         )

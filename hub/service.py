@@ -30,6 +30,11 @@ from wire.signing import Signer
 
 log = logging.getLogger(__name__)
 
+STALE_AFTER_S = 75.0
+"""Silence after which a unit is shown offline even without its will: 2.5 health intervals
+(the terminal reports health every 30 s). The will itself, published by the broker 1.5 x
+the terminal's 10 s keepalive after the link dies, tells the hub within 15 s."""
+
 OPEN_ORDER_STATES = ("dispatched", "received", "acknowledged", "arrived")
 
 
@@ -43,7 +48,7 @@ class HubService:
         signer: Signer,
         *,
         clock: Clock | None = None,
-        stale_after_s: float = 15.0,
+        stale_after_s: float = STALE_AFTER_S,
     ) -> None:
         self.store = store
         self.registry = registry

@@ -54,7 +54,7 @@ def gateway_config(county: County, unit: str, options: GatewayOptions) -> dict[s
             "cert": "unit.crt",
             "key": "unit.key",
             "hub_key": "hub-dispatch.pub",
-            "keepalive": 30,
+            "keepalive": 10,
         },
         "pins": dict(DEFAULT_PINS),
         "printer": {"port": options.printer_port, "baudrate": 9600, "encoding": "gb18030"},

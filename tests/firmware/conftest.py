@@ -34,7 +34,7 @@ ca = "ca.crt"
 cert = "unit.crt"
 key = "unit.key"
 hub_key = "hub-dispatch.pub"
-keepalive = 30
+keepalive = 10
 
 [pins]                       # BCM numbers; firmware-config/pins/*.toml carries the same defaults
 buzzer = 5

@@ -59,3 +59,21 @@ def test_bad_config_files(tmp_path: Path, text: str, needle: str) -> None:
     with pytest.raises(ConfigError, match=None) as e:
         load_config(toml)
     assert needle in str(e.value)
+
+
+def test_create_admin_prints_a_one_time_password(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hub.cli import main
+    from hub.console import users
+
+    cfg = tmp_path / "hub.toml"
+    cfg.write_text('[county]\nid = "shuangbai"\n[store]\npath = "hub.sqlite3"\n')
+    result = CliRunner().invoke(main, ["create-admin", "--config", str(cfg), "chief"])
+    assert result.exit_code == 0, result.output
+    password = result.output.strip().splitlines()[-1]
+    assert len(password) >= 12
+    again = CliRunner().invoke(main, ["create-admin", "--config", str(cfg), "chief"])
+    assert again.exit_code != 0
+    assert "chief" in again.output
+    assert users.get_user(tmp_path / "hub.sqlite3", "chief") is not None

@@ -53,8 +53,10 @@ def test_state_topic_and_silence_drive_presence(
     status = next(u for u in service.units_status() if u.id == "fire")
     assert status.online and status.printer == "paper_low" and status.outbox_depth == 2
     assert updates.get_nowait() == {"type": "unit", "id": "fire", "online": True}
-    # silence: no state or report for longer than stale_after_s (15 s) -> offline
-    clock.advance(14)
+    # silence: no state or report for longer than stale_after_s -> offline
+    stale = service.stale_after_s
+    assert stale > 30, "health comes every 30 s: a shorter silence limit would flap"
+    clock.advance(stale - 1)
     engine = DeadlineEngine(service)
     assert engine.sweep_presence() == []
     clock.advance(2)
@@ -65,12 +67,14 @@ def test_state_topic_and_silence_drive_presence(
     up = topics.up(COUNTY, "fire")
     handler.handle(
         up,
-        codec.encode("health", "fire", health, signer, at=clock.now() - timedelta(seconds=60))[1],
+        codec.encode(
+            "health", "fire", health, signer, at=clock.now() - timedelta(seconds=stale + 45)
+        )[1],
     )
     assert not _online(service, "fire")
     handler.handle(up, codec.encode("health", "fire", health, signer, at=clock.now())[1])
     assert _online(service, "fire")
-    clock.advance(16)
+    clock.advance(stale + 1)
     assert engine.sweep_presence() == ["fire"]
     handler.handle(
         state,
