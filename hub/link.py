@@ -88,6 +88,9 @@ class MqttLink:
         self.client.disconnect()
         self.client.loop_stop()
         self.connected.clear()
+        # paho closes its wake-up socket pair only in __del__, which a reference cycle can
+        # postpone past interpreter shutdown (an "unclosed socket" warning): close it now.
+        self.client._reset_sockets()
 
     def publish(self, topic: str, payload: bytes) -> int:
         """QoS 1; returns paho's message id (acknowledged later through `on_published`)."""

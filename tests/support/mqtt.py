@@ -92,3 +92,4 @@ class MqttTestClient:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+        self.client._reset_sockets()  # see hub/link.py: paho frees these only in __del__
