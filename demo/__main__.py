@@ -23,9 +23,9 @@ from demo.run import Demo, DemoError
 
 EPILOG = """\
 examples:
-  make demo                                          # plays 12 calls at 60x, then keeps running
-  make demo ARGS="--calls 20 --speed 60 --until-done"   # headless: summary, exit 0 if nothing lost
-  make demo ARGS="--calls 5 --until-done --keep"        # look at the console after the run
+  make demo                                            # 12 calls at 60x, then keeps running
+  make demo ARGS="--calls 20 --speed 60 --until-done"  # headless: summary, exit 0 if none lost
+  make demo ARGS="--calls 5 --until-done --keep"       # then look at the console at leisure
 
 county time runs SPEED times faster than real time for the hub and every terminal alike,
 so at --speed 60 a 3-minute acknowledgement deadline passes in 3 s.
@@ -36,26 +36,38 @@ start-up failure, 130 interrupted (Ctrl-C).
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="make demo ARGS=...",
+        prog="python -m demo",
+        usage=(
+            'make demo ARGS="[--calls N] [--speed N] [--seed N] [--state DIR]\n'
+            "                 [--until-done [--keep] [--timeout S]] [--http-port P]"
+            ' [--no-outage]"'
+        ),
         description=(
-            "联动 Liandong demo: the whole Shuangbai county on this machine (broker, hub with "
-            "console, 29 tier-1 terminals with simulated pins, printers and GPS) playing a "
-            "scenario of calls."
+            "联动 Liandong 演示 demo: the whole Shuangbai county on this machine: its own\n"
+            "Mosquitto, the hub with its operator console, and a terminal for each of the 29\n"
+            "tier-1 units with simulated pins, printer and GPS, playing a scenario of calls.\n"
+            "Prints the console address and a login; Ctrl-C stops everything cleanly."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--calls", type=int, default=12, help="number of calls to play (default 12)")
+    p.add_argument(
+        "--calls", type=int, default=12, metavar="N", help="number of calls to play (default 12)"
+    )
     p.add_argument(
         "--speed",
         type=float,
+        metavar="N",
         default=60.0,
         help="county time per real second (default 60: one minute per second)",
     )
-    p.add_argument("--seed", type=int, default=1, help="seed of the scenario (default 1)")
+    p.add_argument(
+        "--seed", type=int, default=1, metavar="N", help="seed of the scenario (default 1)"
+    )
     p.add_argument(
         "--state",
         type=Path,
+        metavar="DIR",
         default=Path("demo-state"),
         help="state folder, wiped at start (default demo-state/)",
     )
@@ -73,11 +85,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--timeout",
         type=float,
+        metavar="S",
         default=900.0,
         help="with --until-done: give up after this many real seconds (default 900)",
     )
     p.add_argument(
-        "--http-port", type=int, default=0, help="console/API port (default: any free port)"
+        "--http-port",
+        type=int,
+        default=0,
+        metavar="P",
+        help="console/API port (default: any free port)",
     )
     p.add_argument("--no-outage", action="store_true", help="do not cut any unit's network")
     args = p.parse_args(argv)

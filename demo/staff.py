@@ -54,6 +54,8 @@ class Plan:
     at_scene_since: datetime | None = None
     free_at: datetime | None = None
     crew_at: datetime | None = None
+    kmh: float = 30.0  # in town
+    kmh_far: float = 60.0  # beyond 5 km
     feedback_at: datetime | None = None
     done: bool = False
 
@@ -100,7 +102,7 @@ class Staff:
     ) -> None:
         self.fleet = fleet
         self.clock = clock
-        self.rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
+        self.seed = seed
         self.note = note
         self.poll_s = poll_s
         self.rooms = {u: Room(t) for u, t in fleet.terminals.items()}
@@ -140,7 +142,10 @@ class Staff:
     # ---- one duty room -------------------------------------------------------------------
 
     def _plan(self, unit: str, o: OrderView, now: datetime) -> Plan:
-        rng = self.rng
+        # One generator per order, seeded by what the scenario made (not by thread timing),
+        # so the same --seed gives the same duty-room behaviour run after run.
+        o_ = o.order
+        rng = random.Random(f"{self.seed}:{unit}:{o_.address}:{o_.summary}")  # noqa: S311
         late = rng.random() < LATE_SHARE
         ack_s = rng.uniform(200, 420) if late else rng.uniform(15, 150)
         self.acks_late_planned += int(late)
@@ -155,6 +160,8 @@ class Staff:
             on_scene_s=rng.uniform(300, 900),
             report_s=rng.uniform(60, 600),
             result=rng.choice(RESULTS),
+            kmh=rng.uniform(25, 40),
+            kmh_far=rng.uniform(50, 70),
         )
 
     def _step(self, room: Room) -> None:
@@ -193,7 +200,7 @@ class Staff:
             else:  # the vehicle is out: a second crew goes and phones in its arrival
                 plan.phase = "crew"
                 km = distance_m(*room.terminal.vehicle.base, *plan.scene) / 1000
-                drive_s = km / self._kmh(km) * 3600
+                drive_s = km / self._kmh(plan, km) * 3600
                 plan.crew_at = now + timedelta(seconds=plan.prep_s + drive_s)
         if plan.phase == "crew" and (o.arrived_at or (plan.crew_at and now >= plan.crew_at)):
             if not o.arrived_at:
@@ -208,9 +215,10 @@ class Staff:
                 log.info("feedback for %s not given: %s", plan.order_id, e)
             plan.done = True
 
-    def _kmh(self, km: float) -> float:
+    @staticmethod
+    def _kmh(plan: Plan, km: float) -> float:
         """Town streets are slow, county roads faster."""
-        return self.rng.uniform(50, 70) if km > 5 else self.rng.uniform(25, 40)
+        return plan.kmh_far if km > 5 else plan.kmh
 
     def _dispatch_vehicle(self, room: Room, orders: dict[str, OrderView], now: datetime) -> None:
         """The vehicle takes the acknowledged scenes one at a time, in order."""
@@ -229,7 +237,7 @@ class Staff:
         if plan.phase == "prep" and plan.depart_at is not None and now >= plan.depart_at:
             assert plan.scene is not None  # noqa: S101 - only scenes are queued
             km = distance_m(*t.vehicle.position(), *plan.scene) / 1000
-            t.vehicle.drive_to(plan.scene, self._kmh(km) / 3.6)
+            t.vehicle.drive_to(plan.scene, self._kmh(plan, km) / 3.6)
             plan.phase = "driving"
         elif plan.phase == "driving" and plan.scene is not None and t.vehicle.at(plan.scene):
             if o is not None and o.arrived_at:  # the terminal saw the GPS reach the scene
