@@ -30,7 +30,8 @@ examples:
 county time runs SPEED times faster than real time for the hub and every terminal alike,
 so at --speed 60 a 3-minute acknowledgement deadline passes in 3 s.
 exit status: 0 nothing lost, 1 something lost or the run timed out, 2 bad options or
-start-up failure, 130 interrupted (Ctrl-C).
+start-up failure, 130 interrupted (Ctrl-C) before the run was over (after --keep's summary,
+Ctrl-C ends with the run's own status).
 """
 
 
@@ -142,7 +143,6 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"已中断，全部停止 interrupted, everything stopped ({time.monotonic() - started:.0f} s)"
         )
-        return 130
     return code
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from demo.broker import Broker, BrokerError
 from demo.clock import ScaledClock
@@ -36,6 +37,7 @@ ADMIN = "demo"
 CONNECT_WAIT_S = 30.0
 PROGRESS_EVERY_S = 10.0
 OUTAGE_MIN_S = 600.0
+INTERRUPTED = 130
 
 
 class DemoError(Exception):
@@ -131,7 +133,7 @@ class Demo:
     def play(self) -> int:
         args = self.args
         if self.hub is None or self.fleet is None or self.staff is None or self.prov is None:
-            return 130
+            return INTERRUPTED
         calls = make_calls(self.registry, args.calls, args.seed)
         outage_index = None if args.no_outage else args.calls // 3
         client = IntakeClient(self.hub.url, INTAKE_SOURCE, self.prov.intake_key)
@@ -171,7 +173,9 @@ class Demo:
         for problem in final.problems[:20]:
             say(f"  ! {problem}")
         ok = done and final.lost == 0 and final.duplicates == 0
-        if not self.stop_event.is_set() and args.keep and args.until_done:
+        if self.stop_event.is_set():
+            return INTERRUPTED  # Ctrl-C before the run was over
+        if args.keep and args.until_done:
             self.clock.set_speed(1.0)
             say(
                 f"继续运行（实时）still running at real speed: {self.hub.url}/  Ctrl-C 停止 to stop"
@@ -211,6 +215,14 @@ class Demo:
 
     # ---- stop ----------------------------------------------------------------------------
 
+    def _stop_http_workers(self) -> None:
+        """`Hub.stop()` closes waitress's socket but leaves its worker threads running
+        (waitress shuts its task dispatcher down only when its own loop is interrupted);
+        until the hub does it, the demo ends them so that every thread is joined."""
+        workers = _http_workers_of(self.hub) if self.hub else None
+        if workers is not None:
+            workers.shutdown(timeout=5)
+
     def stop(self) -> None:
         """Stop in reverse order of start; every step runs even if one before it failed."""
         if self.broker is None and self.hub is None and self.fleet is None:
@@ -220,6 +232,7 @@ class Demo:
             ("staff", self.staff.stop if self.staff else None),
             ("terminals", self.fleet.stop if self.fleet else None),
             ("hub", self.hub.stop if self.hub else None),
+            ("hub http workers", self._stop_http_workers if self.hub else None),
             ("broker", self.broker.stop if self.broker else None),
         ]
         for name, step in steps:
@@ -233,4 +246,21 @@ class Demo:
         self.fleet = None
         self.hub = None
         self.broker = None
+        left = _threads_left()
+        if left:
+            log.warning("threads still running after stop: %s", ", ".join(left))
         say(f"已全部停止 everything stopped ({time.monotonic() - begin:.1f} s)")
+
+
+def _http_workers_of(hub: Hub) -> Any:
+    return getattr(getattr(hub, "_server", None), "task_dispatcher", None)
+
+
+def _threads_left(wait_s: float = 3.0) -> list[str]:
+    """Threads other than this one still alive after `wait_s` (ones just ending get time)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        left = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)

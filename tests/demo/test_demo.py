@@ -87,6 +87,45 @@ def test_headless_run_loses_nothing_and_exits_zero(tmp_path: Path) -> None:
     assert re.search(r"1\d\d\*\*\*\*\d{4}", text)
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)  # no full phone number
     assert not _processes_mentioning(str(state)), "something the demo started is still running"
+    assert "threads still running" not in (state / "demo.log").read_text(encoding="utf-8")
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str, within_s: float) -> str:
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if marker in line or not line:
+            break
+    text = "".join(lines)
+    assert marker in text, text
+    return text
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_keep_runs_on_after_the_summary_and_ctrl_c_ends_with_the_runs_status(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    proc = subprocess.Popen(
+        _demo("--calls", "1", "--speed", "300", "--until-done", "--keep", "--state", str(state)),
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    summary = _read_until(proc, "still running at real speed", 100)
+    assert _row(summary, "丢失 lost") == 0
+    assert _processes_mentioning(str(state / "broker")), "the broker should still be running"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out + err
+    assert "Traceback" not in err, err
+    assert not _processes_mentioning(str(state))
 
 
 @pytest.mark.slow
@@ -101,15 +140,7 @@ def test_ctrl_c_stops_everything_without_a_traceback(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
-    lines = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        lines.append(line)
-        if "来电 call 1:" in line or not line:
-            break
-    assert any("来电 call 1:" in x for x in lines), "".join(lines)
+    _read_until(proc, "来电 call 1:", 60)
     assert _processes_mentioning(str(state / "broker")), "the broker should be running"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
