@@ -81,6 +81,7 @@ class Alarm:
         self._applied: tuple[bool, bool] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._test: tuple[tuple[bool, bool], float] | None = None
 
     @property
     def pattern(self) -> str | None:
@@ -100,12 +101,29 @@ class Alarm:
             self._started = self.monotonic()
         self.tick(self._started)
 
+    def test(self, device: str, seconds: float = 1.0) -> bool:
+        """Device test from the kiosk: the buzzer or the light alone for `seconds`.
+
+        Refused (False) while a real alarm sounds, so a test can never mask or cut one
+        short; an alarm that starts during a test simply takes over."""
+        if device not in ("buzzer", "light"):
+            raise ValueError(f"no such device to test: {device!r}")
+        with self._lock:
+            if self._pattern is not None:
+                return False
+            state = (device == "buzzer", device == "light")
+            self._test = (state, self.monotonic() + seconds)
+        self.tick()
+        return True
+
     def tick(self, now: float | None = None) -> tuple[bool, bool]:
         """Apply the pattern's state at `now` (monotonic seconds) to the pins."""
         with self._lock:
             t = self.monotonic() if now is None else now
+            if self._test is not None and (self._pattern is not None or t >= self._test[1]):
+                self._test = None
             state = (
-                (False, False)
+                (self._test[0] if self._test else (False, False))
                 if self._pattern is None
                 else pattern_state(self._pattern, t - self._started)
             )

@@ -88,10 +88,9 @@ class Gateway:
         self.metrics = Metrics(self)
         self.pins = Pins(config.pins, pin_factory)
         self.alarm = Alarm(self.pins.buzzer, self.pins.light, monotonic)
-        self.ack_debouncer = Debouncer(
-            lambda: self.acknowledge(None, "button"), monotonic=monotonic
-        )
-        self.arrive_debouncer = Debouncer(lambda: self.arrive(None, "button"), monotonic=monotonic)
+        self.last_press: dict[str, str | None] = {"ack": None, "arrive": None}
+        self.ack_debouncer = Debouncer(self._on_ack_button, monotonic=monotonic)
+        self.arrive_debouncer = Debouncer(self._on_arrive_button, monotonic=monotonic)
         self.pins.on_buttons(self.ack_debouncer, self.arrive_debouncer)
         self.printer = Printer(config.printer)
         self.spooler = Spooler(self.orders, self.printer, self.clock, self.unit, print_retry_s)
@@ -323,6 +322,23 @@ class Gateway:
         self.orders.feedback(order_id, result_code, text)
         self.sender.kick()
 
+    def _on_ack_button(self) -> None:
+        self.last_press["ack"] = self.clock.now().isoformat()
+        self.acknowledge(None, "button")
+
+    def _on_arrive_button(self) -> None:
+        self.last_press["arrive"] = self.clock.now().isoformat()
+        self.arrive(None, "button")
+
+    def test_device(self, device: str) -> bool:
+        """设备测试 from the kiosk: sound the buzzer, light the lamp (one second each) or print
+        a test slip. The buzzer and light are refused while a real alarm sounds."""
+        if device == "printer":
+            self.orders.queue_print("", "test", "设备测试 / device test")
+            self.spooler.kick()
+            return True
+        return self.alarm.test(device)
+
     def press(self, button: str) -> None:
         """Press a physical button (`ack` or `arrive`) on mock pins: the demo's thumb."""
         self.pins.press(button)
@@ -458,6 +474,7 @@ class Gateway:
             "unit": self.unit,
             "now": now.isoformat(),
             "alarm": {"active": self.alarm.active, "pattern": self.alarm.pattern},
+            "buttons": dict(self.last_press),
             "link": {"connected": self.link.connected.is_set(), "error": self.link.last_error},
             "outbox": {"depth": self.store.outbox_depth(), "in_flight": self.sender.in_flight},
             "printer": {

@@ -115,6 +115,17 @@ def create_app(gateway: Gateway, test_config: dict[str, Any] | None = None) -> F
         flash(TEXT[_lang()]["feedback_sent"])
         return redirect(url_for("index"))
 
+    @app.post("/test/<device>")
+    def test_device(device: str) -> BaseResponse | tuple[str, int]:
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        if device not in ("buzzer", "light", "printer"):
+            abort(404)
+        if not gateway.test_device(device):
+            return TEXT[_lang()]["test_busy"], 409
+        flash(TEXT[_lang()]["test_done"])
+        return redirect(url_for("index"))
+
     def _known(order_id: str) -> None:
         try:
             gateway.orders.get(order_id)

@@ -11,8 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from gateway.kiosk import create_app
+from gateway.simulators import PrinterSimulator
 from gateway.terminal import Gateway
-from tests.gateway.conftest import UNIT, TerminalFiles, order_body
+from tests.gateway.conftest import UNIT, TerminalFiles, order_body, wait_for
 from wire import Signer, encode
 
 OID = "01JORDER0000000000000001"
@@ -101,3 +102,40 @@ def test_metrics(client: FlaskClient) -> None:
     text = client.get("/metrics").get_data(as_text=True)
     assert "liandong_gateway_alarm_active 1.0" in text
     assert 'liandong_gateway_down_messages_total{kind="order"} 1.0' in text
+
+
+def test_device_tests_from_the_kiosk(
+    files: TerminalFiles, make_gateway: Callable[..., Gateway], printer_sim: PrinterSimulator
+) -> None:
+    """设备测试: the field checklist's steps. Buzzer and light sound alone for a moment and
+    are refused while a real alarm sounds; the printer prints a test slip; button presses
+    show on the page."""
+    files.printer_url = printer_sim.url
+    gw = make_gateway(files.config())
+    client = create_app(gw).test_client()
+    token = _token(client.get("/").get_data(as_text=True))
+    now = [0.0]
+    gw.alarm.monotonic = lambda: now[0]
+    assert client.post("/test/buzzer", data={"csrf_token": token}).status_code == 302
+    assert (gw.pins.buzzer.value, gw.pins.light.value) == (1, 0)
+    now[0] = 1.5
+    gw.alarm.tick()
+    assert (gw.pins.buzzer.value, gw.pins.light.value) == (0, 0)
+    client.post("/test/light", data={"csrf_token": token})
+    assert (gw.pins.buzzer.value, gw.pins.light.value) == (0, 1)
+    assert client.post("/test/printer", data={"csrf_token": token}).status_code == 302
+    wait_for(lambda: "打印测试" in printer_sim.text(), what="the test slip")
+    assert client.post("/test/siren", data={"csrf_token": token}).status_code == 404
+    assert client.post("/test/buzzer").status_code == 400  # no CSRF token
+    assert "最近按键" in client.get("/").get_data(as_text=True)
+    gw.press("ack")
+    assert client.get("/status.json").get_json()["buttons"]["ack"] is not None
+
+
+def test_device_test_refused_while_alarming(client: FlaskClient, gw: Gateway) -> None:
+    token = _token(client.get("/").get_data(as_text=True))
+    assert gw.alarm.active
+    resp = client.post("/test/buzzer", data={"csrf_token": token})
+    assert resp.status_code == 409
+    assert "正在报警" in resp.get_data(as_text=True)
+    assert gw.alarm.active
