@@ -59,6 +59,12 @@ class Terminal:
     def options(self) -> GatewayOptions:
         return GatewayOptions(gps_port=self.gps.url, printer_port=self.printer.url)
 
+    def unsent(self) -> int:
+        """Reports (not health snapshots) in the outbox: made here, no hub receipt yet."""
+        with self.gw.store.read() as c:
+            row = c.execute("SELECT count(*) FROM outbox WHERE kind != 'health'").fetchone()
+        return int(row[0])
+
 
 class Fleet:
     """The simulated hardware first (enrollment names its ports), then the gateways."""

@@ -206,12 +206,7 @@ class Demo:
         assert self.fleet is not None and self.staff is not None  # noqa: S101
         if tally.finished < tally.orders or not self.staff.idle():
             return False
-        for t in self.fleet.terminals.values():
-            with t.gw.store.read() as c:
-                row = c.execute("SELECT count(*) FROM outbox WHERE kind != 'health'").fetchone()
-            if int(row[0]):
-                return False
-        return True
+        return all(t.unsent() == 0 for t in self.fleet.terminals.values())
 
     # ---- stop ----------------------------------------------------------------------------
 

@@ -85,10 +85,13 @@ class Outage:
         self.max_s = max_s
         self.cut_at: datetime | None = None
         self.restored_at: datetime | None = None
+        self.waiting = 0  # reports in the terminal's outbox when the network came back
+        self.caught_up = False
 
     @property
     def active(self) -> bool:
-        return self.cut_at is not None and self.restored_at is None
+        """Cut, or restored but its reports not yet all at the hub."""
+        return self.cut_at is not None and not self.caught_up
 
 
 class Staff:
@@ -255,15 +258,26 @@ class Staff:
 
     def _outage_step(self) -> None:
         out = self.outage
-        if out is None or out.restored_at is not None:
+        if out is None or out.caught_up:
             return
         t = self.fleet.terminals[out.unit]
         gw = t.gw
+        now = self.clock.now()
+        if out.restored_at is not None:
+            left = t.unsent()
+            if left == 0:
+                out.caught_up = True
+                real = (now - out.restored_at).total_seconds() / self.clock_speed()
+                self.note(
+                    f"补发完毕 caught up: {out.unit} 的 {out.waiting} 条回告已送达指挥中心，"
+                    f"时间按原始签名时间 {out.waiting} reports at the hub with their original"
+                    f" times ({real:.0f} s real after the network returned)"
+                )
+            return
         mine = [o for o in gw.orders.all() if o.order.incident_id == out.incident_id]
         if not mine:
             return
         o = mine[0]
-        now = self.clock.now()
         if out.cut_at is None:
             if not gw.orders.received_pending(o.order_id) and t.netcut is not None:
                 t.netcut.cut()
@@ -272,7 +286,15 @@ class Staff:
             return
         dark = (now - out.cut_at).total_seconds()
         if (o.arrived_at and dark >= out.min_s) or dark >= out.max_s or not o.is_open:
+            out.waiting = t.unsent()
             if t.netcut is not None:
                 t.netcut.restore()
             out.restored_at = now
-            self.note(f"恢复联网 network restored: {out.unit}, 断网 {dark / 60:.0f} 分钟 min")
+            self.note(
+                f"恢复联网 network restored: {out.unit}, 断网 {dark / 60:.0f} 分钟 min,"
+                f" {out.waiting} 条回告待发 reports waiting in its outbox"
+            )
+
+    def clock_speed(self) -> float:
+        speed = getattr(self.clock, "speed", 1.0)
+        return float(speed) if speed else 1.0

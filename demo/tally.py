@@ -113,10 +113,7 @@ def _check_lost(t: Tally, views: list[IncidentView], fleet: Fleet) -> None:
                     )
         if gw.alarm.active:
             t.alarming.append(unit)
-        with gw.store.read() as c:
-            left = int(
-                c.execute("SELECT count(*) FROM outbox WHERE kind != 'health'").fetchone()[0]
-            )
+        left = term.unsent()
         if left:
             t.unsent_reports += left
             t.problems.append(f"{unit}: {left} report(s) still in the outbox")

@@ -78,6 +78,7 @@ def test_headless_run_loses_nothing_and_exits_zero(tmp_path: Path) -> None:
     assert _row(out, "丢失 lost") == 0
     assert _row(out, "重复 counted twice") == 0
     assert "断网 network cut" in out and "恢复联网 network restored" in out
+    assert "补发完毕 caught up" in out
     assert "everything stopped" in out
     # Each terminal's paper: decoded Chinese, the caller's number masked.
     papers = list((state / "printouts").glob("*.txt"))
