@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from gpiozero.pins.mock import MockFactory
 from demo.netcut import NetCut
 from demo.vehicle import Vehicle
 from gateway.config import load_config
-from gateway.simulators import GpsSimulator, PrinterSimulator
+from gateway.simulators import GpsSimulator, PrinterSimulator, printed_text
 from gateway.terminal import Gateway
 from hub.registry import Registry
 from provisioning.configs import GatewayOptions
@@ -64,6 +65,16 @@ class Terminal:
         with self.gw.store.read() as c:
             row = c.execute("SELECT count(*) FROM outbox WHERE kind != 'health'").fetchone()
         return int(row[0])
+
+
+_CUT = re.compile(rb"\x1dV(?:[\x41\x42].|[\x00\x01\x30\x31])", re.S)
+"""ESC/POS GS V: the paper is cut here (full or partial, with or without feed)."""
+
+
+def paper(data: bytes, encoding: str) -> str:
+    """What a person reads on the printer's paper, with a line where it was cut."""
+    slips = [printed_text(part, encoding).strip("\n") for part in _CUT.split(data)]
+    return "".join(f"{slip}\n{'-' * 16} ✂ {'-' * 16}\n" for slip in slips if slip.strip())
 
 
 class Fleet:
@@ -130,7 +141,7 @@ class Fleet:
         t._printed = size
         path = self.printouts / f"{t.unit}.txt"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(t.printer.text(), encoding="utf-8")
+        tmp.write_text(paper(bytes(t.printer.received), t.printer.encoding), encoding="utf-8")
         os.replace(tmp, path)
 
     def stop(self) -> None:

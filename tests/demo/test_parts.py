@@ -126,3 +126,19 @@ def test_vehicle_drives_to_the_scene_and_its_nmea_gives_the_terminal_that_positi
     assert not car.moving() and car.at(scene)
     end = parser.feed(car.sentences().split("\r\n")[1])
     assert end is not None and distance_m(end.lat, end.lon, *scene) < 1
+
+
+def test_paper_is_the_decoded_text_with_a_line_at_each_cut() -> None:
+    from demo.fleet import paper
+
+    raw = (
+        b"\x1b@\x1c&"
+        + "社会应急联动指令单\n地址：妥甸镇东街12号\n".encode("gb18030")
+        + b"\x1bd\x06\x1dV\x00"
+        + "取消单\n".encode("gb18030")
+        + b"\x1dVB\x00"
+    )
+    text = paper(raw, "gb18030")
+    assert text.count("✂") == 2
+    assert text.startswith("社会应急联动指令单\n地址：妥甸镇东街12号\n")
+    assert "取消单" in text.split("✂")[1]
