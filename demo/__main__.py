@@ -99,8 +99,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--no-outage", action="store_true", help="do not cut any unit's network")
     args = p.parse_args(argv)
-    if args.calls < 1 or args.calls > 500:
-        p.error("--calls must be 1-500")
+    if not 1 <= args.calls <= 200:
+        p.error("--calls must be 1-200 (the progress line reads every incident each second)")
     if not 1 <= args.speed <= 600:
         p.error("--speed must be 1-600")
     if not 0 <= args.http_port <= 65535:
