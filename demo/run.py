@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from demo.broker import Broker, BrokerError
 from demo.clock import ScaledClock
@@ -210,14 +209,6 @@ class Demo:
 
     # ---- stop ----------------------------------------------------------------------------
 
-    def _stop_http_workers(self) -> None:
-        """`Hub.stop()` closes waitress's socket but leaves its worker threads running
-        (waitress shuts its task dispatcher down only when its own loop is interrupted);
-        until the hub does it, the demo ends them so that every thread is joined."""
-        workers = _http_workers_of(self.hub) if self.hub else None
-        if workers is not None:
-            workers.shutdown(timeout=5)
-
     def stop(self) -> None:
         """Stop in reverse order of start; every step runs even if one before it failed."""
         if self.broker is None and self.hub is None and self.fleet is None:
@@ -227,7 +218,6 @@ class Demo:
             ("staff", self.staff.stop if self.staff else None),
             ("terminals", self.fleet.stop if self.fleet else None),
             ("hub", self.hub.stop if self.hub else None),
-            ("hub http workers", self._stop_http_workers if self.hub else None),
             ("broker", self.broker.stop if self.broker else None),
         ]
         for name, step in steps:
@@ -245,10 +235,6 @@ class Demo:
         if left:
             log.warning("threads still running after stop: %s", ", ".join(left))
         say(f"已全部停止 everything stopped ({time.monotonic() - begin:.1f} s)")
-
-
-def _http_workers_of(hub: Hub) -> Any:
-    return getattr(getattr(hub, "_server", None), "task_dispatcher", None)
 
 
 def _threads_left(wait_s: float = 3.0) -> list[str]:

@@ -107,6 +107,9 @@ class Hub:
 
     def stop(self) -> None:
         self._server.close()
+        # waitress ends its worker threads only when its own loop is interrupted; closing
+        # the socket leaves them waiting, so an in-process hub (demo, tests) would leak them.
+        self._server.task_dispatcher.shutdown(timeout=5)
         self.link.stop()
         self.delivery.stop()
         self.engine.stop()
