@@ -83,6 +83,21 @@ def write_dev_config(root: Path, port: int, *, cafile: Path, certfile: Path, key
     return conf
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to SIGTERM the broker when its parent dies.
+
+    The broker runs in its own session (so Ctrl-C reaches us first and we stop it in
+    order); without this, a test run killed from outside would leave brokers behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: nothing to ask for
+        pass
+
+
 class Broker:
     """A Mosquitto process. Use as a context manager or call start()/stop()."""
 
@@ -107,6 +122,7 @@ class Broker:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 (only prctl; no locks taken)
         )
         out.close()
         deadline = time.monotonic() + timeout

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import queue
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +48,38 @@ def test_client_without_certificate_gets_nothing(broker: Broker, test_pki: Throw
         anon.connect(timeout=3)
     with pytest.raises(queue.Empty):
         anon.get(timeout=0.2)
+
+
+def test_broker_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
+    """A test run killed from outside must not leave brokers running."""
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from tests.support.pki import ThrowawayPKI\n"
+        "from demo.broker import Broker, free_port, write_dev_config\n"
+        "root = Path(sys.argv[1])\n"
+        "pki = ThrowawayPKI.create(root / 'pki')\n"
+        "port = free_port()\n"
+        "conf = write_dev_config(root / 'b', port, cafile=pki.ca_path,\n"
+        "    certfile=pki.root / 'broker.crt', keyfile=pki.root / 'broker.key')\n"
+        "b = Broker(conf, port, root / 'b.log'); b.start()\n"
+        "print(b.pid, flush=True); time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert parent.stdout is not None
+    pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        state = Path(f"/proc/{pid}/stat")
+        if not state.exists() or state.read_text().split()[2] == "Z":
+            return
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    raise AssertionError("the broker outlived the process that started it")
