@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -22,7 +22,7 @@ from hub.errors import ReportRejected
 from hub.keys import UnitKeys
 from hub.ledger import ACTIVE_STATES, STATE_RANK
 from hub.service import HubService
-from hub.store import ts
+from hub.store import parse_ts, ts
 from wire import codec, topics
 from wire import kinds as k
 from wire.errors import WireError
@@ -54,6 +54,23 @@ class Outcome:
 
     receipt: tuple[str, str] | None = None
     online: str | None = None  # a unit that just came online: re-send its pending orders
+
+
+CLOCK_TOLERANCE = timedelta(seconds=60)
+"""How far a report's signed time may lie outside [dispatch, now] before it is not believed."""
+
+
+def judged_time(at: datetime, dispatched_at: datetime, now: datetime) -> datetime:
+    """The time a report is judged by: its own signed `at` when that time was possible.
+
+    A report cannot precede its order's dispatch nor come from the future. A terminal whose
+    clock is wrong (or a unit trying its luck with the assessment) must not be judged on
+    time by a time it could not have had, so an impossible time is not evidence and the
+    report counts from when the hub got it. Within a minute either way is a clock's normal
+    drift and is believed."""
+    if at < dispatched_at - CLOCK_TOLERANCE or at > now + CLOCK_TOLERANCE:
+        return now
+    return at
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -187,6 +204,13 @@ class ReportHandler:
             detail = {"via": body.via}
         elif isinstance(body, k.ReceivedBody):
             detail = {"rev": body.rev}
+        dispatched = parse_ts(order["dispatched_at"])
+        judged = judged_time(at, dispatched, now) if dispatched else at
+        if judged != at:
+            detail["signed_at"] = ts(at)
+            detail["clock_suspect"] = True
+            log.warning("%s from %s signed at %s, judged at %s", kind, unit, ts(at), ts(judged))
+            at = judged
         late = False
         if order["state"] not in ACTIVE_STATES:
             detail["ignored"] = f"order is {order['state']}"

@@ -139,3 +139,45 @@ def test_offline_ack_is_judged_by_its_own_time(
     assert order.overdue == []  # receive and ack were on time by the signed `at`
     types = [e.type for e in service.incident(view.id).timeline]
     assert types.count("deadline_met_in_time") == 2
+
+
+def test_a_report_signed_before_dispatch_or_in_the_future_is_not_believed(
+    tmp_path: Path, service: HubService, clock: FakeClock, test_pki: ThrowawayPKI
+) -> None:
+    """A terminal whose clock is wrong (or a unit gaming its assessment) cannot be judged on
+    time by a time it could not have had: its report counts from when the hub got it, and
+    the signed time stays on record."""
+    cert, key = test_pki.client("power-co")
+    (tmp_path / "units" / "power-co").mkdir(parents=True)
+    (tmp_path / "units" / "power-co" / "unit.crt").write_bytes(cert.read_bytes())
+    (tmp_path / "ca").mkdir()
+    (tmp_path / "ca" / "ca.crt").write_bytes(test_pki.ca_path.read_bytes())
+    handler = ReportHandler(service, UnitKeys(tmp_path))
+    engine = DeadlineEngine(service, notifier=Recorder())
+    view, _ = service.intake(incident_data(), source="cad-110")
+    order_id = view.orders[0].id
+    dispatched = clock.now()
+    signer = Signer.from_pem(key.read_bytes())
+    clock.advance(3600)
+    engine.run_due()
+    backdated = dispatched - timedelta(hours=2)
+    _, ack = codec.encode("ack", "power-co", k.AckBody(order_id=order_id), signer, at=backdated)
+    handler.handle(topics.up(COUNTY, "power-co"), ack)
+    order = service.order(order_id)
+    assert order.acked_at == clock.now()  # not two hours before the order existed
+    assert "ack" in order.overdue
+    far_future = clock.now() + timedelta(days=1)
+    _, arrived = codec.encode(
+        "arrived",
+        "power-co",
+        k.ArrivedBody(order_id=order_id, source="button"),
+        signer,
+        at=far_future,
+    )
+    handler.handle(topics.up(COUNTY, "power-co"), arrived)
+    order = service.order(order_id)
+    assert order.arrived_at == clock.now()
+    assert "arrive" in order.overdue  # an hour after dispatch: late, whatever it claimed
+    events = {e.type: e for e in service.incident(view.id).timeline}
+    assert events["arrived"].detail["clock_suspect"] is True
+    assert events["arrived"].detail["signed_at"].startswith(str(far_future.year))
