@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 from demo.fleet import Fleet, Terminal
 from demo.scenario import RESULTS
 from gateway.errors import GatewayError
-from gateway.gps import distance_m
 from gateway.orders import OrderView
 from wire.clock import Clock
+from wire.geo import distance_m
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from datetime import datetime
 
 import pynmea2
 
-from gateway.gps import distance_m
 from wire.clock import Clock
+from wire.geo import distance_m
 
 KNOTS_PER_MPS = 1.943844
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from wire.clock import Clock
 
 log = logging.getLogger(__name__)
 
-_EARTH_R = 6_371_008.8
 _FIX_TYPES = ("GGA", "RMC", "GNS", "GLL")
 
 
@@ -35,14 +33,6 @@ class Fix:
     at: datetime
     """When the terminal received it (the receiver's own time may be wrong or missing)."""
     satellites: int | None = None
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine); metres, good to well under a metre at 150 m."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_R * math.asin(math.sqrt(a))
 
 
 def _valid(msg: pynmea2.NMEASentence) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 from gateway.alarm import Alarm, choose_pattern
 from gateway.config import GatewayConfig, check_files
 from gateway.errors import UnknownOrderError
-from gateway.gps import Fix, GpsReader, NmeaParser, distance_m
+from gateway.gps import Fix, GpsReader, NmeaParser
 from gateway.hardware import Debouncer, Pins
 from gateway.link import Link
 from gateway.metrics import Metrics
@@ -34,6 +34,7 @@ from gateway.store import Store
 from wire import Signer, Verifier, WireError, decode
 from wire.clock import Clock, SystemClock
 from wire.codec import Message
+from wire.geo import distance_m
 from wire.kinds import (
     CancelBody,
     CommandBody,

@@ -13,8 +13,9 @@ import pytest
 from demo.clock import ScaledClock
 from demo.netcut import NetCut
 from demo.vehicle import Vehicle
-from gateway.gps import NmeaParser, distance_m
+from gateway.gps import NmeaParser
 from wire.clock import FakeClock
+from wire.geo import distance_m
 
 
 class Monotonic:

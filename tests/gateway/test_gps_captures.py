@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.gps import NmeaParser, distance_m
+from gateway.gps import NmeaParser
 from tests.gateway.conftest import SHARED_DATA
 from wire.clock import FakeClock
 
@@ -86,9 +86,3 @@ def test_no_fix_sentences_give_no_position() -> None:
     assert parser.feed("$GNRMC,074150.799,V,,,,,,,250215,,,N*52") is None
     assert parser.feed("$GNGGA,074150.799,,,,,0,00,,,M,0.0,M,,0000,*64") is None
     assert parser.feed("$GNGNS,074151.799,,,,,NNNN,00,,,0.0,,0000*62") is None
-
-
-def test_distance() -> None:
-    # one minute of latitude is one nautical mile
-    assert distance_m(24.0, 101.0, 24.0 + 1 / 60, 101.0) == pytest.approx(1853, rel=2e-3)
-    assert distance_m(24.69, 101.64, 24.69, 101.64) == 0
