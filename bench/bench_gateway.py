@@ -13,7 +13,6 @@ import os
 import queue
 import shutil
 import socket
-import ssl
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from provisioning import pki
 from wire import Signer, Verifier, decode, encode, topics
 from wire.clock import SystemClock
 from wire.kinds import Deadlines, OrderBody, ReceiptBody
+from wire.tls import client_context
 
 UNIT, COUNTY = "power-co", "shuangbai"
 
@@ -116,9 +116,7 @@ class _Hub:
         self.unit_key = Verifier.from_pem((root / f"{UNIT}.crt").read_bytes())
         self.q: queue.Queue[bytes] = queue.Queue()
         c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="hub", protocol=mqtt.MQTTv5)
-        ctx = ssl.create_default_context(cafile=str(root / "ca.crt"))
-        ctx.load_cert_chain(str(root / "hub.crt"), str(root / "hub.key"))
-        c.tls_set_context(ctx)
+        c.tls_set_context(client_context(root / "ca.crt", root / "hub.crt", root / "hub.key"))
         c.on_message = lambda cl, u, m: self.q.put(bytes(m.payload))
         c.connect("127.0.0.1", port)
         c.subscribe(topics.up(COUNTY, UNIT), qos=1)

@@ -19,7 +19,6 @@ import contextlib
 import logging
 import random
 import sqlite3
-import ssl
 import threading
 from collections.abc import Callable
 
@@ -31,20 +30,13 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from gateway.config import GatewayConfig
 from wire import topics
+from wire.tls import client_context
 
 log = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = 7 * 24 * 3600
 MIN_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 60.0
-
-
-def tls_context(config: GatewayConfig) -> ssl.SSLContext:
-    m = config.mqtt
-    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(m.ca))
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(str(m.cert), str(m.key))
-    return ctx
 
 
 class Link:
@@ -78,7 +70,7 @@ class Link:
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
-        c.tls_set_context(tls_context(config))
+        c.tls_set_context(client_context(config.mqtt.ca, config.mqtt.cert, config.mqtt.key))
         c.will_set(self.state_topic, will, qos=1, retain=True)
         c.max_inflight_messages_set(window)
         c.max_queued_messages_set(0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import queue
-import ssl
 import threading
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+
+from wire.tls import client_context
 
 
 class MqttTestClient:
@@ -32,10 +33,7 @@ class MqttTestClient:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
         )
-        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(ca))
-        if cert and key:
-            ctx.load_cert_chain(str(cert), str(key))
-        self.client.tls_set_context(ctx)
+        self.client.tls_set_context(client_context(ca, cert, key))
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
