@@ -3,7 +3,10 @@
 Deadlines live in the `deadlines` table, so a restart loses none: whatever fell due while
 the hub was down fires at the first `run_due()`, marked late. The loop sleeps until the next
 due time (one indexed query: `deadlines_open`), at most a second, or until the service says
-deadlines changed. Tests drive it with a FakeClock and call `run_due()` / `tick()`.
+deadlines changed. Those are seconds of the injected clock, which need not run at one second
+per real second (the demo's runs 60x faster, a FakeClock only when told): the loop measures
+the clock's pace between passes and waits that much less real time, so no setting has to
+follow the clock. Tests drive it with a FakeClock and call `run_due()` / `tick()` / `step()`.
 
 Firing one deadline, in one transaction: mark it fired, append an `overdue` event, and for
 `ack` and `arrive` queue a signed `realarm` command to the terminal. After the commit: the
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +31,8 @@ log = logging.getLogger(__name__)
 
 LATE_AFTER_S = 2.0
 """A deadline fired more than this after its time is marked late (the hub was down)."""
+PROBE_S = 0.01
+"""Real seconds of a wait while the clock's pace is not yet known (a second at 100x)."""
 BATCH = 500
 OPEN = "fired_at IS NULL AND met_at IS NULL AND void_at IS NULL"
 DUE_QUERY = (
@@ -39,11 +46,19 @@ REALARM = {"ack": "请立即签收", "arrive": "到场时限已过，请尽快�
 
 class DeadlineEngine:
     def __init__(
-        self, service: HubService, *, notifier: Notifier | None = None, max_sleep_s: float = 1.0
+        self,
+        service: HubService,
+        *,
+        notifier: Notifier | None = None,
+        max_sleep_s: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.service = service
         self.notifier: Notifier = notifier or LogNotifier()
         self.max_sleep_s = max_sleep_s
+        """The longest wait between passes, in seconds of the service's clock."""
+        self._monotonic = monotonic
+        self._last_pass: tuple[float, datetime] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -159,9 +174,30 @@ class DeadlineEngine:
         self.sweep_presence()
         return fired
 
+    def step(self) -> float:
+        """One pass of the loop: `tick()`, then how many real seconds to wait for the next.
+
+        The wait is the clock time to the next due time, at most `max_sleep_s`, divided by
+        the clock's pace (clock seconds per real second since the last pass, at least 1, so
+        a FakeClock that stands still waits as a real clock would).
+        """
+        self.tick()
+        nxt = self.next_due()
+        now = self.service.clock.now()
+        wait = self.max_sleep_s
+        if nxt is not None:
+            wait = min(wait, max(0.0, (nxt - now).total_seconds()))
+        real, last = self._monotonic(), self._last_pass
+        self._last_pass = (real, now)
+        if last is None or real <= last[0]:
+            return min(wait, PROBE_S)  # first pass: look again soon, by then the pace is known
+        pace = (now - last[1]).total_seconds() / (real - last[0])
+        return wait / max(1.0, pace)
+
     # ---- thread ------------------------------------------------------------------------------
     def start(self) -> None:
         self._stop.clear()
+        self._last_pass = None
         self._thread = threading.Thread(target=self._loop, name="hub-deadlines", daemon=True)
         self._thread.start()
 
@@ -175,11 +211,7 @@ class DeadlineEngine:
         while not self._stop.is_set():
             self.service.deadlines_changed.clear()  # before the pass: no wake-up is lost
             try:
-                self.tick()
-                nxt = self.next_due()
-                wait = self.max_sleep_s
-                if nxt is not None:
-                    wait = min(wait, max(0.0, (nxt - self.service.clock.now()).total_seconds()))
+                wait = self.step()
             except Exception:  # keep firing deadlines whatever one batch did
                 log.exception("deadline engine pass failed")
                 wait = self.max_sleep_s

@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from hub.engine import DeadlineEngine
@@ -54,6 +55,36 @@ def test_each_deadline_fires_once_at_its_time(service: HubService, clock: FakeCl
     overdue = [e for e in service.incident(view.id).timeline if e.type == "overdue"]
     assert [e.detail["deadline"] for e in overdue] == ["receive", "ack", "arrive", "feedback"]
     assert all(e.source == "engine" for e in overdue)
+
+
+@pytest.mark.parametrize("speed", [1.0, 60.0, 600.0])
+def test_the_loop_fires_within_a_second_whatever_the_clock_pace(
+    service: HubService, clock: FakeClock, speed: float
+) -> None:
+    """The loop's waits are real seconds, due times clock seconds: at 60x a real-second wait
+    would fire a deadline up to a county minute late. Simulated with a FakeClock moved
+    `speed` seconds per second of a counted real time, each wait taken in full."""
+    real = [0.0]
+    rec = Recorder()
+    engine = DeadlineEngine(service, notifier=rec, monotonic=lambda: real[0])
+    view, _ = service.intake(incident_data(), source="cad-110")
+    end = view.orders[0].dispatched_at + timedelta(minutes=4)  # past receive and ack
+    passes = 0
+    while clock.now() < end:
+        wait = engine.step()
+        assert 0.0 <= wait <= 1.0
+        real[0] += wait
+        clock.advance(wait * speed)
+        passes += 1
+    assert [e.deadline for e in rec.seen] == ["receive", "ack"]
+    assert all(e.fired_at - e.due_at <= timedelta(seconds=1) for e in rec.seen)
+    assert passes < 4 * 60 + 20  # about a pass per clock second, at any pace
+
+
+def test_a_standing_fake_clock_waits_a_real_second(service: HubService) -> None:
+    engine = DeadlineEngine(service, notifier=Recorder())
+    assert engine.step() <= 0.01  # the first pass does not know the pace yet
+    assert engine.step() == 1.0  # nothing due, the clock did not move: the plain second
 
 
 def test_cancelled_order_fires_nothing(service: HubService, clock: FakeClock) -> None:
