@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import logging
-import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from wire import topics
+from wire.tls import client_context
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,7 @@ class MqttLink:
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
-        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(settings.ca))
-        ctx.load_cert_chain(str(settings.cert), str(settings.key))
-        c.tls_set_context(ctx)
+        c.tls_set_context(client_context(settings.ca, settings.cert, settings.key))
         c.reconnect_delay_set(min_delay=1, max_delay=15)
         c.max_inflight_messages_set(1000)
         c.on_connect = self._on_connect
