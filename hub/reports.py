@@ -11,7 +11,6 @@ the report was in fact on time.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from hub.store import parse_ts, ts
 from wire import codec, topics
 from wire import kinds as k
 from wire.errors import WireError
+from wire.geo import distance_m
 from wire.owntracks import parse_location
 
 log = logging.getLogger(__name__)
@@ -71,14 +71,6 @@ def judged_time(at: datetime, dispatched_at: datetime, now: datetime) -> datetim
     if at < dispatched_at - CLOCK_TOLERANCE or at > now + CLOCK_TOLERANCE:
         return now
     return at
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine); plenty for a 150 m arrival radius."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 class ReportHandler:
