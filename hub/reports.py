@@ -103,14 +103,26 @@ class ReportHandler:
 
     def reject(self, topic: str, unit: str | None, reason: str, message: str, raw: bytes) -> None:
         log.warning("refused message on %s: %s (%s)", topic, message, reason)
-        self.service.metrics.rejected.labels(reason).inc()
-        now = self.service.clock.now()
         with self.service.store.write() as db:
-            db.execute(
-                "INSERT INTO rejected (recorded_at, topic, unit, reason, message, raw)"
-                " VALUES (?,?,?,?,?,?)",
-                (ts(now), topic, unit, reason, message, raw[:65536]),
-            )
+            self._store_rejected(db, self.service.clock.now(), topic, unit, reason, message, raw)
+
+    def _store_rejected(
+        self,
+        db: sqlite_utils.Database,
+        now: datetime,
+        topic: str,
+        unit: str | None,
+        reason: str,
+        message: str,
+        raw: bytes,
+    ) -> None:
+        """Keep a refused message (its first 64 KiB) as evidence, in the caller's transaction."""
+        self.service.metrics.rejected.labels(reason).inc()
+        db.execute(
+            "INSERT INTO rejected (recorded_at, topic, unit, reason, message, raw)"
+            " VALUES (?,?,?,?,?,?)",
+            (ts(now), topic, unit, reason, message, raw[:65536]),
+        )
 
     # ---- reports ---------------------------------------------------------------------------
     def _up(self, unit: str, payload: bytes) -> Outcome:
@@ -152,12 +164,8 @@ class ReportHandler:
                 except ReportRejected as e:
                     # Stored and confirmed (so the terminal stops re-sending it), never applied.
                     log.warning("report %s from %s refused: %s", msg.id, unit, e)
-                    svc.metrics.rejected.labels(e.reason).inc()
-                    db.execute(
-                        "INSERT INTO rejected (recorded_at, topic, unit, reason, message, raw)"
-                        " VALUES (?,?,?,?,?,?)",
-                        (ts(now), topics.up(svc.county, unit), unit, e.reason, str(e), msg.raw),
-                    )
+                    up = topics.up(svc.county, unit)
+                    self._store_rejected(db, now, up, unit, e.reason, str(e), msg.raw)
         svc.metrics.reports.labels(msg.kind).inc()
         svc.changed(*updates, outbox=bool(updates))
         return Outcome(receipt=(unit, msg.id))
