@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e import api
-from tests.hub.harness import wait_for
+from tests.support.wait import wait_for
 
 
 class Process:

@@ -22,7 +22,7 @@ from tests.e2e.conftest import Running
 from tests.e2e.county import County
 from tests.e2e.procs import HubProcess, query
 from tests.e2e.terminals import gateway, holds
-from tests.hub.harness import wait_for
+from tests.support.wait import wait_for
 from wire.clock import SystemClock
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]

@@ -20,7 +20,7 @@ from tests.e2e import api
 from tests.e2e.conftest import Running
 from tests.e2e.county import County
 from tests.e2e.procs import GatewayProcess
-from tests.hub.harness import wait_for
+from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 

@@ -220,15 +220,6 @@ def hub(broker: Broker, test_pki: ThrowawayPKI, hub_signer: Signer) -> Iterator[
     h.close()
 
 
-def wait_for(cond: Callable[[], object], timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def make_gateway(mock_pins: MockFactory) -> Iterator[Callable[..., Gateway]]:
     made: list[Gateway] = []

@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 from gateway.kiosk import create_app
 from gateway.simulators import PrinterSimulator
 from gateway.terminal import Gateway
-from tests.gateway.conftest import UNIT, TerminalFiles, order_body, wait_for
+from tests.gateway.conftest import UNIT, TerminalFiles, order_body
+from tests.support.wait import wait_for
 from wire import Signer, encode
 
 OID = "01JORDER0000000000000001"

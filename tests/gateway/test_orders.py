@@ -13,7 +13,8 @@ import pytest
 from gateway.simulators import GpsSimulator, PrinterSimulator
 from gateway.terminal import Gateway
 from provisioning import pki
-from tests.gateway.conftest import SHARED_DATA, UNIT, TerminalFiles, order_body, wait_for
+from tests.gateway.conftest import SHARED_DATA, UNIT, TerminalFiles, order_body
+from tests.support.wait import wait_for
 from wire import Signer, encode
 from wire.clock import Clock, FakeClock
 from wire.kinds import Body, CancelBody, CommandBody, ReceiptBody

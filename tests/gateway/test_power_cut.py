@@ -20,7 +20,8 @@ import pytest
 
 from demo.broker import Broker, free_port
 from gateway.simulators import PrinterSimulator
-from tests.gateway.conftest import Hub, TerminalFiles, order_body, wait_for
+from tests.gateway.conftest import Hub, TerminalFiles, order_body
+from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
