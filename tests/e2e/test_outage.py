@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from demo.netcut import NetCut
 from gateway.simulators import PrinterSimulator
 from gateway.terminal import Gateway
 from hub.config import load_config
@@ -24,8 +25,7 @@ from tests.e2e import api
 from tests.e2e.conftest import Running
 from tests.e2e.county import County
 from tests.e2e.terminals import gateway
-from tests.gateway.proxy import CuttableProxy
-from tests.hub.harness import wait_for
+from tests.support.wait import wait_for
 from wire.clock import FakeClock
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -37,8 +37,8 @@ def county(make_county: Callable[[list[str]], County]) -> County:
 
 
 @pytest.fixture
-def proxy(county: County) -> Iterator[CuttableProxy]:
-    p = CuttableProxy(county.broker.port)
+def proxy(county: County) -> Iterator[NetCut]:
+    p = NetCut(("127.0.0.1", county.broker.port)).start()
     yield p
     p.close()
 
@@ -68,7 +68,7 @@ class Drill:
 
 
 @pytest.fixture
-def drill(county: County, proxy: CuttableProxy, running: Running) -> Drill:
+def drill(county: County, proxy: NetCut, running: Running) -> Drill:
     """Dispatch, cut the terminal's line, act offline for 17 minutes, restore the line."""
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0))  # the wire keeps milliseconds
     t0 = clock.now()

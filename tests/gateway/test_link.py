@@ -10,10 +10,11 @@ import msgspec
 import pytest
 
 from demo.broker import Broker
+from demo.netcut import NetCut
 from gateway.simulators import PrinterSimulator
 from gateway.terminal import Gateway
-from tests.gateway.conftest import Hub, TerminalFiles, order_body, wait_for
-from tests.gateway.proxy import CuttableProxy
+from tests.gateway.conftest import Hub, TerminalFiles, order_body
+from tests.support.wait import wait_for
 from wire.clock import SystemClock
 from wire.kinds import FeedbackBody
 
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.broker
 
 
 @pytest.fixture
-def proxy(broker: Broker) -> Iterator[CuttableProxy]:
-    p = CuttableProxy(broker.port)
+def proxy(broker: Broker) -> Iterator[NetCut]:
+    p = NetCut(("127.0.0.1", broker.port)).start()
     yield p
     p.close()
 
@@ -73,7 +74,7 @@ def test_persistent_session_queues_orders_while_the_terminal_is_away(
 @pytest.mark.slow
 def test_thousand_reports_made_in_an_outage_arrive_exactly_once(
     files: TerminalFiles,
-    proxy: CuttableProxy,
+    proxy: NetCut,
     hub: Hub,
     make_gateway: Callable[..., Gateway],
 ) -> None:
@@ -98,7 +99,7 @@ def test_thousand_reports_made_in_an_outage_arrive_exactly_once(
 
 
 def test_feedback_report_keeps_its_original_time(
-    files: TerminalFiles, proxy: CuttableProxy, hub: Hub, make_gateway: Callable[..., Gateway]
+    files: TerminalFiles, proxy: NetCut, hub: Hub, make_gateway: Callable[..., Gateway]
 ) -> None:
     gw = _gateway(files, proxy.port, make_gateway)
     hub.send("order", order_body(now=datetime.now().astimezone()))
