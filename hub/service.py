@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,6 @@ STALE_AFTER_S = 75.0
 (the terminal reports health every 30 s). The will itself, published by the broker 1.5 x
 the terminal's 10 s keepalive after the link dies, tells the hub within 15 s."""
 
-OPEN_ORDER_STATES = ("dispatched", "received", "acknowledged", "arrived")
-
 
 class HubService:
     """Incidents, orders and units over one Store; see docs/hub.md for the lifecycle."""
@@ -61,7 +58,6 @@ class HubService:
         self.ledger = Ledger(registry, signer, self.county)
         self.outbox_ready = threading.Event()  # wakes the delivery loop
         self.deadlines_changed = threading.Event()  # wakes the deadline engine
-        self._after_commit: list[Callable[[], None]] = []
 
     @classmethod
     def open(
