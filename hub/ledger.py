@@ -24,6 +24,8 @@ from wire.signing import Signer
 
 ACTIVE_STATES = ("dispatched", "received", "acknowledged", "arrived", "fed_back")
 """Orders a terminal is still working on (feedback given but incident not yet closed)."""
+ACTIVE_SQL = "(" + ",".join(f"'{s}'" for s in ACTIVE_STATES) + ")"
+"""ACTIVE_STATES as an SQL list, for `state IN ACTIVE_SQL`."""
 STATE_RANK = {s: i for i, s in enumerate(ACTIVE_STATES)}
 DEADLINE_NAMES = ("receive", "ack", "arrive", "feedback")
 

@@ -18,7 +18,7 @@ from hub import read
 from hub.bus import EventBus
 from hub.errors import Conflict, IntakeError, NotFound
 from hub.intake import validate
-from hub.ledger import ACTIVE_STATES, Ledger
+from hub.ledger import ACTIVE_SQL, ACTIVE_STATES, Ledger
 from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
 from hub.store import Store, ts
@@ -198,8 +198,7 @@ class HubService:
             if inc["state"] != "open":
                 raise Conflict(f"incident {incident_id} is closed")
             busy = self.store.one(
-                "SELECT id FROM orders WHERE incident_id=? AND unit=? AND state IN"
-                " ('dispatched','received','acknowledged','arrived','fed_back')",
+                f"SELECT id FROM orders WHERE incident_id=? AND unit=? AND state IN {ACTIVE_SQL}",  # noqa: S608 - constant
                 (incident_id, unit_id),
             )
             if busy is not None:
@@ -285,8 +284,7 @@ class HubService:
             if inc["state"] != "open":
                 raise Conflict(f"incident {incident_id} is already closed")
             for o in self.store.query(
-                "SELECT * FROM orders WHERE incident_id=? AND state IN"
-                " ('dispatched','received','acknowledged','arrived','fed_back')",
+                f"SELECT * FROM orders WHERE incident_id=? AND state IN {ACTIVE_SQL}",  # noqa: S608 - constant
                 (incident_id,),
             ):
                 self.ledger.end_order(
