@@ -24,7 +24,7 @@ from typing import Any
 
 from hub.notify import Escalation, LogNotifier, Notifier
 from hub.service import HubService
-from hub.store import parse_ts, ts
+from hub.store import must_ts, parse_ts, ts
 from wire import kinds as k
 
 log = logging.getLogger(__name__)
@@ -84,8 +84,7 @@ class DeadlineEngine:
         with svc.store.write() as db:
             rows = svc.store.query(DUE_QUERY, (ts(now), BATCH))
             for r in rows:
-                due = parse_ts(r["due_at"])
-                assert due is not None  # noqa: S101 - NOT NULL
+                due = must_ts(r["due_at"])
                 late = (now - due) > timedelta(seconds=LATE_AFTER_S)
                 db.execute(
                     "UPDATE deadlines SET fired_at=?, fired_late=? WHERE order_id=? AND name=?",

@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from hub.registry import Registry
-from hub.store import ts
+from hub.store import must_ts, ts
 from wire import codec
 from wire import kinds as k
 from wire.ids import new_id
@@ -184,7 +184,7 @@ class Ledger:
             township=township.id,
             township_name=township.name_zh,
             summary=incident["summary"],
-            reported_at=_dt(incident["reported_at"]),
+            reported_at=must_ts(incident["reported_at"]),
             dispatched_at=dispatched,
             role=role,  # type: ignore[arg-type]
             deadlines=k.Deadlines(
@@ -242,7 +242,3 @@ class Ledger:
             unit=order["unit"],
             detail={"reason": reason, **(detail or {})},
         )
-
-
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -15,19 +15,9 @@ from typing import Any
 
 from hub.errors import NotFound
 from hub.registry import Registry
-from hub.store import Store, parse_ts
+from hub.store import Store, must_ts, parse_ts
 from hub.views import EventView, IncidentView, NextDeadline, OrderView, UnitStatus
 from wire.phone import mask_phone
-
-
-def _t(value: str | None) -> datetime | None:
-    return parse_ts(value)
-
-
-def _must(value: str) -> datetime:
-    dt = parse_ts(value)
-    assert dt is not None  # noqa: S101 - NOT NULL column
-    return dt
 
 
 def missed(d: dict[str, Any]) -> bool:
@@ -53,12 +43,12 @@ def order_view(o: dict[str, Any], deadlines: Iterable[dict[str, Any]], reg: Regi
         role=o["role"],
         rev=o["rev"],
         state=o["state"],
-        dispatched_at=_must(o["dispatched_at"]),
-        received_at=_t(o["received_at"]),
-        acked_at=_t(o["acked_at"]),
-        arrived_at=_t(o["arrived_at"]),
-        fed_back_at=_t(o["fed_back_at"]),
-        next_deadline=NextDeadline(nxt["name"], _must(nxt["due_at"])) if nxt else None,
+        dispatched_at=must_ts(o["dispatched_at"]),
+        received_at=parse_ts(o["received_at"]),
+        acked_at=parse_ts(o["acked_at"]),
+        arrived_at=parse_ts(o["arrived_at"]),
+        fed_back_at=parse_ts(o["fed_back_at"]),
+        next_deadline=NextDeadline(nxt["name"], must_ts(nxt["due_at"])) if nxt else None,
         overdue=[d["name"] for d in sorted(ds, key=lambda d: d["due_at"]) if missed(d)],
         drill=bool(o["drill"]),
         pending=o["state"] == "dispatched",
@@ -70,8 +60,8 @@ def order_view(o: dict[str, Any], deadlines: Iterable[dict[str, Any]], reg: Regi
 
 def event_view(e: dict[str, Any]) -> EventView:
     return EventView(
-        at=_must(e["at"]),
-        recorded_at=_must(e["recorded_at"]),
+        at=must_ts(e["at"]),
+        recorded_at=must_ts(e["recorded_at"]),
         order_id=e["order_id"],
         type=e["type"],
         source=e["source"],
@@ -122,13 +112,13 @@ def incident_view(
         summary=i["summary"],
         priority=i["priority"],
         drill=bool(i["drill"]),
-        reported_at=_must(i["reported_at"]),
-        created_at=_must(i["created_at"]),
+        reported_at=must_ts(i["reported_at"]),
+        created_at=must_ts(i["created_at"]),
         state=i["state"],
         orders=orders,
         timeline=timeline,
         late=any(o.overdue for o in orders),
-        closed_at=_t(i["closed_at"]),
+        closed_at=parse_ts(i["closed_at"]),
     )
 
 
@@ -181,7 +171,7 @@ def units_status(
     out = []
     for u in reg.units.values():
         s = states.get(u.id, {})
-        last_seen = _t(s.get("last_seen"))
+        last_seen = parse_ts(s.get("last_seen"))
         out.append(
             UnitStatus(
                 id=u.id,
@@ -197,7 +187,7 @@ def units_status(
                 open_orders=counts.get(u.id, 0),
                 lat=s.get("lat"),
                 lon=s.get("lon"),
-                position_at=_t(s.get("position_at")),
+                position_at=parse_ts(s.get("position_at")),
             )
         )
     return out
@@ -205,7 +195,7 @@ def units_status(
 
 def is_online(state: dict[str, Any], now: datetime, stale_after_s: float) -> bool:
     """Online: its last state said so and it was heard from within `stale_after_s`."""
-    last = _t(state.get("last_seen"))
+    last = parse_ts(state.get("last_seen"))
     return (
         bool(state.get("online"))
         and last is not None

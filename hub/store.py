@@ -44,6 +44,13 @@ def parse_ts(value: str | None) -> datetime | None:
     return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
+def must_ts(value: str) -> datetime:
+    """`parse_ts` for a NOT NULL column: a None there is a bug, not a missing time."""
+    dt = parse_ts(value)
+    assert dt is not None  # noqa: S101 - NOT NULL column
+    return dt
+
+
 def _initial(db: sqlite_utils.Database) -> None:
     db.executescript(
         """
