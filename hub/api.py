@@ -31,8 +31,9 @@ def _default(o: object) -> object:
     raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
-def to_json(view: Any) -> Any:
-    return json.loads(json.dumps(dataclasses.asdict(view), default=_default))
+def to_json(view: Any) -> dict[str, Any]:
+    """A view as plain data; `reply` writes its datetimes as RFC 3339."""
+    return dataclasses.asdict(view)
 
 
 def reply(payload: Any, status: int = 200) -> Response:
