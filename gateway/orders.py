@@ -279,20 +279,27 @@ class OrderBook:
         with self.store.read() as c:
             return self._get(c, order_id)
 
-    def all(self, limit: int = 200) -> list[OrderView]:
+    def _select(self, where: str, limit: int = -1) -> list[OrderView]:
+        """Orders matching a fixed `where`, latest dispatch first (SQLite: -1 is no limit)."""
         with self.store.read() as c:
             rows = c.execute(
-                f"SELECT {_COLUMNS} FROM orders ORDER BY dispatched_at DESC LIMIT ?",  # noqa: S608
+                f"SELECT {_COLUMNS} FROM orders WHERE {where}"  # noqa: S608
+                " ORDER BY dispatched_at DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return [_view(r) for r in rows]
 
+    def all(self, limit: int = 200) -> list[OrderView]:
+        """The latest `limit` orders, whatever their state (what the kiosk lists)."""
+        return self._select("1", limit)
+
     def alarming(self) -> list[OrderView]:
-        return [o for o in self.all() if o.alarming and o.is_open]
+        """Every open order that alarms, however many orders the terminal has had before."""
+        return self._select("status = 'open' AND alarming = 1")
 
     def open(self) -> list[OrderView]:
         """Orders still open and not yet fed back (fed-back orders need nothing more)."""
-        return [o for o in self.all() if o.is_open and not o.fed_back_at]
+        return self._select("status = 'open' AND fed_back_at IS NULL")
 
     # ---- print jobs ----------------------------------------------------------------------
 

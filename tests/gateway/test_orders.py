@@ -106,6 +106,24 @@ def test_cancel_stops_the_alarm_and_prints_a_cancel_slip(
     assert not gw.alarm.active
 
 
+def test_an_old_open_order_still_alarms_after_two_hundred_newer_ones(
+    files: TerminalFiles, make_gateway: Callable[..., Gateway], hub_signer: Signer
+) -> None:
+    gw = make_gateway(files.config(), start=False)
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    old = order_body("01JORDER0000000000000000", now=clock.now())
+    gw.handle_down(_down(hub_signer, "order", old, clock))
+    newer = [f"01JORDER0000000000000{i:03d}" for i in range(1, 201)]
+    for i, order_id in enumerate(newer):
+        at = clock.now() + timedelta(seconds=i + 1)
+        gw.handle_down(_down(hub_signer, "order", order_body(order_id, now=at), clock))
+    assert gw.orders.acknowledge(newer, "kiosk") == newer
+    assert [o.order_id for o in gw.orders.alarming()] == [old.order_id]
+    assert len(gw.orders.open()) == 201 and gw.orders.open()[-1].order_id == old.order_id
+    assert len(gw.orders.all()) == 200  # the kiosk's list stays bounded
+
+
 def test_receipt_empties_the_outbox(gw: Gateway, hub_signer: Signer) -> None:
     clock = gw.clock
     assert isinstance(clock, FakeClock)
