@@ -55,8 +55,9 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover (running fro
 FIX_FRESH_S = 10.0
 """A fix older than this does not count as a current fix in health."""
 ARRIVAL_FIX_MAX_AGE_S = 600.0
-POSITION_EVERY_S = 60.0
 """The arrival button attaches the last good fix if it is younger than this."""
+POSITION_EVERY_S = 60.0
+"""While an order waits for arrival, the unit's position goes to the hub this often."""
 
 
 class Gateway:
@@ -293,11 +294,7 @@ class Gateway:
     def _arrival_candidate(self) -> str | None:
         """The order the arrival button means: of the open orders with a scene and no
         arrival yet, the one nearest the last fix if positions are known, else the latest."""
-        waiting = [
-            o
-            for o in self.orders.open()
-            if not o.arrived_at and o.order.deadlines.arrive_by is not None
-        ]
+        waiting = self._waiting_for_arrival()
         if not waiting:
             return None
         pos = self._fix_position()
@@ -350,26 +347,34 @@ class Gateway:
         """One NMEA line through the same path as the GPS port."""
         return self.gps.feed_line(line)
 
+    def _waiting_for_arrival(self) -> list[OrderView]:
+        """Open orders with a scene to reach and no arrival yet."""
+        return [
+            o
+            for o in self.orders.open()
+            if not o.arrived_at and o.order.deadlines.arrive_by is not None
+        ]
+
     def on_fix(self, fix: Fix) -> None:
+        """Every fix (once a second): one read of the orders serves both uses."""
         self.last_fix = fix
-        self._maybe_report_position(fix)
-        for o in self.orders.open():
+        waiting = self._waiting_for_arrival()
+        self._maybe_report_position(fix, waiting)
+        for o in waiting:
             p = o.order.position
-            if o.arrived_at or p is None or o.order.deadlines.arrive_by is None:
-                continue
-            if distance_m(fix.lat, fix.lon, p.lat, p.lon) <= self.arrival_radius_m:
+            if (
+                p is not None
+                and distance_m(fix.lat, fix.lon, p.lat, p.lon) <= self.arrival_radius_m
+            ):
                 with contextlib.suppress(UnknownOrderError):
                     self.arrive(o.order_id, "gps")
 
-    def _maybe_report_position(self, fix: Fix) -> None:
+    def _maybe_report_position(self, fix: Fix, waiting: list[OrderView]) -> None:
         """While an order waits for arrival, tell the hub where the unit is, at most once
         every POSITION_EVERY_S (the board shows units on their way; no tracking otherwise)."""
         last = self._last_position_at
         if last is not None and (fix.at - last).total_seconds() < POSITION_EVERY_S:
             return
-        waiting = any(
-            not o.arrived_at and o.order.deadlines.arrive_by is not None for o in self.orders.open()
-        )
         if not waiting:
             return
         body = PositionBody(position=Position(lat=fix.lat, lon=fix.lon), fix_at=fix.at)
