@@ -127,7 +127,7 @@ def validate(data: Any, registry: Registry) -> NewIncident:
         if not isinstance(raw_at, str):
             raise ValueError
         reported_at = utc(datetime.fromisoformat(raw_at.replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+08:00 has no UTC
         bad["reported_at"] = (
             "必填：带时区的 RFC 3339 时间，如 2026-11-28T14:30:00+08:00",
             "required: an RFC 3339 time with its zone, e.g. 2026-11-28T14:30:00+08:00",

@@ -55,6 +55,13 @@ def test_every_bad_field_is_named_and_nothing_stored(
     assert count(service, "SELECT count(*) FROM events") == 0
 
 
+def test_a_time_outside_the_utc_calendar_is_a_bad_field(client: FlaskClient) -> None:
+    for at in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00"):
+        r = post_incident(client, incident_data(reported_at=at))
+        assert r.status_code == 422, at
+        assert set(r.json["fields"]) == {"reported_at"}  # type: ignore[index]
+
+
 def test_not_json_and_not_an_object(client: FlaskClient) -> None:
     assert post_incident(client, b"\xff\xfe").status_code == 422
     r = post_incident(client, [1, 2])
