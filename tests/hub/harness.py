@@ -11,7 +11,6 @@ from __future__ import annotations
 import queue
 import shutil
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,18 +60,6 @@ def hub_config(
     }
     settings.update(over)
     return HubConfig(**settings)
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
-    """Poll a real network effect for up to `timeout` seconds."""
-    end = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 class Terminal:

@@ -11,8 +11,9 @@ from demo.broker import Broker
 from hub.runtime import Hub
 from provisioning import pki
 from tests.hub.conftest import count, incident_data
-from tests.hub.harness import Terminal, hub_config, wait_for
+from tests.hub.harness import Terminal, hub_config
 from tests.support.pki import ThrowawayPKI
+from tests.support.wait import wait_for
 from wire import kinds as k
 from wire.clock import FakeClock
 from wire.signing import Signer

@@ -20,8 +20,9 @@ from hub.auth import sign
 from hub.config import load_config
 from hub.runtime import Hub
 from tests.hub.conftest import KEY, SOURCE, incident_data
-from tests.hub.harness import Terminal, hub_config, wait_for
+from tests.hub.harness import Terminal, hub_config
 from tests.support.pki import ThrowawayPKI
+from tests.support.wait import wait_for
 from wire import kinds as k
 from wire.clock import FakeClock, SystemClock
 from wire.signing import Signer

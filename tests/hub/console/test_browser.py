@@ -27,8 +27,9 @@ from hub.runtime import Hub
 from tests.hub.conftest import incident_data
 from tests.hub.console.browser import chromium, other_site, require_chromium
 from tests.hub.console.conftest import PASSWORD, make_user
-from tests.hub.harness import COUNTY, Terminal, hub_config, wait_for
+from tests.hub.harness import COUNTY, Terminal, hub_config
 from tests.support.pki import ThrowawayPKI
+from tests.support.wait import wait_for
 from wire import codec, topics
 from wire import kinds as k
 from wire.clock import FakeClock
