@@ -120,8 +120,16 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: everything inside commits together or not at all."""
+        """One write transaction: everything inside commits together or not at all.
+
+        A `tx()` opened inside another one of the same thread joins it (the lock is held, so
+        no other thread's transaction can be open): a down message's handler wraps its
+        steps, each written with its own `tx()`, into the one commit that also marks it seen.
+        """
         with self._lock:
+            if self.conn.in_transaction:
+                yield self.conn
+                return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn

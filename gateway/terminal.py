@@ -213,25 +213,30 @@ class Gateway:
     def _on_receipt(self, msg: Message) -> None:
         if not isinstance(msg.body, ReceiptBody):
             raise TypeError("expected a ReceiptBody")
-        self.orders.mark_seen(msg)
-        removed = self.store.outbox_remove(msg.body.ids)
+        with self.store.tx():
+            self.orders.mark_seen(msg)
+            removed = self.store.outbox_remove(msg.body.ids)
         self.sender.on_receipt(removed)
 
     def _on_command(self, msg: Message) -> None:
         body = msg.body
         if not isinstance(body, CommandBody):
             raise TypeError("expected a CommandBody")
-        self.orders.mark_seen(msg)
         log.info("command %s (order %s)", body.command, body.order_id)
-        if body.command == "silence":
-            self.orders.set_alarming(body.order_id, False)
-        elif body.command == "realarm":
-            ids = [body.order_id] if body.order_id else [o.order_id for o in self._unacked()]
-            for order_id in ids:
-                if self._still_needs_action(order_id):
-                    self.orders.set_alarming(order_id, True)
-        elif body.command == "test_print":
-            self.orders.queue_print("", "test", body.text)
+        # Seen and done in one commit: a kill between them must not leave a command marked
+        # seen (so skipped when the broker delivers it again) but never carried out.
+        with self.store.tx():
+            self.orders.mark_seen(msg)
+            if body.command == "silence":
+                self.orders.set_alarming(body.order_id, False)
+            elif body.command == "realarm":
+                ids = [body.order_id] if body.order_id else [o.order_id for o in self._unacked()]
+                for order_id in ids:
+                    if self._still_needs_action(order_id):
+                        self.orders.set_alarming(order_id, True)
+            elif body.command == "test_print":
+                self.orders.queue_print("", "test", body.text)
+        if body.command == "test_print":
             self.spooler.kick()
         elif body.command == "resync":
             self.sender.new_round()

@@ -1,0 +1,50 @@
+"""The terminal's SQLite store: a transaction opened inside another joins it, so a down
+message's handler commits its steps and the mark that it was seen together or not at all."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from gateway.store import Store
+from wire.clock import FakeClock
+
+
+def _seen(store: Store) -> list[str]:
+    with store.read() as c:
+        return [r[0] for r in c.execute("SELECT msg_id FROM seen ORDER BY msg_id")]
+
+
+def test_inner_transactions_join_the_outer_one(tmp_path: Path) -> None:
+    store = Store(tmp_path / "gw.sqlite3", FakeClock())
+    try:
+        with pytest.raises(RuntimeError), store.tx():
+            with store.tx() as c:
+                assert Store.mark_seen(c, "01JSEEN0000000000000000001", "command", "t")
+            with store.tx() as c:
+                c.execute("UPDATE orders SET alarming = 0")
+            raise RuntimeError("killed before the command was carried out")
+        assert _seen(store) == []  # the inner commit did not happen on its own
+        with store.tx(), store.tx() as c:
+            Store.mark_seen(c, "01JSEEN0000000000000000002", "command", "t")
+        assert _seen(store) == ["01JSEEN0000000000000000002"]
+    finally:
+        store.close()
+
+
+def test_another_thread_waits_for_the_outer_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "gw.sqlite3", FakeClock())
+    seen_by_other: list[list[str]] = []
+    other = threading.Thread(target=lambda: seen_by_other.append(_seen(store)))
+    try:
+        with store.tx() as c:
+            Store.mark_seen(c, "01JSEEN0000000000000000003", "receipt", "t")
+            other.start()
+            other.join(0.2)
+            assert other.is_alive()  # blocked on the store's lock, not reading half a change
+        other.join(5)
+        assert seen_by_other == [["01JSEEN0000000000000000003"]]
+    finally:
+        store.close()
