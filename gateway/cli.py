@@ -30,14 +30,7 @@ def _config(path: Path) -> GatewayConfig:
     return config
 
 
-@click.group(help="Liandong: the duty-room terminal (run).")
-@click.version_option(package_name="liandong")
-def main() -> None:
-    """Entry point of `liandong-gateway`."""
-
-
-@main.command()
-@click.option(
+config_option = click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path),
@@ -45,6 +38,17 @@ def main() -> None:
     show_default=True,
     help="gateway.toml from the provisioning bundle.",
 )
+"""Every command reads the same file, named the same way."""
+
+
+@click.group(help="Liandong: the duty-room terminal (run).")
+@click.version_option(package_name="liandong")
+def main() -> None:
+    """Entry point of `liandong-gateway`."""
+
+
+@main.command()
+@config_option
 @click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING.")
 def run(config_path: Path, log_level: str) -> None:
     """Run the terminal: alarm, printer, buttons, GPS, MQTT link and kiosk, until SIGTERM."""
@@ -91,13 +95,7 @@ def run(config_path: Path, log_level: str) -> None:
 
 
 @main.command("check-config")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default="gateway.toml",
-    show_default=True,
-)
+@config_option
 def check_config(config_path: Path) -> None:
     """Validate gateway.toml and the files it names; print what it resolved to."""
     c = _config(config_path)
@@ -112,13 +110,7 @@ def check_config(config_path: Path) -> None:
 
 
 @main.command("test-print")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default="gateway.toml",
-    show_default=True,
-)
+@config_option
 def test_print(config_path: Path) -> None:
     """Print a test page with Chinese text and punctuation on the configured printer."""
     from gateway.printer import Printer
