@@ -16,6 +16,7 @@ from datetime import datetime
 from demo.fleet import Fleet
 from hub.runtime import Hub
 from hub.views import IncidentView
+from wire.clock import parse_rfc3339
 
 REPORT_KINDS = ("received", "ack", "arrived", "feedback")
 FINISHED = ("fed_back", "closed", "cancelled", "reassigned")
@@ -52,10 +53,6 @@ class Tally:
             f" | 反馈 fed back {self.fed_back} | 超时 late {self.late}"
             f" | 在线 online {self.online}/{self.units}"
         )
-
-
-def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def count(hub: Hub, incident_ids: list[str], fleet: Fleet, *, final: bool = False) -> Tally:
@@ -106,7 +103,7 @@ def _check_lost(t: Tally, views: list[IncidentView], fleet: Fleet) -> None:
             for kind, when in made.items():
                 if when is None:
                     continue
-                if _parse(when) not in hub_events.get((mine.order_id, kind), []):
+                if parse_rfc3339(when) not in hub_events.get((mine.order_id, kind), []):
                     t.missing_reports += 1
                     t.problems.append(
                         f"{unit}: {kind} of order {mine.order_id} at {when} not at hub"

@@ -56,6 +56,12 @@ def rfc3339(dt: datetime) -> str:
     return utc(dt).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_rfc3339(text: str) -> datetime:
+    """The inverse of `rfc3339` (any zone accepted, returned in UTC); a time without a zone
+    or text that is not a time raises ValueError."""
+    return utc(datetime.fromisoformat(text))
+
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
