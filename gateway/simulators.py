@@ -201,8 +201,9 @@ class GpsSimulator:
             for c in list(self._conns):
                 try:
                     c.sendall(data)
-                except OSError:
+                except OSError:  # the terminal went away: forget and close its socket
                     self._conns.remove(c)
+                    c.close()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
