@@ -75,11 +75,6 @@ def release(client: MqttTestClient) -> None:
     client.client._reset_sockets()
 
 
-def close(client: MqttTestClient) -> None:
-    client.close()
-    release(client)
-
-
 def nothing_arrives(client: MqttTestClient, wait: float = QUIET) -> bool:
     try:
         client.get(timeout=wait)

@@ -16,7 +16,6 @@ from provisioning.tokens import create_token, redeem
 from tests.provisioning.conftest import COUNTY
 from tests.provisioning.mqtt_helpers import (
     client_as,
-    close,
     connect_persistent,
     nothing_arrives,
 )
@@ -34,8 +33,8 @@ def test_unit_receives_its_own_orders(county_broker: Broker, county: Path) -> No
         hub.publish(f"{BASE}/power-co/down", b"order")
         assert unit.get() == (f"{BASE}/power-co/down", b"order")
     finally:
-        close(unit)
-        close(hub)
+        unit.close()
+        hub.close()
 
 
 def test_unit_cannot_read_another_units_orders(county_broker: Broker, county: Path) -> None:
@@ -51,7 +50,7 @@ def test_unit_cannot_read_another_units_orders(county_broker: Broker, county: Pa
         assert nothing_arrives(spy)
     finally:
         for c in (spy, owner, hub):
-            close(c)
+            c.close()
 
 
 @pytest.mark.parametrize("channel", ["up", "state"])
@@ -68,8 +67,8 @@ def test_unit_cannot_write_another_units_reports(
         assert hub.get() == (f"{BASE}/water-co/{channel}", b"own")
         assert nothing_arrives(hub)
     finally:
-        close(hub)
-        close(forger)
+        hub.close()
+        forger.close()
 
 
 def test_unit_cannot_write_orders_or_read_reports(county_broker: Broker, county: Path) -> None:
@@ -84,8 +83,8 @@ def test_unit_cannot_write_orders_or_read_reports(county_broker: Broker, county:
         assert nothing_arrives(other)
         assert nothing_arrives(unit)
     finally:
-        close(unit)
-        close(other)
+        unit.close()
+        other.close()
 
 
 def test_unit_cannot_take_another_units_session_or_queued_orders(
@@ -93,7 +92,7 @@ def test_unit_cannot_take_another_units_session_or_queued_orders(
 ) -> None:
     owner = connect_persistent(client_as(county_broker, county, "power-co"))
     owner.subscribe(f"{BASE}/power-co/down")
-    close(owner)
+    owner.close()
     hub = client_as(county_broker, county, "hub").connect()
     try:
         hub.publish(f"{BASE}/power-co/down", b"queued order")
@@ -101,17 +100,17 @@ def test_unit_cannot_take_another_units_session_or_queued_orders(
         try:
             assert nothing_arrives(thief, wait=1.0)
         finally:
-            close(thief)
+            thief.close()
         owner = connect_persistent(client_as(county_broker, county, "power-co"))
         assert owner.get() == (f"{BASE}/power-co/down", b"queued order")
         # And a connected owner is not kicked off by a second client claiming its id.
         intruder = client_as(county_broker, county, "water-co", "power-co").connect()
-        close(intruder)
+        intruder.close()
         assert not owner.disconnected.is_set()
         assert owner.client.is_connected()
-        close(owner)
+        owner.close()
     finally:
-        close(hub)
+        hub.close()
 
 
 def test_tracker_writes_only_its_own_topic(county_broker: Broker, county: Path) -> None:
@@ -127,8 +126,8 @@ def test_tracker_writes_only_its_own_topic(county_broker: Broker, county: Path) 
         assert hub.get() == (f"{BASE}/power-co/trackers/van-1", b'{"_type":"location"}')
         assert nothing_arrives(hub)
     finally:
-        close(hub)
-        close(tracker)
+        hub.close()
+        tracker.close()
 
 
 def test_gateway_may_relay_its_own_trackers(county_broker: Broker, county: Path) -> None:
@@ -141,8 +140,8 @@ def test_gateway_may_relay_its_own_trackers(county_broker: Broker, county: Path)
         assert hub.get() == (f"{BASE}/power-co/trackers/van-1", b"relayed")
         assert nothing_arrives(hub)
     finally:
-        close(hub)
-        close(unit)
+        hub.close()
+        unit.close()
 
 
 def _plain_port(broker: Broker) -> int:
@@ -171,7 +170,7 @@ def test_plain_listener_is_loopback_monitoring_only(county_broker: Broker, count
         mon.disconnect()
         mon.loop_stop()
         mon._reset_sockets()
-        close(unit)
+        unit.close()
     assert "listener" in county_broker.config.read_text()
     assert f"listener {_plain_port(county_broker)} 127.0.0.1" in county_broker.config.read_text()
 
@@ -201,5 +200,5 @@ def test_unit_enrolled_over_the_network_connects_without_a_broker_change(
         hub.publish(f"{BASE}/health-1/down", b"first order")
         assert unit.get() == (f"{BASE}/health-1/down", b"first order")
     finally:
-        close(unit)
-        close(hub)
+        unit.close()
+        hub.close()
