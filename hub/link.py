@@ -23,6 +23,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from hub.errors import ConfigError
 from wire import topics
 from wire.tls import client_context
 
@@ -55,13 +56,19 @@ class MqttLink:
         self.on_connected: Callable[[], None] = lambda: None
         self.on_published: Callable[[int], None] = lambda mid: None
         self.failures = 0
+        try:
+            ctx = client_context(settings.ca, settings.cert, settings.key)
+        except OSError as e:  # a missing file, or ssl.SSLError for a bad one
+            raise ConfigError(
+                f"MQTT TLS files (ca {settings.ca}, cert {settings.cert}, key {settings.key}): {e}"
+            ) from None
         c = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=settings.client_id,
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
-        c.tls_set_context(client_context(settings.ca, settings.cert, settings.key))
+        c.tls_set_context(ctx)
         c.reconnect_delay_set(min_delay=1, max_delay=15)
         c.max_inflight_messages_set(1000)
         c.on_connect = self._on_connect

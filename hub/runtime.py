@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
@@ -59,24 +61,40 @@ class Hub:
             signer = Signer.from_pem(Path(config.dispatch_key).read_bytes())
         except (OSError, ValueError) as e:
             raise ConfigError(f"dispatch key {config.dispatch_key}: {e}") from None
-        self.store = Store(config.db_path)
-        self.service = HubService(
-            self.store, registry, signer, clock=clock, stale_after_s=config.stale_after_s
-        )
-        # Certificate validity is judged by the real clock, even when the hub runs on a fake one.
-        self.keys = unit_keys or UnitKeys(config.pki_dir)
-        self.reports = ReportHandler(
-            self.service, self.keys, arrival_radius_m=config.arrival_radius_m
-        )
-        self.link = MqttLink(config.mqtt, config.county, self._on_message)
-        self.delivery = Delivery(self.service, self.link, window=config.window)
-        self.engine = DeadlineEngine(self.service, notifier=notifier)
-        self.app = create_app(
-            self.service, test_config={"INTAKE_KEYS": config.intake_keys, "PKI_DIR": config.pki_dir}
-        )
-        self._server = create_server(
-            self.app, host=config.listen_host, port=config.listen_port, threads=8
-        )
+        with ExitStack() as undo:  # a hub that cannot be built leaves nothing open
+            self.store = Store(config.db_path)
+            undo.callback(self.store.close)
+            self.service = HubService(
+                self.store, registry, signer, clock=clock, stale_after_s=config.stale_after_s
+            )
+            # Certificate validity is judged by the real clock, even when the hub runs on a
+            # fake one.
+            self.keys = unit_keys or UnitKeys(config.pki_dir)
+            self.reports = ReportHandler(
+                self.service, self.keys, arrival_radius_m=config.arrival_radius_m
+            )
+            self.link = MqttLink(config.mqtt, config.county, self._on_message)
+            undo.callback(self.link.stop)
+            self.delivery = Delivery(self.service, self.link, window=config.window)
+            self.engine = DeadlineEngine(self.service, notifier=notifier)
+            self.app = create_app(
+                self.service,
+                test_config={"INTAKE_KEYS": config.intake_keys, "PKI_DIR": config.pki_dir},
+            )
+            # The port is bound here, not by waitress: a taken port then fails before waitress
+            # has started its worker threads, which it would leave running.
+            family = socket.AF_INET6 if ":" in config.listen_host else socket.AF_INET
+            try:
+                listener = socket.create_server(
+                    (config.listen_host, config.listen_port), family=family
+                )
+            except OSError as e:
+                raise ConfigError(
+                    f"cannot listen on {config.listen_host}:{config.listen_port}: {e}"
+                ) from None
+            undo.callback(listener.close)
+            self._server = create_server(self.app, sockets=[listener], threads=8)
+            undo.pop_all()
         self._http: threading.Thread | None = None
         self._stopped = threading.Event()
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from demo.broker import Broker
+from hub.errors import ConfigError
 from hub.runtime import Hub
 from provisioning import pki
 from tests.hub.conftest import count, incident_data
@@ -29,6 +32,23 @@ def hub(tmp_path: Path, broker: Broker, test_pki: ThrowawayPKI, clock: FakeClock
     wait_for(h.link.connected.is_set, what="hub connected")
     yield h
     h.stop()
+
+
+def test_a_hub_that_cannot_be_built_says_why(
+    tmp_path: Path, broker: Broker, test_pki: ThrowawayPKI
+) -> None:
+    """`liandong-hub serve` shows a ConfigError as a one-line message: a missing TLS file or
+    a taken port must be one, not a traceback (and the half-built hub is closed)."""
+    config = hub_config(tmp_path / "PKI", broker, test_pki, UNITS)
+    no_cert = dataclasses.replace(config.mqtt, cert=tmp_path / "missing.crt")
+    with pytest.raises(ConfigError, match=r"missing\.crt"):
+        Hub(dataclasses.replace(config, mqtt=no_cert))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = dataclasses.replace(config, listen_port=taken.getsockname()[1])
+        with pytest.raises(ConfigError, match=r"cannot listen on 127\.0\.0\.1"):
+            Hub(busy)
 
 
 @pytest.fixture
