@@ -115,10 +115,16 @@ def by() -> str:
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go back to; anything pointing elsewhere becomes the board."""
+    """A local path to go back to; anything pointing elsewhere becomes the board.
+
+    Browsers read a backslash as a slash (`/\\evil.example` is `//evil.example`) and drop
+    tabs and newlines, so a target holding either is refused too.
+    """
     if not target:
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(c < " " for c in target):
         return "/"
     return target.rstrip("?") or "/"

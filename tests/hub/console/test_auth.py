@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 
 from hub.console import audit, users
@@ -141,11 +142,15 @@ def test_a_post_without_csrf_token_is_refused_and_audited(
     assert client.post("/login", data={"username": "wu", "password": PASSWORD}).status_code == 400
 
 
-def test_next_after_login_stays_on_this_site(client: FlaskClient, service: HubService) -> None:
+@pytest.mark.parametrize("target", ["//evil.example/x", "/%5Cevil.example/x", "/%09/evil.example"])
+def test_next_after_login_stays_on_this_site(
+    client: FlaskClient, service: HubService, target: str
+) -> None:
+    """`/\\evil.example` and `/<tab>/evil.example` are `//evil.example` to a browser."""
     make_user(service, "zheng", "operator")
     token = csrf_token(client.get("/login"))
     response = client.post(
-        "/login?next=//evil.example/x",
+        f"/login?next={target}",
         data={"csrf_token": token, "username": "zheng", "password": PASSWORD},
     )
     assert response.location == "/"
