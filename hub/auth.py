@@ -110,9 +110,10 @@ class IntakeKeys:
         key = self.key(source)
         try:
             when = int(timestamp or "")
-        except ValueError:
+            skew = abs(now.timestamp() - when)
+        except (ValueError, OverflowError):  # a 400-digit "time" overflows a float
             raise AuthError("X-Liandong-Timestamp must be Unix seconds") from None
-        if abs(now.timestamp() - when) > MAX_SKEW_S:
+        if skew > MAX_SKEW_S:
             raise AuthError("X-Liandong-Timestamp is more than 300 s from the hub's clock")
         expected = sign(key, request_data(str(timestamp), method, path, body))
         if not signature or not hmac.compare_digest(expected, signature.strip()):

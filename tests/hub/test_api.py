@@ -90,6 +90,8 @@ def test_reads_need_a_fresh_signature(client: FlaskClient, clock: FakeClock) -> 
     assert ok.status_code == 200
     assert [e["type"] for e in ok.json["timeline"]] == ["incident", "dispatched"]  # type: ignore[index]
     assert client.get(path).status_code == 401
+    huge = {**dict(ok.request.headers), "X-Liandong-Timestamp": "1" + "0" * 400}
+    assert client.get(path, headers=huge).status_code == 401
     stale = signed(client, clock, "GET", path)
     clock.advance(301)
     assert client.get(path, headers=dict(stale.request.headers)).status_code == 401
