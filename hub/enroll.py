@@ -32,7 +32,7 @@ def post_enroll() -> Response:
         token, csr = data["token"], data["csr"]
         if not isinstance(token, str) or not isinstance(csr, str):
             raise TypeError
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, KeyError, TypeError):
         return error(422, "invalid", '须为 {"token": "...", "csr": "PEM"} (token and csr)')
     try:
         cert = redeem(pki_dir, token, csr.encode("utf-8"))

@@ -35,6 +35,9 @@ def test_token_and_csr_give_a_certificate_once(tmp_path: Path, service: HubServi
     again = client.post("/api/v1/enroll", json=body)
     assert again.status_code == 403 and "already been used" in again.json["message"]  # type: ignore[index]
     assert client.post("/api/v1/enroll", json={"token": "x"}).status_code == 422
+    deep = b"[" * 60_000  # under 64 KiB, deeper than the parser's recursion limit
+    r = client.post("/api/v1/enroll", data=deep, content_type="application/json")
+    assert r.status_code == 422
 
 
 def test_enrollment_is_off_without_a_pki_folder(client) -> None:  # type: ignore[no-untyped-def]
