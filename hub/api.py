@@ -169,6 +169,8 @@ def boundary_outbox() -> Response:
         limit = min(max(int(request.args.get("limit", "500")), 1), 1000)
     except ValueError:
         raise IntakeError({"after": ("须为整数", "must be an integer")}) from None
+    if not -(2**63) <= after < 2**63:  # what SQLite can compare with
+        raise IntakeError({"after": ("超出范围", "out of range")})
     rows = _service().store.query(BOUNDARY_QUERY, (after, limit))
     items = [
         {

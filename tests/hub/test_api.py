@@ -135,3 +135,5 @@ def test_boundary_outbox_pages_status_changes(client: FlaskClient, clock: FakeCl
     rest: Any = signed(client, clock, "GET", f"/api/v1/boundary/outbox?after={page['next']}").json
     assert [i["type"] for i in rest["items"]] == ["closed", "closed"]  # the order, the incident
     assert signed(client, clock, "GET", "/api/v1/boundary/outbox?after=x").status_code == 422
+    huge = "/api/v1/boundary/outbox?after=" + "9" * 30
+    assert signed(client, clock, "GET", huge).status_code == 422
