@@ -58,7 +58,7 @@ def load_config(path: Path) -> HubConfig:
     if not host or not port.isdigit():
         raise ConfigError(f"{path}: [http] listen must be HOST:PORT, not {listen!r}")
     try:
-        return HubConfig(
+        config = HubConfig(
             county=str(_get(data, "county", "id", path)),
             registry=base / registry if registry else None,
             mqtt=MqttSettings(
@@ -81,3 +81,20 @@ def load_config(path: Path) -> HubConfig:
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None
+    _check_ranges(config, path)
+    return config
+
+
+def _check_ranges(c: HubConfig, where: Path) -> None:
+    """Numbers that parse but cannot work (a window of 0 sends nothing) are named here."""
+    checks = [
+        ("[http] listen port", c.listen_port, 0 <= c.listen_port <= 65535, "0..65535"),
+        ("[mqtt] port", c.mqtt.port, 1 <= c.mqtt.port <= 65535, "1..65535"),
+        ("[mqtt] keepalive", c.mqtt.keepalive, 1 <= c.mqtt.keepalive <= 65535, "1..65535 s"),
+        ("[presence] stale_after_s", c.stale_after_s, c.stale_after_s > 0, "above 0"),
+        ("[trackers] arrival_radius_m", c.arrival_radius_m, c.arrival_radius_m > 0, "above 0"),
+        ("[delivery] window", c.window, c.window >= 1, "at least 1"),
+    ]
+    for name, value, ok, want in checks:
+        if not ok:
+            raise ConfigError(f"{where}: {name} must be {want}, not {value!r}")

@@ -61,6 +61,25 @@ def test_bad_config_files(tmp_path: Path, text: str, needle: str) -> None:
     assert needle in str(e.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[http]\nlisten = "127.0.0.1:99999"\n', "[http] listen port must be 0..65535"),
+        ("[mqtt]\nport = 0\n", "[mqtt] port must be 1..65535"),
+        ("[mqtt]\nkeepalive = 0\n", "[mqtt] keepalive must be 1..65535 s"),
+        ("[presence]\nstale_after_s = nan\n", "[presence] stale_after_s must be above 0"),
+        ("[trackers]\narrival_radius_m = -5\n", "[trackers] arrival_radius_m must be above 0"),
+        ("[delivery]\nwindow = 0\n", "[delivery] window must be at least 1"),
+    ],
+)
+def test_numbers_that_cannot_work_are_named(tmp_path: Path, text: str, needle: str) -> None:
+    toml = tmp_path / "hub.toml"
+    toml.write_text('[county]\nid = "shuangbai"\n' + text)
+    with pytest.raises(ConfigError) as e:
+        load_config(toml)
+    assert needle in str(e.value) and str(toml) in str(e.value)
+
+
 def test_create_admin_prints_a_one_time_password(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
