@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -58,24 +57,30 @@ class UnitKeys:
         self._revoked: set[int] = set()
 
     def _load_crl(self) -> None:
+        """Re-read the CRL when its file changed. A CRL that cannot be used raises at every
+        report until it is fixed (the reports stay with the broker), never quietly keeps the
+        previous list."""
         mtime = _mtime(self.crl_path)
         if mtime == self._crl_mtime:
             return
-        self._crl_mtime = mtime
         if mtime is None:
             log.warning("no CRL at %s: revoked units cannot be refused", self.crl_path)
-            self._revoked = set()
+            self._revoked, self._crl_mtime = set(), None
             return
-        crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
+        try:
+            crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"CRL {self.crl_path}: {e}") from None
         if not crl.is_signature_valid(self.ca.public_key()):  # type: ignore[arg-type]
             raise ConfigError(f"CRL {self.crl_path} is not signed by the county CA")
-        self._revoked = {r.serial_number for r in crl}
+        self._revoked, self._crl_mtime = {r.serial_number for r in crl}, mtime
         log.info("CRL %s: %d revoked certificate(s)", self.crl_path, len(self._revoked))
 
     def cert_path(self, unit: str) -> Path:
         return self.dir / "units" / unit / "unit.crt"
 
-    def _check(self, unit: str, cert: x509.Certificate, now: datetime) -> None:
+    def _check(self, unit: str, cert: x509.Certificate) -> None:
+        """Issued by the county CA to this unit: checked once per certificate file."""
         try:
             cert.verify_directly_issued_by(self.ca)
         except Exception as e:  # InvalidSignature, ValueError, TypeError: all mean "not ours"
@@ -86,10 +91,6 @@ class UnitKeys:
         if not names or names[0].value != unit:
             raise WireError(
                 "bad_signature", f"certificate at {self.cert_path(unit)} is not {unit}'s"
-            )
-        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-            raise WireError(
-                "bad_signature", f"certificate of {unit} is outside its validity period"
             )
 
     def verifier(self, unit: str) -> Verifier:
@@ -103,11 +104,21 @@ class UnitKeys:
             if cached is None or cached[0] != mtime:
                 if mtime is None:
                     raise WireError("bad_signature", f"no certificate for unit {unit!r} ({path})")
-                cert = x509.load_pem_x509_certificate(path.read_bytes())
-                self._check(unit, cert, self.clock.now())
+                try:
+                    cert = x509.load_pem_x509_certificate(path.read_bytes())
+                except ValueError as e:
+                    raise WireError(
+                        "bad_signature", f"certificate of {unit} ({path}) is unreadable: {e}"
+                    ) from None
+                self._check(unit, cert)
                 cached = (mtime, Verifier(cert.public_key()), cert)  # type: ignore[arg-type]
                 self._cache[unit] = cached
             _, verifier, cert = cached
+            # Checked at every report, not only when the file is read: it expires in cache.
+            if not cert.not_valid_before_utc <= self.clock.now() <= cert.not_valid_after_utc:
+                raise WireError(
+                    "bad_signature", f"certificate of {unit} is outside its validity period"
+                )
             if cert.serial_number in self._revoked:
                 raise WireError("bad_signature", f"certificate of {unit} has been revoked")
             return verifier
