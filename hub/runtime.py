@@ -75,6 +75,7 @@ class Hub:
             )
             self.link = MqttLink(config.mqtt, config.county, self._on_message)
             undo.callback(self.link.stop)
+            self.service.metrics.connected.set_function(lambda: float(self.link.connected.is_set()))
             self.delivery = Delivery(self.service, self.link, window=config.window)
             self.engine = DeadlineEngine(self.service, notifier=notifier)
             self.app = create_app(
@@ -107,7 +108,8 @@ class Hub:
         return f"http://{self.config.listen_host}:{self.port}"
 
     def _on_message(self, topic: str, payload: bytes) -> None:
-        outcome = self.reports.handle(topic, payload)
+        with self.service.metrics.apply_seconds.time():
+            outcome = self.reports.handle(topic, payload)
         if outcome.receipt:
             self.delivery.receipt(*outcome.receipt)
 

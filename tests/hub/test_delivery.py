@@ -106,6 +106,18 @@ def test_order_lifecycle_with_receipts(
     assert stored and stored["sig"] and b'"kind":"ack"' in stored["raw"]
 
 
+def test_metrics_show_the_link_and_the_time_to_apply_a_report(
+    hub: Hub, terminals: dict[str, Terminal]
+) -> None:
+    metrics = hub.service.metrics.registry
+    assert metrics.get_sample_value("ld_hub_mqtt_connected") == 1.0
+    hub.service.intake(incident_data(), source="cad-110")
+    power = terminals["power-co"]
+    power.send("ack", k.AckBody(order_id=power.next_order().order_id))
+    power.next("receipt")
+    assert metrics.get_sample_value("ld_hub_report_apply_seconds_count") == 1.0
+
+
 def test_duplicate_report_is_counted_once_and_receipted_again(
     hub: Hub, terminals: dict[str, Terminal]
 ) -> None:
