@@ -66,13 +66,20 @@ def encode(
     msg_id = check_message_id(msg_id) if msg_id is not None else new_id()
     if at is None:
         raise WireError("invalid", "every message needs its time `at` (pass the clock's now)")
+    builtins = msgspec.to_builtins(body)
+    try:
+        # msgspec checks constraints (lengths, patterns, literals) only when decoding: check
+        # here as `decode` will, so nothing is signed and queued that the receiver refuses.
+        msgspec.convert(builtins, expected)
+    except msgspec.ValidationError as e:
+        raise WireError("invalid", f"{kind} message: {e}") from None
     obj: dict[str, Any] = {
         "v": 1,
         "id": msg_id,
         "kind": kind,
         "unit": unit,
         "at": rfc3339(at),
-        "body": msgspec.to_builtins(body),
+        "body": builtins,
     }
     obj["sig"] = signer.sign(canonical(obj))
     payload = canonical(obj)

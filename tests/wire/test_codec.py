@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
 from provisioning.pki import new_key
 from tests.support import samples
 from wire import Signer, WireError, decode, encode
-from wire.kinds import ALL_KINDS, DOWN_KINDS, UP_KINDS
+from wire.kinds import ALL_KINDS, DOWN_KINDS, UP_KINDS, FeedbackBody
+from wire.limits import MAX_TEXT
 from wire.signing import canonical
 
 SIGNER = Signer(new_key())
@@ -138,6 +140,25 @@ def test_unmasked_phone_cannot_be_encoded_or_decoded() -> None:
     with pytest.raises(WireError) as e:
         decode(_signed(obj), SIGNER.verifier)
     assert "caller_phone" in str(e.value)
+    unmasked = msgspec.structs.replace(samples.order(), caller_phone="13812345678")
+    with pytest.raises(WireError) as e:
+        encode("order", "water", unmasked, SIGNER, at=samples.T0)
+    assert e.value.reason == "invalid" and "caller_phone" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (FeedbackBody("01JORDER0000000000000001", "fixed", "已处置"), "result_code"),  # type: ignore[arg-type]
+        (FeedbackBody("01JORDER0000000000000001", "resolved", "长" * (MAX_TEXT + 1)), "text"),
+        (FeedbackBody("bad id", "resolved", "已处置"), "order_id"),
+    ],
+)
+def test_encode_refuses_what_decode_would(body: FeedbackBody, field: str) -> None:
+    """A report the hub would refuse is never signed, so it can never sit in an outbox."""
+    with pytest.raises(WireError) as e:
+        encode("feedback", "water", body, SIGNER, at=samples.T0)
+    assert e.value.reason == "invalid" and field in str(e.value)
 
 
 def test_encode_checks_kind_and_body() -> None:
