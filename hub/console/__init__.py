@@ -10,6 +10,7 @@ See docs/console.md.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from flask import Flask, render_template, request, session
@@ -44,7 +45,8 @@ def select_locale() -> str:
 def init_app(app: Flask, service: HubService) -> None:
     """Mount the console on `app`, driving `service`."""
     db.migrate(Path(service.db_path))
-    app.extensions[EXTENSION] = ConsoleState(service=service, db_path=Path(service.db_path))
+    streams = threading.BoundedSemaphore(app.config.setdefault("CONSOLE_MAX_STREAMS", 4))
+    app.extensions[EXTENSION] = ConsoleState(service, Path(service.db_path), streams)
 
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")

@@ -64,9 +64,18 @@ def events() -> Response:
     need("view")
     hub = service()
     heartbeat = float(current_app.config.get("CONSOLE_SSE_HEARTBEAT_S", HEARTBEAT_S))
-    subscription = hub.events.subscribe()
+    streams = state().streams
+    limit = current_app.config["CONSOLE_MAX_STREAMS"]
 
     def stream() -> Iterator[str]:
+        # Each stream holds one of the server's few threads for as long as it is open: past
+        # CONSOLE_MAX_STREAMS, 110's intake and every page would wait behind the boards. A
+        # stream over the limit ends at once and the browser tries again in 10 s.
+        if not streams.acquire(blocking=False):
+            log.warning("%d live streams open already; one more is asked to retry", limit)
+            yield "retry: 10000\n\n"
+            return
+        subscription = hub.events.subscribe()
         checked = time.monotonic()
         try:
             yield "retry: 3000\n\n"
@@ -87,6 +96,7 @@ def events() -> Response:
                 yield f"event: {kind}\ndata: {json.dumps(event, default=str)}\n\n"
         finally:
             hub.events.unsubscribe(subscription)
+            streams.release()
 
     return Response(
         stream_with_context(stream()),

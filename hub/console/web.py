@@ -8,6 +8,7 @@ password to change it, and refuses (403, audited) a role without the permission.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ class ConsoleState:
 
     service: HubService
     db_path: Path
+    streams: threading.BoundedSemaphore
+    """One per open live stream; each holds a server thread while it is open."""
 
 
 def state() -> ConsoleState:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -70,4 +71,34 @@ def test_the_stream_ends_with_the_login_and_frees_its_subscription(
     # The stream is not activity: 30 idle minutes later the login is over and so is the stream.
     clock.advance(31 * 60)
     assert list(stream) == []
+    assert service.events._subs == []
+
+
+def test_streams_past_the_limit_retry_later_and_a_closed_one_frees_its_place(
+    as_role: Callable[[str], FlaskClient], service: HubService
+) -> None:
+    """Each stream holds a server thread: past CONSOLE_MAX_STREAMS (4) the API would wait.
+    (Streams are closed last-opened first: the test client keeps their request contexts on
+    one stack, where a server gives each its own thread.)"""
+    client = as_role("operator")
+
+    def first_chunk() -> tuple[Any, bytes]:
+        response = client.get("/events", buffered=False)
+        chunk = next(iter(response.response))
+        assert isinstance(chunk, bytes)
+        return response, chunk
+
+    opened = [first_chunk() for _ in range(4)]
+    try:
+        assert [chunk for _, chunk in opened] == [b"retry: 3000\n\n"] * 4
+        over, chunk = first_chunk()
+        assert chunk == b"retry: 10000\n\n" and list(over.response) == []  # ends, holds nothing
+        assert len(service.events._subs) == 4
+        opened.pop()[0].close()
+        assert len(service.events._subs) == 3
+        opened.append(first_chunk())
+        assert opened[-1][1] == b"retry: 3000\n\n"
+    finally:
+        for response, _ in reversed(opened):
+            response.close()
     assert service.events._subs == []
