@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import tomli_w
 from gpiozero import Device
@@ -29,7 +30,7 @@ from provisioning import pki
 from tests.support import samples
 from tests.support.mqtt import MqttTestClient
 from tests.support.pki import ThrowawayPKI
-from wire import Signer, decode, encode, topics
+from wire import Signer, Verifier, decode, encode, topics
 from wire.clock import FakeClock
 from wire.kinds import Body, Deadlines, OrderBody, Position, ReceiptBody
 
@@ -191,8 +192,6 @@ class Hub:
                 _topic, raw = self.up.get(timeout=0.1)
             except queue.Empty:
                 continue
-            import msgspec
-
             obj = msgspec.json.decode(raw)
             if obj["kind"] == kind:
                 return obj
@@ -213,8 +212,6 @@ def hub(broker: Broker, test_pki: ThrowawayPKI, hub_signer: Signer) -> Iterator[
     client.subscribe(topics.state(COUNTY, UNIT))
     h = Hub(hub_signer, client)
     cert_u, _ = test_pki.client(UNIT)
-    from wire import Verifier
-
     h.start_receipts(Verifier.from_pem(cert_u.read_bytes()))
     yield h
     h.close()
