@@ -7,8 +7,6 @@ centre, addresses and summaries in Chinese, as the 110 gate would send them.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import random
 import urllib.error
@@ -17,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hub.auth import sign
 from hub.registry import Registry
 from wire.clock import shanghai
 
@@ -157,7 +156,6 @@ class IntakeClient:
 
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        sig = "sha256=" + hmac.new(self.key, raw, hashlib.sha256).hexdigest()
         req = urllib.request.Request(  # noqa: S310 - our own hub's http URL
             self.url,
             data=raw,
@@ -165,7 +163,7 @@ class IntakeClient:
             headers={
                 "Content-Type": "application/json",
                 "X-Liandong-Source": self.source,
-                "X-Liandong-Signature": sig,
+                "X-Liandong-Signature": sign(self.key, raw),
             },
         )
         try:
