@@ -1,8 +1,9 @@
 """A throwaway Shuangbai county built the way an installer builds one, for the drills.
 
 `liandong-provision`'s library makes the CA, the broker's and hub's certificates, one
-bundle per unit and an intake key; the broker runs from the county's own generated
-`mosquitto.conf` (ACL, CRL, persistence, queue limits), not from the plain test config.
+bundle per unit and an intake key (through `demo.county.provision`, which the demo uses
+too); the broker runs from the county's own generated `mosquitto.conf` (ACL, CRL,
+persistence, queue limits), not from the plain test config.
 Only what a machine needs differently on a shared test host is changed: free ports,
 the broker's `user` line (`run_as_user()`), the kiosk port, the printer's port.
 """
@@ -17,16 +18,13 @@ from typing import Any
 
 import tomli_w
 
+import demo.county
 import hub.registry
-from demo.broker import Broker, free_port, run_as_user
-from provisioning.broker_config import BrokerOptions, write_broker_config
+from demo.broker import Broker, free_port
 from provisioning.configs import GatewayOptions
-from provisioning.county import init_county
-from provisioning.enroll import enroll_unit
-from provisioning.intake import new_intake_key
 
-COUNTY = "shuangbai"
-SOURCE = "cad-110"
+COUNTY = demo.county.COUNTY
+SOURCE = demo.county.INTAKE_SOURCE
 REGISTRY_DIR = Path(hub.registry.__file__).parent
 
 
@@ -85,19 +83,12 @@ def _edit_toml(path: Path, changes: dict[str, dict[str, Any]]) -> None:
 
 
 def provision(root: Path, units: list[str], *, hub_port: int | None = None) -> County:
-    """Init the county, write its broker config, enroll `units`, make an intake key."""
-    pki_dir = root / "PKI"
-    port = free_port()
-    init_county(pki_dir, COUNTY, broker_hosts=["127.0.0.1", "localhost"], port=port)
-    conf = write_broker_config(
-        pki_dir,
-        pki_dir / "broker",
-        BrokerOptions(port=port, bind="127.0.0.1", run_as=run_as_user()),
-    )
-    broker = Broker(conf, port, pki_dir / "broker" / "mosquitto.log")
-    key = new_intake_key(pki_dir, SOURCE)
+    """The county as the demo provisions it (init, enroll `units`, intake key, broker config;
+    `demo.county.provision`), then the edits a shared test host needs."""
+    made = demo.county.provision(root, units, lambda _unit: GatewayOptions(printer_port="loop://"))
+    broker = Broker(made.broker_conf, made.port, made.broker_conf.parent / "mosquitto.log")
     _edit_toml(
-        pki_dir / "hub" / "hub.toml",
+        made.hub_toml,
         {
             "http": {"listen": f"127.0.0.1:{hub_port or free_port()}"},
             # Terminals here report health every few seconds; a short staleness lets the
@@ -105,10 +96,9 @@ def provision(root: Path, units: list[str], *, hub_port: int | None = None) -> C
             "presence": {"stale_after_s": 15},
         },
     )
-    for unit in units:
-        bundle = enroll_unit(pki_dir, unit, options=GatewayOptions(printer_port="loop://"))
+    for bundle in made.bundles.values():
         _edit_toml(
             bundle / "gateway.toml",
             {"kiosk": {"listen": f"127.0.0.1:{free_port()}"}, "mqtt": {"keepalive": 10}},
         )
-    return County(pki_dir, broker, bytes.fromhex(key), list(units))
+    return County(made.pki, broker, bytes.fromhex(made.intake_key), list(units))
