@@ -184,9 +184,14 @@ def write_private(path: Path, data: bytes, *, force: bool = False) -> None:
 
 
 def write_public(path: Path, data: bytes) -> None:
+    """Write a public file (0644) whole or not at all: a power cut mid-write leaves the
+    old file, never an empty CRL or certificate the broker would choke on."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
