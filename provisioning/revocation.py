@@ -155,9 +155,7 @@ def revoke_certificate(
             raise ProvisioningError(f"{label}: certificate {cert.serial_number:x} already revoked")
     entry = Revoked(cert.serial_number, label, now.isoformat(timespec="seconds"), reason)
     entries.append(entry)
-    tmp = layout.revoked.with_name(layout.revoked.name + ".tmp")
-    tmp.write_text(json.dumps([asdict(e) for e in entries], indent=1), encoding="utf-8")
-    tmp.replace(layout.revoked)
+    pki.write_public(layout.revoked, json.dumps([asdict(e) for e in entries], indent=1).encode())
     _write_crl(layout, make_crl(ca, entries, now=now))
     log.warning("revoked %s (serial %x): reload the broker", label, cert.serial_number)
     return entry
