@@ -36,6 +36,26 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+_FIELDS = {"sha256", "unit", "created", "expires", "used"}
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    """The stored records, each checked for what `create_token` and `redeem` read."""
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(records, list):
+            raise ValueError("not a list of token records")
+        for r in records:
+            if not isinstance(r, dict) or not r.keys() >= _FIELDS:
+                raise ValueError(f"a record lacks {', '.join(sorted(_FIELDS))}")
+            if not isinstance(r["sha256"], str):
+                raise ValueError("a record's sha256 is not text")
+            datetime.fromisoformat(r["expires"])
+    except (ValueError, TypeError) as e:
+        raise ProvisioningError(f"{path} is damaged: {e}") from e
+    return records
+
+
 @contextmanager
 def _locked(layout: Layout) -> Iterator[list[dict[str, Any]]]:
     """The token records under an exclusive lock; written back when the block succeeds."""
@@ -46,10 +66,7 @@ def _locked(layout: Layout) -> Iterator[list[dict[str, Any]]]:
         try:
             records: list[dict[str, Any]] = []
             if layout.enroll_tokens.exists():
-                try:
-                    records = json.loads(layout.enroll_tokens.read_text(encoding="utf-8"))
-                except ValueError as e:
-                    raise ProvisioningError(f"{layout.enroll_tokens} is damaged: {e}") from e
+                records = _load(layout.enroll_tokens)
             yield records
             data = json.dumps(records, indent=1).encode()
             pki.write_private(layout.enroll_tokens, data, force=True)

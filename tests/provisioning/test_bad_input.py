@@ -71,6 +71,24 @@ def county_for_props(tmp_path_factory: pytest.TempPathFactory) -> Path:
             lambda d: create_token(d, "power-co"),
             "enroll-tokens.json is damaged",
         ),
+        (
+            "hub/enroll-tokens.json",
+            b"{}",
+            lambda d: create_token(d, "power-co"),
+            "enroll-tokens.json is damaged",
+        ),
+        (
+            "hub/enroll-tokens.json",
+            b'[{"unit": "power-co"}]',
+            lambda d: redeem(d, "token", b""),
+            "enroll-tokens.json is damaged",
+        ),
+        (
+            "hub/enroll-tokens.json",
+            b'[{"sha256": "x", "unit": "u", "created": "", "expires": 5, "used": null}]',
+            lambda d: create_token(d, "power-co"),
+            "enroll-tokens.json is damaged",
+        ),
     ],
 )
 def test_damaged_files_are_named_in_the_error(
