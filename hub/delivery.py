@@ -104,9 +104,15 @@ class Delivery:
         for r in rows:
             with self._lock:
                 self._publishing = True
-            mid = self.link.publish(topics.down(svc.county, r["unit"]), r["payload"])
+            try:
+                mid = self.link.publish(topics.down(svc.county, r["unit"]), r["payload"])
+            except Exception:
+                # A flag left set would file every later unknown broker ack as "early".
+                with self._lock:
+                    self._publishing = False
+                raise
             with self._lock:
-                self._publishing = False
+                self._publishing = False  # in the same section as the check below: no gap
                 if mid in self._early:
                     self._early.discard(mid)
                     if r["kind"] != "order":
