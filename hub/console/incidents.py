@@ -109,7 +109,12 @@ def _do(
         for field, errors in form.errors.items():
             flash(f"{getattr(form, field).label.text}: {'; '.join(map(str, errors))}", "error")
         return back
+    order_id = detail.get("order")
     try:
+        if order_id and service().order(order_id).incident_id != incident_id:
+            # The page names one incident; an order of another must not be changed (or
+            # audited) under its name.
+            raise NotFound(f"order {order_id} is not part of incident {incident_id}")
         call()
     except NotFound:
         act(action, target=incident_id, outcome="not_found", detail=detail)

@@ -165,3 +165,23 @@ def test_refusals_are_console_pages_but_the_api_keeps_its_own(
     assert forbidden.status_code == 403 and "无权操作" in forbidden.get_data(as_text=True)
     api = client.get("/api/v1/incidents/NOPE")
     assert api.status_code in (401, 404) and api.is_json
+
+
+def test_an_order_of_another_incident_cannot_be_changed_from_this_page(
+    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+) -> None:
+    """The page names one incident: an order id of another (a stale tab, a crafted post)
+    is refused, not changed and audited under the wrong incident."""
+    other, _ = service.intake(
+        incident_data(source_id="J5323220000000999", category="power-cut"), source="cad-110"
+    )
+    foreign = other.orders[0]
+    client = as_role("supervisor")
+    page = _page(incident)
+    response = post_form(
+        client, page, f"{page}/cancel", {"cancel-order_id": foreign.id, "cancel-reason": "误派"}
+    )
+    assert response.status_code == 404
+    assert service.order(foreign.id).state != "cancelled"
+    refused = [r for r in audit.entries(service.db_path) if r.action == "cancel_order"]
+    assert refused and refused[-1].outcome == "not_found"
