@@ -9,6 +9,7 @@ would silence the whole county. The CRL is therefore issued for a year
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -56,16 +57,22 @@ def revoked_list(pki_dir: Path) -> list[Revoked]:
 
 
 def make_crl(
-    ca: pki.Issued, revoked: list[Revoked], *, now: datetime | None = None, days: int = CRL_DAYS
+    ca: pki.Issued,
+    revoked: list[Revoked],
+    *,
+    now: datetime | None = None,
+    days: int = CRL_DAYS,
+    number: int | None = None,
 ) -> x509.CertificateRevocationList:
-    """A CRL signed by the county CA, valid from now for `days`."""
+    """A CRL signed by the county CA, valid from now for `days`; `number` defaults to the
+    time in seconds (see `_next_number` for a CRL that replaces another)."""
     now = now or datetime.now(UTC)
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca.cert.subject)
         .last_update(now - timedelta(minutes=5))
         .next_update(now + timedelta(days=days))
-        .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+        .add_extension(x509.CRLNumber(number or int(now.timestamp())), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
             critical=False,
@@ -85,12 +92,25 @@ def _write_crl(layout: Layout, crl: x509.CertificateRevocationList) -> None:
     pki.write_public(layout.crl, crl.public_bytes(serialization.Encoding.PEM))
 
 
+def _next_number(layout: Layout, now: datetime) -> int:
+    """CRL numbers only ever increase (RFC 5280): two CRLs made in the same second, as a
+    batch of revocations makes them, must still be told apart by their number."""
+    number = int(now.timestamp())
+    with contextlib.suppress(OSError, ValueError, x509.ExtensionNotFound):
+        old = x509.load_pem_x509_crl(layout.crl.read_bytes())
+        previous = old.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+        number = max(number, previous + 1)
+    return number
+
+
 def renew_crl(pki_dir: Path, *, now: datetime | None = None, days: int = CRL_DAYS) -> datetime:
     """Re-issue the CRL with the same entries and a fresh nextUpdate; return it.
 
     The broker keeps the CRL it loaded until it gets SIGHUP (`systemctl reload mosquitto`)."""
     layout = Layout(pki_dir)
-    crl = make_crl(load_ca(layout), revoked_list(pki_dir), now=now, days=days)
+    now = now or datetime.now(UTC)
+    number = _next_number(layout, now)
+    crl = make_crl(load_ca(layout), revoked_list(pki_dir), now=now, days=days, number=number)
     _write_crl(layout, crl)
     next_update = crl.next_update_utc or datetime.now(UTC) + timedelta(days=days)
     log.info("CRL renewed, next update %s", next_update)
@@ -156,7 +176,7 @@ def revoke_certificate(
     entry = Revoked(cert.serial_number, label, now.isoformat(timespec="seconds"), reason)
     entries.append(entry)
     pki.write_public(layout.revoked, json.dumps([asdict(e) for e in entries], indent=1).encode())
-    _write_crl(layout, make_crl(ca, entries, now=now))
+    _write_crl(layout, make_crl(ca, entries, now=now, number=_next_number(layout, now)))
     log.warning("revoked %s (serial %x): reload the broker", label, cert.serial_number)
     return entry
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from provisioning import pki
 from provisioning.errors import ProvisioningError
@@ -49,6 +50,20 @@ def test_revoke_puts_the_serial_on_the_crl_and_records_why(county: Path) -> None
     ]
     with pytest.raises(ProvisioningError, match="already revoked"):
         revoke(county, "water-co")
+
+
+def _crl_number(county: Path) -> int:
+    ext = load_crl(county).extensions.get_extension_for_class(x509.CRLNumber)
+    return int(ext.value.crl_number)
+
+
+def test_crl_numbers_increase_even_within_one_second(county: Path) -> None:
+    first = _crl_number(county)
+    revoke(county, "water-co", now=NOW)
+    second = _crl_number(county)
+    renew_crl(county, now=NOW)
+    third = _crl_number(county)
+    assert first < second < third
 
 
 def test_revoking_an_unknown_unit_is_an_error(county: Path) -> None:
