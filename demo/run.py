@@ -95,9 +95,6 @@ class Demo:
                 stale_after_s=max(15.0, 4 * HEALTH_INTERVAL_S * args.speed),
             )
             self.hub = Hub(config, clock=self.clock, registry=self.registry)
-            # The engine waits real seconds between passes (at most max_sleep_s): keep that
-            # under one county second so deadlines fire on time at any speed.
-            self.hub.engine.max_sleep_s = max(0.01, min(1.0, 1.0 / args.speed))
             self.hub.start()
             password = create_admin(config.db_path, ADMIN)
         except (ProvisioningError, BrokerError, HubError, OSError) as e:
