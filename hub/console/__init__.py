@@ -19,7 +19,18 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from hub.console import admin, auth, board, commands, db, entry, incidents, present, units
+from hub.console import (
+    admin,
+    auth,
+    board,
+    commands,
+    county,
+    db,
+    entry,
+    incidents,
+    present,
+    units,
+)
 from hub.console.roles import may
 from hub.console.web import EXTENSION, ConsoleState, act, current
 from hub.service import HubService
@@ -63,7 +74,7 @@ def init_app(app: Flask, service: HubService) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: TIMEZONE)
     present.register(app)
 
-    for module in (auth, board, incidents, entry, units, admin):
+    for module in (auth, board, incidents, entry, units, admin, county):
         app.register_blueprint(module.bp)
     app.add_url_rule(
         "/console-static/<path:filename>",

@@ -2,7 +2,8 @@
 
 Four roles from the issue: an operator dispatches and writes notes; a supervisor also
 reassigns, cancels, closes and runs drills; an auditor reads everything (including the
-audit log) and changes nothing; an admin manages users. Permissions are named for what
+audit log and the county registry) and changes nothing; an admin manages users and reads
+the registry (it is changed in its file, not on screen). Permissions are named for what
 they allow so a view asks `may("command")`, never `role == "supervisor"`.
 """
 
@@ -11,15 +12,15 @@ from __future__ import annotations
 from typing import Literal
 
 Role = Literal["operator", "supervisor", "auditor", "admin"]
-Permission = Literal["view", "dispatch", "command", "audit", "users"]
+Permission = Literal["view", "dispatch", "command", "audit", "users", "registry"]
 
 ROLES: tuple[Role, ...] = ("operator", "supervisor", "auditor", "admin")
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     "operator": frozenset({"view", "dispatch"}),
     "supervisor": frozenset({"view", "dispatch", "command"}),
-    "auditor": frozenset({"view", "audit"}),
-    "admin": frozenset({"view", "audit", "users"}),
+    "auditor": frozenset({"view", "audit", "registry"}),
+    "admin": frozenset({"view", "audit", "users", "registry"}),
 }
 
 

@@ -2,7 +2,8 @@
 
 Views call `need("command")` at the top: it loads the session from the cookie token
 (see `sessions.py`), sends a stranger to the login page, sends a user with a one-time
-password to change it, and refuses (403, audited) a role without the permission.
+password to change it, and refuses (403, audited, for pages and posts alike) a role
+without the permission.
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ def need(permission: Permission) -> sessions.Session:
     if user.must_change and request.endpoint not in ("console_auth.password",):
         _leave(redirect(url_for("console_auth.password")))
     if not may(user.role, permission):
-        if request.method == "POST":
-            act(f"denied:{request.endpoint}", target=request.path, outcome="forbidden")
+        # Pages too, not only posts: a role opening a page it may not read is an attempt
+        # the auditor should see as well.
+        act(f"denied:{request.endpoint}", target=request.path, outcome="forbidden")
         abort(403)
     return user
 
