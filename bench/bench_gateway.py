@@ -24,13 +24,14 @@ import tomli_w
 from gpiozero.pins.mock import MockFactory
 from paho.mqtt.enums import CallbackAPIVersion
 
+from bench.orders import sample_order
 from demo.broker import Broker, free_port, write_dev_config
 from gateway.config import parse_config
 from gateway.terminal import Gateway
 from provisioning import pki
 from wire import Signer, Verifier, decode, encode, topics
 from wire.clock import SystemClock
-from wire.kinds import Deadlines, OrderBody, ReceiptBody
+from wire.kinds import ReceiptBody
 from wire.tls import client_context
 
 UNIT, COUNTY = "power-co", "shuangbai"
@@ -163,22 +164,7 @@ def _drain(root: Path, port: int, hub_key: Any, n: int = 10_000) -> dict[str, ob
         health_interval=3600,
     )
     now = clock.now()
-    order = OrderBody(
-        order_id="01JORDER0000000000000001",
-        incident_id="01JINCIDENT0000000000001",
-        rev=1,
-        category="power-cut",
-        category_name="停电",
-        priority="urgent",
-        address="妥甸镇 东街 12 号",
-        township="tuodian",
-        township_name="妥甸镇",
-        summary="整条街停电。",
-        reported_at=now,
-        dispatched_at=now,
-        role="lead",
-        deadlines=Deadlines(receive_by=now, ack_by=now, feedback_by=now, arrive_by=now),
-    )
+    order = sample_order(now)
     gw.handle_down(encode("order", UNIT, order, Signer(hub_key), at=now)[1])
     t0 = time.perf_counter()
     for i in range(n):

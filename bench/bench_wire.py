@@ -5,30 +5,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bench.orders import sample_order
 from provisioning.pki import new_key
 from wire import Signer, decode, encode
 from wire.clock import SystemClock
-from wire.kinds import Deadlines, OrderBody
+from wire.kinds import OrderBody
 
 
 def _order() -> OrderBody:
-    now = SystemClock().now()
-    return OrderBody(
-        order_id="01JORDER0000000000000001",
-        incident_id="01JINCIDENT0000000000001",
-        rev=1,
-        category="power-cut",
-        category_name="停电",
-        priority="urgent",
-        address="妥甸镇 东街 12 号",
-        township="tuodian",
-        township_name="妥甸镇",
-        summary="整条街停电，有老人使用制氧机。" * 4,
-        reported_at=now,
-        dispatched_at=now,
-        role="lead",
-        deadlines=Deadlines(receive_by=now, ack_by=now, feedback_by=now, arrive_by=now),
-    )
+    return sample_order(SystemClock().now(), summary="整条街停电，有老人使用制氧机。" * 4)
 
 
 def run(workdir: Path) -> dict[str, object]:
