@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -199,11 +200,17 @@ class Printer:
             self.state = state
             return state
 
-    def send(self, data: bytes) -> None:
-        """Write one job; raise PrinterError if the printer cannot take it."""
+    def send(self, data: bytes, before_write: Callable[[], None] | None = None) -> None:
+        """Write one job; raise PrinterError if the printer cannot take it.
+
+        `before_write` runs once the printer has said it can take the job, just before the
+        first byte goes: the spool records there that the job may from now on be on paper.
+        """
         state = self.status()
         if state in ("offline", "paper_out"):
             raise PrinterError(f"printer is {state}")
+        if before_write is not None:
+            before_write()
         with self._lock:
             try:
                 port = self._open()
@@ -217,13 +224,13 @@ class Printer:
         if after in ("offline", "paper_out"):
             raise PrinterError(f"printer became {after} during the job")
 
-    def print_slip(self, slip: Slip) -> None:
+    def print_slip(self, slip: Slip, before_write: Callable[[], None] | None = None) -> None:
         try:
             data = render(slip, self.config.encoding, self.qr_size)
         except Exception:  # any layout failure: the words still reach the paper
             log.exception("slip layout failed; printing raw text")
             data = render_raw(slip, self.config.encoding)
-        self.send(data)
+        self.send(data, before_write)
 
     def close(self) -> None:
         with self._lock:

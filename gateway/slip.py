@@ -11,7 +11,7 @@ becomes its own line on the slip, so the only line breaks on paper are the layou
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from gateway.plain import lines as plain_lines
@@ -21,6 +21,7 @@ from wire.kinds import PRIORITY_NAMES, OrderBody
 
 HEADER = "社会应急联动指令单"
 DRILL = "【演练】"
+REPRINT = "【补打】"
 ROLE_NAMES = {"lead": "主办", "assist": "协办"}
 
 
@@ -50,6 +51,18 @@ def _labelled(label: str, text: str, blank: str = "") -> list[str]:
     """`label：first line`, then the text's further lines as they are (none empty)."""
     first, *rest = plain_lines(text) or [blank]
     return [f"{label}：{first}", *rest]
+
+
+def reprint(slip: Slip, first_at: datetime) -> Slip:
+    """The slip printed again after a job that may already be on paper (a kill -9 or a
+    power cut after the bytes went out, paper out or unplugged mid-job): 【补打】 above the
+    title and the time of the first print, so two slips of one order are never read as
+    two orders, and the first one stays the one the duty room acted on."""
+    return replace(
+        slip,
+        banner=(slip.banner or "") + REPRINT,
+        footer=[f"补打：首次打印 {_t(first_at)}", *slip.footer],
+    )
 
 
 def order_slip(order: OrderBody, printed_at: datetime) -> Slip:

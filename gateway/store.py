@@ -76,8 +76,16 @@ def _m001_schema(db: sqlite_utils.Database) -> None:
     db.table("prints").create_index(["printed_at"])
 
 
+def _m002_print_started(db: sqlite_utils.Database) -> None:
+    """`started_at`: when bytes of the job first went to the printer, committed before they
+    go. A job with it and no `printed_at` may already be on paper (kill -9 or a power cut
+    after the write, paper out or unplugged mid-job): its next print says 补打."""
+    db.execute("ALTER TABLE prints ADD COLUMN started_at TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_schema", _m001_schema),
+    ("002_print_started", _m002_print_started),
 ]
 
 
