@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway import store as store_module
+from gateway.errors import StoreError
 from gateway.store import Store
 from wire.clock import FakeClock
 
@@ -71,3 +72,15 @@ def test_a_terminal_in_the_field_upgrades_with_its_waiting_jobs(
         assert names == ["001_schema", "002_print_started"]
     finally:
         store.close()
+
+
+def test_one_process_at_a_time_on_a_state_file(tmp_path: Path) -> None:
+    """Two terminals on one state file would both print every waiting job: the second is
+    refused while the first holds it, and may open it once the first has closed it."""
+    store = Store(tmp_path / "gw.sqlite3", FakeClock())
+    try:
+        with pytest.raises(StoreError, match="another terminal process"):
+            Store(tmp_path / "gw.sqlite3", FakeClock())
+    finally:
+        store.close()
+    Store(tmp_path / "gw.sqlite3", FakeClock()).close()
