@@ -17,7 +17,7 @@ import msgspec
 from gateway.errors import UnknownOrderError
 from gateway.reports import Reporter
 from gateway.store import Store
-from wire.clock import rfc3339
+from wire.clock import parse_rfc3339, rfc3339
 from wire.codec import Message
 from wire.kinds import (
     AckBody,
@@ -48,6 +48,8 @@ class PrintJob:
     order_id: str
     what: str  # order | cancel | test
     note: str
+    started_at: datetime | None = None
+    """When its bytes first went to the printer; set, the job may be on paper already."""
 
 
 @dataclass(frozen=True)
@@ -306,11 +308,28 @@ class OrderBook:
     def pending_prints(self) -> list[PrintJob]:
         with self.store.read() as c:
             rows = c.execute(
-                "SELECT job, order_id, what, note FROM prints WHERE printed_at IS NULL ORDER BY job"
+                "SELECT job, order_id, what, note, started_at FROM prints"
+                " WHERE printed_at IS NULL ORDER BY job"
             ).fetchall()
-        return [PrintJob(int(j), str(o), str(w), str(n)) for j, o, w, n in rows]
+        return [
+            PrintJob(int(j), str(o), str(w), str(n), parse_rfc3339(s) if s else None)
+            for j, o, w, n, s in rows
+        ]
+
+    def print_started(self, job: int, when: datetime) -> None:
+        """Committed just before the job's bytes go to the port; the first time is kept.
+
+        This is what tells the slip that was on its way to paper when the terminal died
+        (reprinted as 补打) from one that never left (printed as the original)."""
+        with self.store.tx() as c:
+            c.execute(
+                "UPDATE prints SET started_at = COALESCE(started_at, ?) WHERE job = ?",
+                (rfc3339(when), job),
+            )
 
     def printed(self, job: int, when: datetime) -> None:
+        """The done mark: once committed, no path selects the job again (pending_prints
+        reads only jobs without it, and nothing ever clears it)."""
         with self.store.tx() as c:
             c.execute("UPDATE prints SET printed_at = ? WHERE job = ?", (rfc3339(when), job))
 

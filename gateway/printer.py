@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -25,6 +26,7 @@ from escpos.printer import Dummy
 
 from gateway.config import PrinterConfig
 from gateway.errors import PrinterError
+from gateway.plain import one_line
 from gateway.slip import Slip
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 PrinterState = Literal["ok", "paper_out", "paper_low", "offline", "unknown"]
 
 FS_CHINESE_ON = b"\x1c\x26"
+COMMAND_BYTES = bytes(range(0x20)) + b"\x7f"
+"""Bytes an ESC/POS printer may read as (part of) a command; never sent as text."""
 DLE_EOT_PRINTER = b"\x10\x04\x01"
 DLE_EOT_PAPER = b"\x10\x04\x04"
 _FIXED_MASK, _FIXED_BITS = 0x93, 0x12  # bits 1 and 4 set, 0 and 7 clear in every status byte
@@ -81,12 +85,24 @@ def open_port(url: str, baudrate: int, timeout: float) -> Port:
     return port
 
 
+def text_bytes(text: str, encoding: str) -> bytes:
+    """One line of text as printer bytes that hold no command.
+
+    The slip's words are already plain (gateway.plain); this is the last guard before the
+    port, so whatever built the slip, a control character never becomes a command. The
+    encoded bytes are checked too: GB18030, GBK, Big5 and Shift-JIS never put a byte below
+    0x20 or 0x7F inside a character, but a misconfigured encoding (UTF-16's NULs,
+    ISO-2022's ESC sequences) would, and those bytes are dropped rather than obeyed.
+    """
+    return one_line(text).encode(encoding, errors="replace").translate(None, COMMAND_BYTES)
+
+
 def render(slip: Slip, encoding: str, qr_size: int = 6) -> bytes:
     """ESC/POS bytes of a slip: large centred title, left-aligned lines, native QR code."""
     d = Dummy()
 
     def line(text: str) -> None:
-        d._raw(text.encode(encoding, errors="replace") + b"\n")
+        d._raw(text_bytes(text, encoding) + b"\n")
 
     d.hw("INIT")
     d._raw(FS_CHINESE_ON)
@@ -109,7 +125,8 @@ def render(slip: Slip, encoding: str, qr_size: int = 6) -> bytes:
 
 def render_raw(slip: Slip, encoding: str) -> bytes:
     """The fallback when the layout fails: plain text, Chinese mode, a few blank lines."""
-    return FS_CHINESE_ON + slip.text().encode(encoding, errors="replace") + b"\n\n\n\n"
+    body = b"\n".join(text_bytes(line, encoding) for line in slip.text().splitlines())
+    return FS_CHINESE_ON + body + b"\n\n\n\n\n"
 
 
 def parse_status(printer: bytes, paper: bytes) -> PrinterState:
@@ -183,11 +200,17 @@ class Printer:
             self.state = state
             return state
 
-    def send(self, data: bytes) -> None:
-        """Write one job; raise PrinterError if the printer cannot take it."""
+    def send(self, data: bytes, before_write: Callable[[], None] | None = None) -> None:
+        """Write one job; raise PrinterError if the printer cannot take it.
+
+        `before_write` runs once the printer has said it can take the job, just before the
+        first byte goes: the spool records there that the job may from now on be on paper.
+        """
         state = self.status()
         if state in ("offline", "paper_out"):
             raise PrinterError(f"printer is {state}")
+        if before_write is not None:
+            before_write()
         with self._lock:
             try:
                 port = self._open()
@@ -201,13 +224,13 @@ class Printer:
         if after in ("offline", "paper_out"):
             raise PrinterError(f"printer became {after} during the job")
 
-    def print_slip(self, slip: Slip) -> None:
+    def print_slip(self, slip: Slip, before_write: Callable[[], None] | None = None) -> None:
         try:
             data = render(slip, self.config.encoding, self.qr_size)
         except Exception:  # any layout failure: the words still reach the paper
             log.exception("slip layout failed; printing raw text")
             data = render_raw(slip, self.config.encoding)
-        self.send(data)
+        self.send(data, before_write)
 
     def close(self) -> None:
         with self._lock:

@@ -16,6 +16,8 @@ import threading
 log = logging.getLogger(__name__)
 
 _ESC, _FS, _GS, _DLE = 0x1B, 0x1C, 0x1D, 0x10
+CUT = b"\x1dV\x00"
+"""GS V 0, the full cut python-escpos sends at the end of every slip."""
 _ESC_ARGS = {
     ord("@"): 0,
     ord("!"): 1,
@@ -70,6 +72,9 @@ class PrinterSimulator:
         self.port = port
         self.paper = True
         self.paper_low = False
+        self.answers_status = True
+        """False: a printer that reads DLE EOT but never answers (many cheap ones): the
+        terminal waits out its status timeout before and after every job."""
         self.received = bytearray()
         """Everything that reached the paper (status queries excluded)."""
         self.queries = 0
@@ -107,9 +112,23 @@ class PrinterSimulator:
                 c.shutdown(socket.SHUT_RDWR)
             c.close()
 
+    @property
+    def clients(self) -> int:
+        """Connections open now: 0 after a terminal died means all it sent has arrived."""
+        with self._lock:
+            return len(self._conns)
+
     def text(self) -> str:
         with self._lock:
             return printed_text(bytes(self.received), self.encoding)
+
+    def slips(self) -> list[str]:
+        """What the paper says, one string per slip (cut to cut); a slip cut short by a
+        printer that lost power or its link runs into the next one."""
+        with self._lock:
+            data = bytes(self.received)
+        parts = data.split(CUT)
+        return [printed_text(p, self.encoding) for p in parts[:-1]]
 
     def _accept(self, server: socket.socket) -> None:
         while True:
@@ -126,6 +145,15 @@ class PrinterSimulator:
         return bytes([byte])
 
     def _serve(self, conn: socket.socket) -> None:
+        try:
+            self._serve_until_closed(conn)
+        finally:
+            with self._lock:
+                if conn in self._conns:
+                    self._conns.remove(conn)
+            conn.close()
+
+    def _serve_until_closed(self, conn: socket.socket) -> None:
         pending = b""
         while True:
             try:
@@ -155,7 +183,8 @@ class PrinterSimulator:
                 with self._lock:
                     self.queries += 1
                 try:
-                    conn.sendall(self._status(data[j + 2]))
+                    if self.answers_status:
+                        conn.sendall(self._status(data[j + 2]))
                 except OSError:
                     return
                 i = j + 3

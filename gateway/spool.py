@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
+from functools import partial
 
 from gateway.errors import PrinterError, UnknownOrderError
 from gateway.orders import OrderBook, PrintJob
 from gateway.printer import Printer
-from gateway.slip import Slip, cancel_slip, check_page_slip, order_slip
+from gateway.slip import Slip, cancel_slip, check_page_slip, order_slip, reprint
 from wire.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -38,17 +40,28 @@ class Spooler:
     def kick(self) -> None:
         self._wake.set()
 
-    def slip(self, job: PrintJob) -> Slip:
-        now = self.clock.now()
+    def slip(self, job: PrintJob, now: datetime) -> Slip:
+        """The job's slip as printed at `now`; marked 补打 if an earlier attempt may be on
+        paper already (see `run_once`)."""
         if job.what == "test":
-            return check_page_slip(self.unit, now, job.note)
-        order = self.orders.get(job.order_id).order
-        if job.what == "cancel":
-            return cancel_slip(order, job.note, now)
-        return order_slip(order, now)
+            slip = check_page_slip(self.unit, now, job.note)
+        else:
+            order = self.orders.get(job.order_id).order
+            if job.what == "cancel":
+                slip = cancel_slip(order, job.note, now)
+            else:
+                slip = order_slip(order, now)
+        return reprint(slip, job.started_at) if job.started_at else slip
 
     def run_once(self) -> int:
-        """Print what is waiting, in order; stop at the first failure. Returns jobs printed."""
+        """Print what is waiting, in order; stop at the first failure. Returns jobs printed.
+
+        A job is marked started (committed) just before its bytes go to the port and
+        printed (committed) just after the printer took them. A kill -9 or power cut in
+        between leaves a job that may be on paper: it is printed again at the restart, as
+        补打 with the time of the first attempt. Once marked printed, a job is never
+        selected again, so a finished slip is never printed twice.
+        """
         done = 0
         jobs = self.orders.pending_prints()
         latest = {j.order_id: j.job for j in jobs if j.what == "order"}
@@ -57,14 +70,15 @@ class Spooler:
                 # a revision came before this was printed: print only the latest rev once
                 self.orders.printed(job.job, self.clock.now())
                 continue
+            now = self.clock.now()
             try:
-                slip = self.slip(job)
+                slip = self.slip(job, now)
             except UnknownOrderError:
                 log.error("print job %s names an unknown order %s; dropped", job.job, job.order_id)
-                self.orders.printed(job.job, self.clock.now())
+                self.orders.printed(job.job, now)
                 continue
             try:
-                self.printer.print_slip(slip)
+                self.printer.print_slip(slip, partial(self.orders.print_started, job.job, now))
             except PrinterError as e:
                 self.failures += 1
                 self.orders.print_failed(job.job)
@@ -73,7 +87,12 @@ class Spooler:
             self.orders.printed(job.job, self.clock.now())
             self.printed += 1
             done += 1
-            log.info("printed %s for order %s", job.what, job.order_id)
+            log.info(
+                "printed %s for order %s%s",
+                job.what,
+                job.order_id,
+                " (补打)" if job.started_at else "",
+            )
         return done
 
     def _run(self) -> None:

@@ -8,10 +8,14 @@ table methods and a state change must share one transaction with its outgoing re
 
 One connection is shared by the terminal's threads behind a lock: the write rate of a duty
 room is a few rows a minute, and one connection keeps every transaction strictly ordered.
+One process at a time: the file is held with an exclusive `flock` on `<file>.lock`, because
+two terminals on one state file would both print every waiting job (and the kernel drops
+the lock when a process dies, so kill -9 never leaves it stale).
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import sqlite3
 import threading
@@ -19,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import sqlite_utils
 
@@ -76,9 +81,31 @@ def _m001_schema(db: sqlite_utils.Database) -> None:
     db.table("prints").create_index(["printed_at"])
 
 
+def _m002_print_started(db: sqlite_utils.Database) -> None:
+    """`started_at`: when bytes of the job first went to the printer, committed before they
+    go. A job with it and no `printed_at` may already be on paper (kill -9 or a power cut
+    after the write, paper out or unplugged mid-job): its next print says 补打."""
+    db.execute("ALTER TABLE prints ADD COLUMN started_at TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_schema", _m001_schema),
+    ("002_print_started", _m002_print_started),
 ]
+
+
+def _hold(lock_path: Path) -> IO[bytes]:
+    """An exclusive lock on the state for this process, or StoreError naming who holds it."""
+    f = lock_path.open("a+b")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise StoreError(
+            f"another terminal process is using {lock_path.with_suffix('')}: "
+            "stop it first (two would print every job twice)"
+        ) from None
+    return f
 
 
 class Store:
@@ -90,6 +117,10 @@ class Store:
         self._lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._held = _hold(path.with_name(path.name + ".lock"))
+        except OSError as e:
+            raise StoreError(f"cannot lock the terminal's state at {path}: {e}") from e
+        try:
             self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self.conn.execute("PRAGMA busy_timeout = 5000")
             self.db = sqlite_utils.Database(self.conn)
@@ -97,6 +128,7 @@ class Store:
             self.conn.execute("PRAGMA synchronous = FULL")
             self._migrate()
         except (sqlite3.Error, OSError) as e:
+            self._held.close()
             raise StoreError(f"cannot open the terminal's state at {path}: {e}") from e
 
     def _migrate(self) -> None:
@@ -117,6 +149,7 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+            self._held.close()  # releases the flock
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:

@@ -29,6 +29,7 @@ from gateway.orders import OrderBook, OrderView, Outcome
 from gateway.outbox import WINDOW, Sender
 from gateway.printer import Printer
 from gateway.reports import Reporter
+from gateway.screen import order_view
 from gateway.spool import Spooler
 from gateway.store import Store
 from wire import Signer, Verifier, WireError, decode
@@ -444,42 +445,7 @@ class Gateway:
 
     def status(self) -> dict[str, Any]:
         now = self.clock.now()
-
-        def left(when: Any) -> float | None:
-            return None if when is None else round((when - now).total_seconds())
-
-        orders = []
-        for o in self.orders.all(50):
-            d = o.order.deadlines
-            orders.append(
-                {
-                    "order_id": o.order_id,
-                    "rev": o.order.rev,
-                    "stage": o.stage,
-                    "alarming": o.alarming,
-                    "drill": o.order.drill,
-                    "priority": o.order.priority,
-                    "category": o.order.category_name,
-                    "address": o.order.address,
-                    "township": o.order.township_name,
-                    "summary": o.order.summary,
-                    "caller_phone": o.order.caller_phone,
-                    "dispatched_at": o.order.dispatched_at.isoformat(),
-                    "acked_at": o.acked_at,
-                    "arrived_at": o.arrived_at,
-                    "fed_back_at": o.fed_back_at,
-                    "deadlines": {
-                        "ack_by": d.ack_by.isoformat(),
-                        "arrive_by": d.arrive_by.isoformat() if d.arrive_by else None,
-                        "feedback_by": d.feedback_by.isoformat(),
-                    },
-                    "seconds_left": {
-                        "ack": left(d.ack_by),
-                        "arrive": left(d.arrive_by),
-                        "feedback": left(d.feedback_by),
-                    },
-                }
-            )
+        orders = [order_view(o, now) for o in self.orders.all(50)]
         fix = self.last_fix
         return {
             "unit": self.unit,

@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length  # type: ignore[import-untyp
 
 from gateway.errors import UnknownOrderError
 from gateway.kiosk.text import TEXT, stage_name
+from gateway.plain import block
 from wire.kinds import RESULT_NAMES
 from wire.limits import MAX_TEXT
 
@@ -105,11 +106,12 @@ def create_app(gateway: Gateway, test_config: dict[str, Any] | None = None) -> F
     @app.post("/orders/<order_id>/feedback")
     def feedback(order_id: str) -> BaseResponse | tuple[str, int]:
         form = FeedbackForm()
-        if not form.validate_on_submit():
+        text = block(form.text.data or "").strip()  # a paste can carry control characters
+        if not form.validate_on_submit() or not text:
             return TEXT[_lang()]["feedback_invalid"], 400
         _known(order_id)
         try:
-            gateway.feedback(order_id, form.result_code.data, form.text.data.strip())
+            gateway.feedback(order_id, form.result_code.data, text)
         except UnknownOrderError:
             abort(409)
         flash(TEXT[_lang()]["feedback_sent"])

@@ -140,3 +140,17 @@ def test_device_test_refused_while_alarming(client: FlaskClient, gw: Gateway) ->
     assert resp.status_code == 409
     assert "正在报警" in resp.get_data(as_text=True)
     assert gw.alarm.active
+
+
+def test_feedback_text_loses_control_characters(client: FlaskClient, gw: Gateway) -> None:
+    """A paste into the feedback box can carry control characters; the signed report that
+    goes to the hub (and on to its console and the 110 side) must not."""
+    token = _token(client.get("/").get_data(as_text=True))
+    only_controls = {"csrf_token": token, "result_code": "resolved", "text": "\x1b\x00\x07\r\n"}
+    assert client.post(f"/orders/{OID}/feedback", data=only_controls).status_code == 400
+    text = "已恢复\x1b{\x01供电\r\n\r\n用户\x7f确认\u202e"
+    form = {"csrf_token": token, "result_code": "resolved", "text": text}
+    assert client.post(f"/orders/{OID}/feedback", data=form).status_code == 302
+    with gw.store.read() as c:
+        [payload] = c.execute("SELECT payload FROM outbox WHERE kind = 'feedback'").fetchone()
+    assert msgspec.json.decode(bytes(payload))["body"]["text"] == "已恢复{供电\n用户确认"

@@ -16,7 +16,7 @@ from provisioning import pki
 from tests.gateway.conftest import SHARED_DATA, UNIT, TerminalFiles, order_body
 from tests.support.wait import wait_for
 from wire import Signer, encode
-from wire.clock import Clock, FakeClock
+from wire.clock import Clock, FakeClock, shanghai
 from wire.kinds import Body, CancelBody, CommandBody, ReceiptBody
 from wire.limits import MAX_MESSAGE_BYTES
 
@@ -317,6 +317,7 @@ def test_order_while_the_printer_is_out_of_paper_then_unplugged(
     printer_sim.paper = True
     wait_for(lambda: gw.health().unprinted == 0, what="the reprint once paper is back")
     assert printer_sim.text().count("社会应急联动指令单") == 1
+    assert "补打" not in printer_sim.text()  # refused before any byte went: the original
     port = printer_sim.port
     printer_sim.stop()  # the printer vanishes
     gw.handle_down(_down(hub_signer, "order", order_body("01JORDER0000000000000002"), gw.clock))
@@ -366,3 +367,31 @@ def test_gps_port_over_tcp_feeds_arrival(
         assert gw.last_fix is not None and gw.gps_parser.sentences > 20
     finally:
         gps.close()
+
+
+def test_a_job_that_may_be_on_paper_is_reprinted_as_such(
+    files: TerminalFiles,
+    printer_sim: PrinterSimulator,
+    make_gateway: Callable[..., Gateway],
+    hub_signer: Signer,
+) -> None:
+    """What a restart finds after kill -9 between the write and the done mark: a job marked
+    started and not printed. Its slip says 补打 and when the first attempt was."""
+    files.printer_url = printer_sim.url
+    gw = make_gateway(files.config(), start=False)
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    first = clock.now()
+    gw.handle_down(_down(hub_signer, "order", order_body(), clock))
+    [job] = gw.orders.pending_prints()
+    gw.orders.print_started(job.job, first)
+    gw.orders.print_started(job.job, first + timedelta(minutes=9))  # the first time is kept
+    clock.advance(timedelta(minutes=7).total_seconds())
+    gw.start()
+    wait_for(lambda: gw.health().unprinted == 0, what="the reprint")
+    slip = printer_sim.text()
+    assert slip.startswith("【补打】\n社会应急联动指令单\n") and slip.count("单号：") == 1
+    shown = shanghai(first).strftime("%Y-%m-%d %H:%M")
+    assert f"补打：首次打印 {shown}\n" in slip
+    later = shanghai(first + timedelta(minutes=7)).strftime("%Y-%m-%d %H:%M")
+    assert f"打印时间：{later}\n" in slip

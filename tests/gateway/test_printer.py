@@ -14,7 +14,7 @@ from gateway.config import PrinterConfig
 from gateway.errors import PrinterError
 from gateway.printer import FS_CHINESE_ON, Printer, parse_status, render
 from gateway.simulators import PrinterSimulator, printed_text, strip_escpos
-from gateway.slip import cancel_slip, check_page_slip, order_slip
+from gateway.slip import cancel_slip, check_page_slip, order_slip, reprint
 from tests.gateway.conftest import order_body
 
 NOW = datetime(2026, 11, 28, 16, 5, tzinfo=UTC)  # 00:05 on the 29th in Shanghai
@@ -43,6 +43,14 @@ def test_order_slip_layout() -> None:
     drill = order_slip(order_body(drill=True), NOW).text()
     assert drill.startswith("【演练】\n社会应急联动指令单")
     assert "演练" in cancel_slip(order_body(drill=True), "", NOW).text()
+
+
+def test_reprint_layout() -> None:
+    first = datetime(2026, 11, 28, 16, 1, tzinfo=UTC)
+    again = reprint(order_slip(order_body(drill=True), NOW), first).text()
+    assert again.startswith("【演练】【补打】\n社会应急联动指令单\n")
+    assert "补打：首次打印 2026-11-29 00:01\n打印时间：2026-11-29 00:05\n" in again
+    assert reprint(check_page_slip("power-co", NOW), first).text().startswith("【补打】\n打印测试")
 
 
 def test_render_sends_chinese_in_the_printer_encoding_not_code_pages() -> None:

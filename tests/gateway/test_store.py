@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway import store as store_module
+from gateway.errors import StoreError
 from gateway.store import Store
 from wire.clock import FakeClock
 
@@ -48,3 +50,37 @@ def test_another_thread_waits_for_the_outer_transaction(tmp_path: Path) -> None:
         assert seen_by_other == [["01JSEEN0000000000000000003"]]
     finally:
         store.close()
+
+
+def test_a_terminal_in_the_field_upgrades_with_its_waiting_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job that waited through the upgrade has no start mark: it prints as the original."""
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+    old = Store(tmp_path / "gw.sqlite3", FakeClock())
+    with old.tx() as c:
+        c.execute("INSERT INTO prints (order_id, what, created) VALUES ('o', 'order', 't')")
+    old.close()
+    monkeypatch.undo()
+    store = Store(tmp_path / "gw.sqlite3", FakeClock())
+    try:
+        with store.read() as c:
+            assert c.execute("SELECT started_at, printed_at FROM prints").fetchall() == [
+                (None, None)
+            ]
+            names = [r[0] for r in c.execute("SELECT name FROM _migrations ORDER BY name")]
+        assert names == ["001_schema", "002_print_started"]
+    finally:
+        store.close()
+
+
+def test_one_process_at_a_time_on_a_state_file(tmp_path: Path) -> None:
+    """Two terminals on one state file would both print every waiting job: the second is
+    refused while the first holds it, and may open it once the first has closed it."""
+    store = Store(tmp_path / "gw.sqlite3", FakeClock())
+    try:
+        with pytest.raises(StoreError, match="another terminal process"):
+            Store(tmp_path / "gw.sqlite3", FakeClock())
+    finally:
+        store.close()
+    Store(tmp_path / "gw.sqlite3", FakeClock()).close()
