@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, request
 from hub.auth import IntakeKeys
 from hub.errors import AuthError, Conflict, IntakeError, NotFound
 from hub.service import HubService
+from hub.text import checked
 from wire.clock import rfc3339
 from wire.limits import MAX_MESSAGE_BYTES
 
@@ -200,6 +201,8 @@ def _action() -> tuple[str, dict[str, Any]]:
     source = _authenticate(body)
     data = _json_object(body)
     by = data.get("by")
+    if isinstance(by, str):  # who acted is shown on the timeline and sent to the 110 side
+        by = checked("by", by, multiline=False)
     who = f"api:{source}" if not isinstance(by, str) or not by else f"{source}/{by[:64]}"
     return who, data
 

@@ -2,7 +2,8 @@
 
 Every bad field is named with a Chinese and an English message, all at once, so the sending
 system's operator fixes the record in one pass. Unknown categories and townships are
-errors, never guesses: a wrong guess sends a crew to the wrong place.
+errors, never guesses: a wrong guess sends a crew to the wrong place. Text that reaches a
+duty-room printer holds no control characters (`hub.text`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hub import text
 from hub.errors import IntakeError
 from hub.registry import Registry
 from wire.clock import utc
@@ -56,13 +58,17 @@ class NewIncident:
 
 
 def _text(data: dict[str, Any], name: str, limit: int, bad: dict[str, tuple[str, str]]) -> str:
+    """A required one-line field: surrounding whitespace trimmed, no control characters."""
     value = data.get(name)
     if not isinstance(value, str) or not value.strip():
         bad[name] = ("必填，须为非空文字", "required: a non-empty string")
         return ""
+    value = value.strip()
     if len(value) > limit:
         bad[name] = (f"超过 {limit} 个字符", f"longer than {limit} characters")
-    return value.strip()
+    elif (problem := text.problem(value, multiline=False)) is not None:
+        bad[name] = problem
+    return value
 
 
 def _coord(value: Any, lo: float, hi: float) -> float | None:
@@ -114,12 +120,16 @@ def validate(data: Any, registry: Registry) -> NewIncident:
         bad["caller_phone"] = ("电话号码格式不对", "phone: up to 32 digits, spaces, + ( ) -")
         phone = ""
     summary = data.get("summary", "") or ""
+    if isinstance(summary, str):
+        summary = text.unify_newlines(summary).strip()  # multi-line: LF kept, CR LF -> LF
     if not isinstance(summary, str) or len(summary) > MAX_TEXT:
         bad["summary"] = (
             f"须为不超过 {MAX_TEXT} 字的文字",
             f"a string of at most {MAX_TEXT} characters",
         )
         summary = ""
+    elif (problem := text.problem(summary, multiline=True)) is not None:
+        bad["summary"] = problem
 
     reported_at: datetime | None = None
     raw_at = data.get("reported_at")
@@ -167,7 +177,7 @@ def validate(data: Any, registry: Registry) -> NewIncident:
         lat=lat,
         lon=lon,
         caller_phone=phone.strip(),
-        summary=summary.strip(),
+        summary=summary,
         reported_at=reported_at,
         priority=str(priority),
         drill=drill,

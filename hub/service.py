@@ -22,6 +22,7 @@ from hub.ledger import ACTIVE_SQL, ACTIVE_STATES, Ledger
 from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
 from hub.store import Store, ts
+from hub.text import checked
 from hub.views import IncidentView, OrderView, UnitStatus
 from wire.clock import Clock, SystemClock
 from wire.ids import new_id
@@ -191,6 +192,7 @@ class HubService:
         arrive_min: int | None = None,
     ) -> OrderView:
         """视情指令: order one more unit to assist."""
+        note = checked("note", note, multiline=True)  # printed on the order
         self._unit(unit_id)
         now = self.clock.now()
         with self.store.write() as db:
@@ -218,6 +220,7 @@ class HubService:
 
     def reassign(self, order_id: str, unit_id: str, *, by: str, reason: str = "") -> OrderView:
         """改派: the order goes to another unit; the first unit's terminal is told to stop."""
+        reason = checked("reason", reason, multiline=True)  # printed with the cancel
         self._unit(unit_id)
         now = self.clock.now()
         with self.store.write() as db:
@@ -257,6 +260,7 @@ class HubService:
 
     def cancel_order(self, order_id: str, *, by: str, reason: str) -> OrderView:
         """撤单: the order stops; its deadlines are voided; the terminal is told."""
+        reason = checked("reason", reason, multiline=True)
         if not reason.strip():
             raise Conflict("a cancellation needs a reason")
         now = self.clock.now()
@@ -278,6 +282,7 @@ class HubService:
 
     def close_incident(self, incident_id: str, *, by: str, note: str = "") -> IncidentView:
         """办结: every order still running is closed (terminals told to stop alarming)."""
+        note = checked("note", note, multiline=True)  # the terminals' cancel reason
         now = self.clock.now()
         with self.store.write() as db:
             inc = self._incident_row(incident_id)
@@ -313,6 +318,7 @@ class HubService:
         return self.incident(incident_id)
 
     def add_note(self, incident_id: str, text: str, *, by: str) -> None:
+        text = checked("text", text, multiline=True)
         if not text.strip() or len(text) > 2000:
             raise Conflict("a note needs 1 to 2000 characters")
         now = self.clock.now()
