@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hub import read
 from hub.bus import EventBus
 from hub.errors import Conflict, IntakeError, NotFound
-from hub.intake import validate
+from hub.intake import IntakeWindow, validate
 from hub.ledger import ACTIVE_SQL, ACTIVE_STATES, Ledger
 from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
@@ -47,6 +47,7 @@ class HubService:
         *,
         clock: Clock | None = None,
         stale_after_s: float = STALE_AFTER_S,
+        intake_window: IntakeWindow | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -54,6 +55,7 @@ class HubService:
         self.clock: Clock = clock or SystemClock()
         self.county = registry.county_id
         self.stale_after_s = stale_after_s
+        self.intake_window = intake_window or IntakeWindow()
         self.events = EventBus()
         self.metrics = HubMetrics()
         self.ledger = Ledger(registry, signer, self.county)
@@ -111,10 +113,10 @@ class HubService:
     def intake(self, data: dict[str, Any], *, source: str) -> tuple[IncidentView, bool]:
         """Store an incident and dispatch its orders; a repeat of (source, source_id)
         returns the stored incident and False. Raises IntakeError naming each bad field."""
-        new = validate(data, self.registry)
+        now = self.clock.now()
+        new = validate(data, self.registry, now=now, window=self.intake_window)
         if not source or len(source) > 64:
             raise IntakeError({"source": ("来源名称无效", "invalid source name")})
-        now = self.clock.now()
         with self.store.write() as db:
             found = self.store.one(
                 "SELECT id FROM incidents WHERE source=? AND source_id=?", (source, new.source_id)
