@@ -201,7 +201,7 @@ def _incident(source_id: str, category: str) -> dict[str, Any]:
         "township": "tuodian",
         "summary": "基准测试",
         "caller_phone": "13812345678",
-        "reported_at": "2026-11-28T14:30:00+08:00",
+        "reported_at": SystemClock().now().isoformat(),  # inside the hub's intake window
     }
 
 

@@ -1,6 +1,8 @@
 """`/api/v1`: intake, incident and unit reads, operator actions; all HMAC-authenticated.
 
 Errors are JSON: `{"error": code, "message": ..., "fields": {field: {"zh": ..., "en": ...}}}`.
+Bodies are read by `hub.jsonbody`, so no body, however odd, reaches a handler as a crash;
+anything that still fails is a JSON 500, never Flask's HTML page.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from flask import Blueprint, Response, current_app, request
 
 from hub.auth import IntakeKeys
 from hub.errors import AuthError, Conflict, IntakeError, NotFound
+from hub.jsonbody import load_object
 from hub.service import HubService
+from hub.text import checked
 from wire.clock import rfc3339
 from wire.limits import MAX_MESSAGE_BYTES
 
@@ -84,16 +88,6 @@ def _authenticate(body: bytes) -> str:
     )
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body.decode("utf-8")) if body else {}
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise IntakeError({"body": ("不是 UTF-8 JSON", "not UTF-8 JSON")}) from None
-    if not isinstance(data, dict):
-        raise IntakeError({"body": ("须为 JSON 对象", "must be a JSON object")})
-    return data
-
-
 @bp.errorhandler(_TooLarge)
 @bp.errorhandler(413)
 def _too_large(_e: Exception) -> Response:
@@ -110,6 +104,12 @@ def _auth(e: AuthError) -> Response:
 def _invalid(e: IntakeError) -> Response:
     fields = {f: {"zh": zh, "en": en} for f, (zh, en) in e.details.items()}
     return error(422, "invalid", "数据有误，请按字段说明更正 (invalid fields)", fields)
+
+
+@bp.errorhandler(500)
+def _server_error(_e: Exception) -> Response:
+    """A bug, not a bad request: logged by Flask; the caller gets JSON it can parse."""
+    return error(500, "internal", "中心内部错误，请联系指挥中心 (internal error)")
 
 
 @bp.errorhandler(NotFound)
@@ -130,7 +130,7 @@ def post_incident() -> Response:
     )
     svc = _service()
     try:
-        view, created = svc.intake(_json_object(body), source=source)
+        view, created = svc.intake(load_object(body), source=source)
     except IntakeError:
         svc.metrics.intake.labels("invalid").inc()
         raise
@@ -198,8 +198,10 @@ def get_units() -> Response:
 def _action() -> tuple[str, dict[str, Any]]:
     body = _body()
     source = _authenticate(body)
-    data = _json_object(body)
+    data = load_object(body)
     by = data.get("by")
+    if isinstance(by, str):  # who acted is shown on the timeline and sent to the 110 side
+        by = checked("by", by, multiline=False)
     who = f"api:{source}" if not isinstance(by, str) or not by else f"{source}/{by[:64]}"
     return who, data
 

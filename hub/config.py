@@ -2,17 +2,18 @@
 
 Paths inside the file are relative to the file's folder. Sections beyond the shared format,
 all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150),
-`[delivery] window` (100).
+`[delivery] window` (100), `[intake] max_future_s` (300) and `max_age_days` (30).
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hub.errors import ConfigError
+from hub.intake import IntakeWindow
 from hub.link import MqttSettings
 
 
@@ -30,6 +31,7 @@ class HubConfig:
     stale_after_s: float = 75.0
     arrival_radius_m: float = 150.0
     window: int = 100
+    intake_window: IntakeWindow = field(default_factory=IntakeWindow)
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -78,6 +80,10 @@ def load_config(path: Path) -> HubConfig:
             stale_after_s=float(data.get("presence", {}).get("stale_after_s", 75.0)),
             arrival_radius_m=float(data.get("trackers", {}).get("arrival_radius_m", 150.0)),
             window=int(data.get("delivery", {}).get("window", 100)),
+            intake_window=IntakeWindow(
+                max_future_s=float(data.get("intake", {}).get("max_future_s", 300.0)),
+                max_age_days=float(data.get("intake", {}).get("max_age_days", 30.0)),
+            ),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None
@@ -87,6 +93,7 @@ def load_config(path: Path) -> HubConfig:
 
 def _check_ranges(c: HubConfig, where: Path) -> None:
     """Numbers that parse but cannot work (a window of 0 sends nothing) are named here."""
+    future, age = c.intake_window.max_future_s, c.intake_window.max_age_days
     checks = [
         ("[http] listen port", c.listen_port, 0 <= c.listen_port <= 65535, "0..65535"),
         ("[mqtt] port", c.mqtt.port, 1 <= c.mqtt.port <= 65535, "1..65535"),
@@ -94,6 +101,9 @@ def _check_ranges(c: HubConfig, where: Path) -> None:
         ("[presence] stale_after_s", c.stale_after_s, c.stale_after_s > 0, "above 0"),
         ("[trackers] arrival_radius_m", c.arrival_radius_m, c.arrival_radius_m > 0, "above 0"),
         ("[delivery] window", c.window, c.window >= 1, "at least 1"),
+        # bounded so the window's arithmetic cannot overflow a datetime
+        ("[intake] max_future_s", future, 0 < future <= 86400, "above 0, at most 86400 s"),
+        ("[intake] max_age_days", age, 0 < age <= 3660, "above 0, at most 3660 days"),
     ]
     for name, value, ok, want in checks:
         if not ok:

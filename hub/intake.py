@@ -2,7 +2,10 @@
 
 Every bad field is named with a Chinese and an English message, all at once, so the sending
 system's operator fixes the record in one pass. Unknown categories and townships are
-errors, never guesses: a wrong guess sends a crew to the wrong place.
+errors, never guesses: a wrong guess sends a crew to the wrong place. Text that reaches a
+duty-room printer holds no control characters (`hub.text`), and `reported_at` must sit in
+a window around the hub's clock (`IntakeWindow`), so a call dated 9999 cannot top the board
+nor skew every age and report figure.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from hub import text
 from hub.errors import IntakeError
 from hub.registry import Registry
-from wire.clock import utc
+from wire.clock import rfc3339, utc
 from wire.limits import MAX_SHORT, MAX_TEXT
 
 PRIORITIES = ("critical", "urgent", "normal")
@@ -40,6 +44,32 @@ _PHONE = re.compile(r"[0-9+ ()-]{0,32}")
 
 
 @dataclass(frozen=True)
+class IntakeWindow:
+    """How far from the hub's clock a `reported_at` may be (hub.toml `[intake]`).
+
+    Ahead: a sending system's clock may run a little fast, never hours. Behind: a call may
+    be entered late (a gate that was down, a paper record typed in), but not from last year.
+    """
+
+    max_future_s: float = 300.0
+    max_age_days: float = 30.0
+
+    def problem(self, at: datetime, now: datetime) -> tuple[str, str] | None:
+        clock = rfc3339(now)
+        if at > now + timedelta(seconds=self.max_future_s):
+            return (
+                f"报警时间晚于中心时钟 {self.max_future_s:g} 秒以上（中心时钟 {clock}）",
+                f"more than {self.max_future_s:g} s ahead of the hub's clock ({clock})",
+            )
+        if at < now - timedelta(days=self.max_age_days):
+            return (
+                f"报警时间早于中心时钟 {self.max_age_days:g} 天以上（中心时钟 {clock}）",
+                f"more than {self.max_age_days:g} days before the hub's clock ({clock})",
+            )
+        return None
+
+
+@dataclass(frozen=True)
 class NewIncident:
     source_id: str
     category: str
@@ -56,13 +86,17 @@ class NewIncident:
 
 
 def _text(data: dict[str, Any], name: str, limit: int, bad: dict[str, tuple[str, str]]) -> str:
+    """A required one-line field: surrounding whitespace trimmed, no control characters."""
     value = data.get(name)
     if not isinstance(value, str) or not value.strip():
         bad[name] = ("必填，须为非空文字", "required: a non-empty string")
         return ""
+    value = value.strip()
     if len(value) > limit:
         bad[name] = (f"超过 {limit} 个字符", f"longer than {limit} characters")
-    return value.strip()
+    elif (problem := text.problem(value, multiline=False)) is not None:
+        bad[name] = problem
+    return value
 
 
 def _coord(value: Any, lo: float, hi: float) -> float | None:
@@ -72,8 +106,11 @@ def _coord(value: Any, lo: float, hi: float) -> float | None:
     return f if math.isfinite(f) and lo <= f <= hi else None
 
 
-def validate(data: Any, registry: Registry) -> NewIncident:
-    """Return the incident, or raise IntakeError naming every bad field."""
+def validate(
+    data: Any, registry: Registry, *, now: datetime, window: IntakeWindow | None = None
+) -> NewIncident:
+    """Return the incident, or raise IntakeError naming every bad field. `now` is the hub's
+    clock, for the window `reported_at` must fall in."""
     if not isinstance(data, dict):
         raise IntakeError({"body": ("须为 JSON 对象", "must be a JSON object")})
     bad: dict[str, tuple[str, str]] = {}
@@ -114,12 +151,16 @@ def validate(data: Any, registry: Registry) -> NewIncident:
         bad["caller_phone"] = ("电话号码格式不对", "phone: up to 32 digits, spaces, + ( ) -")
         phone = ""
     summary = data.get("summary", "") or ""
+    if isinstance(summary, str):
+        summary = text.unify_newlines(summary).strip()  # multi-line: LF kept, CR LF -> LF
     if not isinstance(summary, str) or len(summary) > MAX_TEXT:
         bad["summary"] = (
             f"须为不超过 {MAX_TEXT} 字的文字",
             f"a string of at most {MAX_TEXT} characters",
         )
         summary = ""
+    elif (problem := text.problem(summary, multiline=True)) is not None:
+        bad["summary"] = problem
 
     reported_at: datetime | None = None
     raw_at = data.get("reported_at")
@@ -132,6 +173,10 @@ def validate(data: Any, registry: Registry) -> NewIncident:
             "必填：带时区的 RFC 3339 时间，如 2026-11-28T14:30:00+08:00",
             "required: an RFC 3339 time with its zone, e.g. 2026-11-28T14:30:00+08:00",
         )
+    if reported_at is not None and (
+        problem := (window or IntakeWindow()).problem(reported_at, now)
+    ):
+        bad["reported_at"] = problem
 
     priority = data.get("priority")
     if priority is None and isinstance(category, str) and category in registry.categories:
@@ -167,7 +212,7 @@ def validate(data: Any, registry: Registry) -> NewIncident:
         lat=lat,
         lon=lon,
         caller_phone=phone.strip(),
-        summary=summary.strip(),
+        summary=summary,
         reported_at=reported_at,
         priority=str(priority),
         drill=drill,

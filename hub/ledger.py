@@ -16,6 +16,7 @@ import sqlite_utils
 
 from hub.registry import Registry
 from hub.store import must_ts, ts
+from hub.text import unify_newlines
 from wire import codec
 from wire import kinds as k
 from wire.ids import new_id
@@ -183,7 +184,9 @@ class Ledger:
             address=incident["address"],
             township=township.id,
             township_name=township.name_zh,
-            summary=incident["summary"],
+            # rows stored before intake unified line ends may hold a console textarea's CR LF,
+            # which `PrintText` refuses; a new order for such an incident must still go out
+            summary=unify_newlines(incident["summary"]),
             reported_at=must_ts(incident["reported_at"]),
             dispatched_at=dispatched,
             role=role,  # type: ignore[arg-type]
@@ -197,7 +200,7 @@ class Ledger:
             position=position,
             caller_phone=mask_phone(incident["caller_phone"]),
             drill=bool(incident["drill"]),
-            note=note,
+            note=unify_newlines(note),
         )
 
     def end_order(

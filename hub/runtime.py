@@ -65,7 +65,12 @@ class Hub:
             self.store = Store(config.db_path)
             undo.callback(self.store.close)
             self.service = HubService(
-                self.store, registry, signer, clock=clock, stale_after_s=config.stale_after_s
+                self.store,
+                registry,
+                signer,
+                clock=clock,
+                stale_after_s=config.stale_after_s,
+                intake_window=config.intake_window,
             )
             # Certificate validity is judged by the real clock, even when the hub runs on a
             # fake one.

@@ -17,11 +17,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hub import read
 from hub.bus import EventBus
 from hub.errors import Conflict, IntakeError, NotFound
-from hub.intake import validate
+from hub.intake import IntakeWindow, validate
 from hub.ledger import ACTIVE_SQL, ACTIVE_STATES, Ledger
 from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
 from hub.store import Store, ts
+from hub.text import checked
 from hub.views import IncidentView, OrderView, UnitStatus
 from wire.clock import Clock, SystemClock
 from wire.ids import new_id
@@ -46,6 +47,7 @@ class HubService:
         *,
         clock: Clock | None = None,
         stale_after_s: float = STALE_AFTER_S,
+        intake_window: IntakeWindow | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -53,6 +55,7 @@ class HubService:
         self.clock: Clock = clock or SystemClock()
         self.county = registry.county_id
         self.stale_after_s = stale_after_s
+        self.intake_window = intake_window or IntakeWindow()
         self.events = EventBus()
         self.metrics = HubMetrics()
         self.ledger = Ledger(registry, signer, self.county)
@@ -110,10 +113,10 @@ class HubService:
     def intake(self, data: dict[str, Any], *, source: str) -> tuple[IncidentView, bool]:
         """Store an incident and dispatch its orders; a repeat of (source, source_id)
         returns the stored incident and False. Raises IntakeError naming each bad field."""
-        new = validate(data, self.registry)
+        now = self.clock.now()
+        new = validate(data, self.registry, now=now, window=self.intake_window)
         if not source or len(source) > 64:
             raise IntakeError({"source": ("来源名称无效", "invalid source name")})
-        now = self.clock.now()
         with self.store.write() as db:
             found = self.store.one(
                 "SELECT id FROM incidents WHERE source=? AND source_id=?", (source, new.source_id)
@@ -191,6 +194,7 @@ class HubService:
         arrive_min: int | None = None,
     ) -> OrderView:
         """视情指令: order one more unit to assist."""
+        note = checked("note", note, multiline=True)  # printed on the order
         self._unit(unit_id)
         now = self.clock.now()
         with self.store.write() as db:
@@ -218,6 +222,7 @@ class HubService:
 
     def reassign(self, order_id: str, unit_id: str, *, by: str, reason: str = "") -> OrderView:
         """改派: the order goes to another unit; the first unit's terminal is told to stop."""
+        reason = checked("reason", reason, multiline=True)  # printed with the cancel
         self._unit(unit_id)
         now = self.clock.now()
         with self.store.write() as db:
@@ -257,6 +262,7 @@ class HubService:
 
     def cancel_order(self, order_id: str, *, by: str, reason: str) -> OrderView:
         """撤单: the order stops; its deadlines are voided; the terminal is told."""
+        reason = checked("reason", reason, multiline=True)
         if not reason.strip():
             raise Conflict("a cancellation needs a reason")
         now = self.clock.now()
@@ -278,6 +284,7 @@ class HubService:
 
     def close_incident(self, incident_id: str, *, by: str, note: str = "") -> IncidentView:
         """办结: every order still running is closed (terminals told to stop alarming)."""
+        note = checked("note", note, multiline=True)  # the terminals' cancel reason
         now = self.clock.now()
         with self.store.write() as db:
             inc = self._incident_row(incident_id)
@@ -313,6 +320,7 @@ class HubService:
         return self.incident(incident_id)
 
     def add_note(self, incident_id: str, text: str, *, by: str) -> None:
+        text = checked("text", text, multiline=True)
         if not text.strip() or len(text) > 2000:
             raise Conflict("a note needs 1 to 2000 characters")
         now = self.clock.now()

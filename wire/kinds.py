@@ -5,7 +5,8 @@ Up (gateway -> hub): received, ack, arrived, feedback, position, health.
 State (gateway -> hub, retained): state, carrying `online` with health or the will `offline`.
 
 Bodies are msgspec Structs: strict types, unknown fields rejected, sizes bounded, times
-always carry a zone. A body that converts is safe to store and show.
+always carry a zone. A body that converts is safe to store and show, and text going down to
+a terminal (which prints it) is safe to print: no control characters.
 """
 
 from __future__ import annotations
@@ -22,6 +23,17 @@ Id = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z_-]{8,64}$")]
 Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
 Short = Annotated[str, msgspec.Meta(max_length=MAX_SHORT)]
 Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT)]
+# What a terminal prints holds no C0 (but LF in PrintText), DEL, C1 or lone surrogate: ESC/POS
+# commands are control characters (ESC @ resets, GS V cuts). The hub refuses them at intake;
+# these make `encode` refuse them too, so a hub bug cannot sign a printer command. `\Z`, not
+# `$`, which would let a final newline through.
+PrintLine = Annotated[
+    str, msgspec.Meta(max_length=MAX_SHORT, pattern=r"\A[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*\Z")
+]
+PrintText = Annotated[
+    str,
+    msgspec.Meta(max_length=MAX_TEXT, pattern=r"\A[^\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]*\Z"),
+]
 Lat = Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
 Lon = Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)]
 # A masked phone keeps at most 3 leading and 4 trailing digits: "138****5678". The pattern
@@ -71,26 +83,26 @@ class OrderBody(Body, frozen=True):
     incident_id: Id
     rev: Annotated[int, msgspec.Meta(ge=1)]
     category: Name
-    category_name: Short
+    category_name: PrintLine
     priority: Priority
-    address: Short
+    address: PrintLine
     township: Name
-    township_name: Short
-    summary: Text
+    township_name: PrintLine
+    summary: PrintText
     reported_at: Time
     dispatched_at: Time
     role: Role
     deadlines: Deadlines
-    source_id: Short | None = None  # the 110 incident number
+    source_id: PrintLine | None = None  # the 110 incident number
     position: Position | None = None
     caller_phone: MaskedPhone = ""
     drill: bool = False
-    note: Text = ""
+    note: PrintText = ""
 
 
 class CancelBody(Body, frozen=True):
     order_id: Id
-    reason: Text = ""
+    reason: PrintText = ""
     drill: bool = False
 
 
@@ -103,7 +115,7 @@ class ReceiptBody(Body, frozen=True):
 class CommandBody(Body, frozen=True):
     command: CommandName
     order_id: Id | None = None
-    text: Text = ""
+    text: PrintText = ""
 
 
 # ---- up ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from wire.limits import MAX_SHORT
 T = TypeVar("T")
 
 _PHONE_RE = re.compile(r"\+?[0-9][0-9 -]{2,24}")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # what `wire.kinds.PrintLine` refuses
 
 _TOML_TYPE = {
     str: "a string",
@@ -120,13 +121,20 @@ class Fields:
         return cast(T, value)
 
     def text(self, key: str, required: bool = True) -> str | None:
-        """A name: not blank, and short enough to travel in an order (`wire.limits`)."""
+        """A name: not blank, short enough to travel in an order (`wire.limits`), and with
+        no control character (TOML's `\\t` or `\\u001b`), which no order could carry."""
         value = self.value(key, str, required, "a string")
         if value is not None and not value.strip():
             self.problem(key, f"{key} must not be empty")
             return None
         if value is not None and len(value) > MAX_SHORT:
             self.problem(key, f"{key} is {len(value)} characters; at most {MAX_SHORT} fit an order")
+            return None
+        if value is not None and (bad := _CONTROL_RE.search(value)):
+            code = ord(bad.group())
+            self.problem(
+                key, f"{key} holds the control character U+{code:04X}; no order can carry it"
+            )
             return None
         return value
 

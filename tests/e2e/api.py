@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from hub.auth import request_data, sign
@@ -53,7 +53,8 @@ def healthy(url: str) -> bool:
 
 
 def incident_data(source_id: str, **over: Any) -> dict[str, Any]:
-    """A power cut on Tuodian's east street, as the 110 bridge sends it."""
+    """A power cut on Tuodian's east street, as the 110 bridge sends it, reported now: the
+    hub refuses a `reported_at` more than 30 days from its clock."""
     data: dict[str, Any] = {
         "source_id": source_id,
         "category": "power-cut",
@@ -63,7 +64,7 @@ def incident_data(source_id: str, **over: Any) -> dict[str, Any]:
         "lon": 101.641,
         "caller_phone": "13812345678",
         "summary": "整条街停电，有老人使用制氧机。",
-        "reported_at": "2026-11-28T14:30:00+08:00",
+        "reported_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     data.update(over)
     return data

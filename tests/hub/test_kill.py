@@ -97,7 +97,8 @@ def test_kill_9_with_open_deadlines_then_restart(
     proc = subprocess.Popen([str(exe), "serve", "--config", str(toml)], start_new_session=True)
     try:
         wait_for(lambda: _healthy(url), timeout=15, what="hub serving")
-        status, incident = _post(url, incident_data())
+        # reported now: the hub runs on the real clock and refuses a call 30 days old
+        status, incident = _post(url, incident_data(reported_at=SystemClock().now().isoformat()))
         assert status == 201
         order_id = incident["orders"][0]["id"]
         db = root / "hub" / "hub.sqlite3"

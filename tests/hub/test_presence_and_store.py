@@ -138,7 +138,8 @@ def test_intake_failing_midway_stores_nothing(tmp_path: Path, registry: Registry
             "power-cut": dataclasses.replace(registry.categories["power-cut"], lead_unit="ghost"),
         },
     )
-    service = HubService.open(tmp_path / "hub.sqlite3", registry=broken)
+    # the clock of `incident_data`'s reported_at, which must sit inside the intake window
+    service = HubService.open(tmp_path / "hub.sqlite3", registry=broken, clock=FakeClock())
     with pytest.raises(KeyError):
         service.intake(incident_data(), source="cad-110")
     for table in ("incidents", "orders", "deadlines", "events", "outbox"):

@@ -285,6 +285,8 @@ def test_township_government_must_be_its_own_unit(
         ("center = [24.69, 101.64]", "center = [24.69]", "center must be [lat, lon]"),
         ("ack_s = 120", "ack_s = 0", "ack_s must be a whole number from 1 to 86400, not 0"),
         ('name_zh = "停电"', 'name_zh = "  "', "name_zh must not be empty"),
+        ('name_zh = "停电"', 'name_zh = "停\\u001b电"', "control character U+001B"),
+        ('name_en = "Power cut"', 'name_en = "Power\\tcut"', "control character U+0009"),
         ('name_en = "Power cut"', f'name_en = "{"x" * 201}"', "201 characters; at most 200"),
     ],
 )
