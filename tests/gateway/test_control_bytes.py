@@ -1,27 +1,39 @@
 """Issue 11, case 3: ESC/POS commands hidden in an order's text never reach the printer.
 
-The hub refuses control characters at intake; the terminal must still strip any that
-arrive. Both orders go the real way: signed by the test hub key, through a real
-Mosquitto, stored, spooled and printed on the printer simulator. The hostile order's
-bytes must equal those of a clean order whose text is what is left once the controls are
-gone: the only ESC/POS commands on the paper are the ones our own layout sends.
+Three layers, each tested here: the hub refuses control characters at intake (tests/hub),
+the wire contract refuses them in an order's text (so a signed hostile order is dropped by
+the terminal, first test), and the terminal strips any that still reach its order handler
+(an older hub, a future kind: second test). In the second test both orders are stored,
+spooled and printed on the printer simulator the real way; the hostile order's bytes must
+equal those of a clean order whose text is what is left once the controls are gone: the
+only ESC/POS commands on the paper are the ones our own layout sends.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 import pytest
 
 from demo.broker import Broker
-from gateway.kiosk import create_app
+from gateway.config import PrinterConfig
+from gateway.orders import OrderView
+from gateway.printer import Printer
+from gateway.screen import order_view
 from gateway.simulators import PrinterSimulator
+from gateway.slip import order_slip
 from gateway.terminal import Gateway
-from tests.gateway.conftest import Hub, TerminalFiles, order_body
+from tests.gateway.conftest import COUNTY, UNIT, Hub, TerminalFiles, order_body
 from tests.support.wait import wait_for
+from wire import topics
+from wire.clock import rfc3339
+from wire.ids import new_id
 from wire.kinds import OrderBody
+from wire.signing import canonical
 
 pytestmark = pytest.mark.broker
 
@@ -56,10 +68,27 @@ def _order(order_id: str, **text: str) -> OrderBody:
     return msgspec.structs.replace(order_body(order_id), **text)
 
 
-def _print(gw: Gateway, hub: Hub, printer: PrinterSimulator, order: OrderBody) -> bytes:
-    """Send one signed order and return the bytes that reached the paper for it."""
+def _signed_anyway(hub: Hub, order: OrderBody) -> bytes:
+    """A hostile order signed with the hub's key without `encode`'s contract check, as a
+    hub that predates the check (or a bug) would send it."""
+    obj: dict[str, Any] = {
+        "v": 1,
+        "id": new_id(),
+        "kind": "order",
+        "unit": UNIT,
+        "at": rfc3339(datetime.now().astimezone()),
+        "body": msgspec.to_builtins(order),
+    }
+    obj["sig"] = hub.signer.sign(canonical(obj))
+    return canonical(obj)
+
+
+def _print(
+    gw: Gateway, printer: PrinterSimulator, order: OrderBody, send: Callable[[OrderBody], None]
+) -> bytes:
+    """Send one order and return the bytes that reached the paper for it."""
     before = len(printer.received)
-    hub.send("order", order)
+    send(order)
 
     def done() -> bool:
         stored = any(o.order_id == order.order_id for o in gw.orders.all())
@@ -70,7 +99,42 @@ def _print(gw: Gateway, hub: Hub, printer: PrinterSimulator, order: OrderBody) -
     return bytes(printer.received[before:])
 
 
-def test_control_bytes_in_order_text_never_reach_the_printer_or_the_kiosk(
+def test_control_bytes_in_order_text_never_reach_the_printer_or_the_screen(
+    printer_sim: PrinterSimulator,
+) -> None:
+    """Past the contract (an order stored by an older version): the slip writer, the
+    printer's byte encoder and the kiosk's view strip what is left."""
+    printer = Printer(PrinterConfig(port=printer_sim.url))
+    now = datetime.now(UTC)
+
+    def paper(order: OrderBody) -> bytes:
+        before = len(printer_sim.received)
+        printer.print_slip(order_slip(order, now))
+        wait_for(lambda: bytes(printer_sim.received).endswith(b"\x1dV\x00"), 5, "the cut")
+        return bytes(printer_sim.received[before:])
+
+    clean = paper(_order(CLEAN_ID, **RESIDUE))
+    hostile = paper(_order(HOSTILE_ID, **HOSTILE))
+    printer.close()
+
+    for command in (RESET, CUT, UPSIDE_DOWN, CODE_PAGE, PULSE):
+        assert hostile.count(command.encode("latin-1")) == clean.count(command.encode("latin-1"))
+    assert hostile.count(b"\x1b@") == 1, "one reset: our own, at the start of the slip"
+    assert b"\x10\x14" not in hostile and b"\x1b{\x01" not in hostile
+    assert hostile.replace(HOSTILE_ID.encode(), CLEAN_ID.encode()) == clean
+    text = printer_sim.text()
+    assert "概要：@整条街停电，V有老人{使用制氧机。t\n第二行 DEL C1\n" in text
+    assert "地址：妥甸镇 东街 12 号@\n" in text
+
+    view = OrderView(_order(HOSTILE_ID, **HOSTILE), "open", None, None, None, None, None, True)
+    shown = order_view(view, now)
+    assert not CONTROL.search(repr(shown)), repr(CONTROL.findall(repr(shown)))
+    assert shown["summary"] == RESIDUE["summary"]
+    assert shown["address"] == RESIDUE["address"]
+    assert shown["category"] == RESIDUE["category_name"]
+
+
+def test_a_signed_order_carrying_control_bytes_is_refused_by_the_terminal(
     files: TerminalFiles,
     broker: Broker,
     hub: Hub,
@@ -81,26 +145,11 @@ def test_control_bytes_in_order_text_never_reach_the_printer_or_the_kiosk(
     files.broker_port = broker.port
     gw = make_gateway(files.config())
     wait_for(gw.link.connected.is_set, 10, "the terminal to connect")
-
-    clean = _print(gw, hub, printer_sim, _order(CLEAN_ID, **RESIDUE))
-    hostile = _print(gw, hub, printer_sim, _order(HOSTILE_ID, **HOSTILE))
-
-    for command in (RESET, CUT, UPSIDE_DOWN, CODE_PAGE, PULSE):
-        assert hostile.count(command.encode("latin-1")) == clean.count(command.encode("latin-1"))
-    assert hostile.count(b"\x1b@") == 1, "one reset: our own, at the start of the slip"
-    assert b"\x10\x14" not in hostile and b"\x1b{\x01" not in hostile
-    assert hostile.replace(HOSTILE_ID.encode(), CLEAN_ID.encode()) == clean
-    paper = printer_sim.text()
-    assert "概要：@整条街停电，V有老人{使用制氧机。t\n第二行 DEL C1\n" in paper
-    assert "地址：妥甸镇 东街 12 号@\n" in paper
-
-    client = create_app(gw, {"WTF_CSRF_ENABLED": False}).test_client()
-    page = client.get("/").get_data(as_text=True)
-    assert HOSTILE_ID in page and "使用制氧机" in page
-    assert not CONTROL.search(page), repr(CONTROL.findall(page))
-    [shown] = [
-        o for o in client.get("/status.json").get_json()["orders"] if o["order_id"] == HOSTILE_ID
-    ]
-    assert shown["summary"] == RESIDUE["summary"]
-    assert shown["address"] == RESIDUE["address"]
-    assert shown["category"] == RESIDUE["category_name"]
+    hub.client.publish(
+        topics.down(COUNTY, UNIT), _signed_anyway(hub, _order(HOSTILE_ID, **HOSTILE))
+    )
+    # The broker keeps order on one topic: once the clean order is stored, the hostile one
+    # before it has been handled.
+    _print(gw, printer_sim, _order(CLEAN_ID, **RESIDUE), lambda o: hub.send("order", o) and None)
+    assert [o.order_id for o in gw.orders.all()] == [CLEAN_ID]
+    assert b"\x10\x14" not in bytes(printer_sim.received)
