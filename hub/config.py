@@ -2,11 +2,14 @@
 
 Paths inside the file are relative to the file's folder. Sections beyond the shared format,
 all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150),
-`[delivery] window` (100).
+`[delivery] window` (100), `[http] trusted_proxies` (none: the console judges every
+request by its peer address and ignores X-Forwarded-For; name nginx's address here when it
+sits in front of the hub).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,7 @@ class HubConfig:
     stale_after_s: float = 75.0
     arrival_radius_m: float = 150.0
     window: int = 100
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -78,11 +82,22 @@ def load_config(path: Path) -> HubConfig:
             stale_after_s=float(data.get("presence", {}).get("stale_after_s", 75.0)),
             arrival_radius_m=float(data.get("trackers", {}).get("arrival_radius_m", 150.0)),
             window=int(data.get("delivery", {}).get("window", 100)),
+            trusted_proxies=_proxies(data.get("http", {}).get("trusted_proxies", []), path),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None
     _check_ranges(config, path)
     return config
+
+
+def _proxies(value: Any, where: Path) -> tuple[str, ...]:
+    """The proxies whose X-Forwarded-For the console believes: IP addresses, nothing else."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: [http] trusted_proxies must be a list of IP addresses")
+    try:
+        return tuple(str(ipaddress.ip_address(str(v))) for v in value)
+    except ValueError as e:
+        raise ConfigError(f"{where}: [http] trusted_proxies: {e}") from None
 
 
 def _check_ranges(c: HubConfig, where: Path) -> None:

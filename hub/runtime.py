@@ -80,7 +80,11 @@ class Hub:
             self.engine = DeadlineEngine(self.service, notifier=notifier)
             self.app = create_app(
                 self.service,
-                test_config={"INTAKE_KEYS": config.intake_keys, "PKI_DIR": config.pki_dir},
+                test_config={
+                    "INTAKE_KEYS": config.intake_keys,
+                    "PKI_DIR": config.pki_dir,
+                    "CONSOLE_TRUSTED_PROXIES": config.trusted_proxies,
+                },
             )
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
