@@ -18,6 +18,8 @@ block, and it costs the server no scrypt. Unknown user names are throttled exact
 ones, or the throttle itself would tell a guesser which names exist. Addresses are keyed by
 `address_key`: IPv4 as it is, IPv6 by its /64, because anyone on an IPv6 network can take a
 fresh address for every guess. Which address a request comes from is `web.client_address`.
+The check and the count are two short transactions around the password hashing (users.py),
+so guesses sent in parallel can pass a limit by at most the server's threads (8) at once.
 """
 
 from __future__ import annotations
