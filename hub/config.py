@@ -2,11 +2,15 @@
 
 Paths inside the file are relative to the file's folder. Sections beyond the shared format,
 all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150),
-`[delivery] window` (100), `[intake] max_future_s` (300) and `max_age_days` (30).
+`[delivery] window` (100), `[intake] max_future_s` (300) and `max_age_days` (30),
+`[http] trusted_proxies` (none: the console judges every
+request by its peer address and ignores X-Forwarded-For; name nginx's address here when it
+sits in front of the hub).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +36,7 @@ class HubConfig:
     arrival_radius_m: float = 150.0
     window: int = 100
     intake_window: IntakeWindow = field(default_factory=IntakeWindow)
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -84,11 +89,22 @@ def load_config(path: Path) -> HubConfig:
                 max_future_s=float(data.get("intake", {}).get("max_future_s", 300.0)),
                 max_age_days=float(data.get("intake", {}).get("max_age_days", 30.0)),
             ),
+            trusted_proxies=_proxies(data.get("http", {}).get("trusted_proxies", []), path),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None
     _check_ranges(config, path)
     return config
+
+
+def _proxies(value: Any, where: Path) -> tuple[str, ...]:
+    """The proxies whose X-Forwarded-For the console believes: IP addresses, nothing else."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: [http] trusted_proxies must be a list of IP addresses")
+    try:
+        return tuple(str(ipaddress.ip_address(str(v))) for v in value)
+    except ValueError as e:
+        raise ConfigError(f"{where}: [http] trusted_proxies: {e}") from None
 
 
 def _check_ranges(c: HubConfig, where: Path) -> None:

@@ -7,16 +7,22 @@ acknowledges them. Never more than `window` messages are handed to paho unacknow
 
 Receipts are not stored: one lost in a crash only makes the terminal send its report again,
 which is a duplicate (deduplicated by id) and receipted then.
+
+Nothing at all goes to a unit whose certificate is revoked (`RevocationWatch`, checked at the
+start of every pass): its messages stay in the outbox untouched, so an order to it shows as
+not received and escalates, and a terminal enrolled again in its place gets them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import defaultdict
 from datetime import timedelta
 
 from hub.link import MqttLink
+from hub.revocation import RevocationWatch
 from hub.service import HubService
 from hub.store import ts
 from wire import codec, topics
@@ -34,10 +40,18 @@ def backoff(attempts: int) -> float:
 
 
 class Delivery:
-    def __init__(self, service: HubService, link: MqttLink, *, window: int = 100) -> None:
+    def __init__(
+        self,
+        service: HubService,
+        link: MqttLink,
+        *,
+        window: int = 100,
+        revocations: RevocationWatch | None = None,
+    ) -> None:
         self.service = service
         self.link = link
         self.window = window
+        self.revocations = revocations
         self._lock = threading.Lock()
         self._inflight: dict[int, tuple[int, str]] = {}  # paho mid -> (outbox seq, kind)
         self._acked: list[int] = []  # outbox seqs of non-order messages the broker has
@@ -78,6 +92,7 @@ class Delivery:
     def pump(self) -> int:
         """One pass: mark broker-acked messages done, send receipts and due messages."""
         svc = self.service
+        refused = self.revocations.refresh() if self.revocations else frozenset()
         now = svc.clock.now()
         with self._lock:
             acked, self._acked = self._acked, []
@@ -89,15 +104,18 @@ class Delivery:
                 )
         if not self.link.connected.is_set():
             return 0
-        self._send_receipts()
+        self._send_receipts(refused)
         with self._lock:
             free = self.window - len(self._inflight)
         if free <= 0:
             return 0
+        # A revoked unit's messages are left out in the query itself, so that however many
+        # wait for it they never take the window from the other units.
         rows = svc.store.query(
             "SELECT seq, unit, kind, payload, attempts FROM outbox WHERE done_at IS NULL"
-            " AND next_try_at <= ? ORDER BY next_try_at, seq LIMIT ?",
-            (ts(now), free),
+            " AND next_try_at <= ? AND unit NOT IN (SELECT value FROM json_each(?))"
+            " ORDER BY next_try_at, seq LIMIT ?",
+            (ts(now), json.dumps(sorted(refused)), free),
         )
         # Publish outside any database transaction (paho takes its own locks); a crash
         # before the update below only means a duplicate, which terminals drop by id.
@@ -139,11 +157,14 @@ class Delivery:
             svc.metrics.inflight.set(len(self._inflight))
         return sent
 
-    def _send_receipts(self) -> None:
+    def _send_receipts(self, refused: frozenset[str]) -> None:
         with self._lock:
             pending, self._receipts = self._receipts, defaultdict(list)
         svc = self.service
         for unit, ids in pending.items():
+            if unit in refused:  # its reports are refused from now on, so it sends them again
+                log.info("%d receipt(s) for revoked unit %s not sent", len(ids), unit)
+                continue
             for i in range(0, len(ids), MAX_RECEIPT_IDS):
                 body = k.ReceiptBody(ids=ids[i : i + MAX_RECEIPT_IDS])
                 _, payload = codec.encode("receipt", unit, body, svc.signer, at=svc.clock.now())

@@ -4,13 +4,15 @@
 folder (docs/layout-and-config.md). A certificate is used only if the county CA issued it,
 its common name is the unit id, it is within its validity period and its serial is not on
 the CRL. Verifiers are cached and re-checked when the certificate or CRL file changes, so a
-revocation takes effect at the next report without a restart.
+revocation takes effect at the next report without a restart. `certificates` tells the
+delivery side which units it must send nothing more (hub/revocation.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from cryptography import x509
@@ -93,27 +95,31 @@ class UnitKeys:
                 "bad_signature", f"certificate at {self.cert_path(unit)} is not {unit}'s"
             )
 
+    def _cached(self, unit: str, path: Path) -> tuple[float | None, Verifier, x509.Certificate]:
+        """The unit's certificate and verifier, read again when its file changed (lock held)."""
+        mtime = _mtime(path)
+        cached = self._cache.get(unit)
+        if cached is None or cached[0] != mtime:
+            if mtime is None:
+                raise WireError("bad_signature", f"no certificate for unit {unit!r} ({path})")
+            try:
+                cert = x509.load_pem_x509_certificate(path.read_bytes())
+            except ValueError as e:
+                raise WireError(
+                    "bad_signature", f"certificate of {unit} ({path}) is unreadable: {e}"
+                ) from None
+            self._check(unit, cert)
+            cached = (mtime, Verifier(cert.public_key()), cert)  # type: ignore[arg-type]
+            self._cache[unit] = cached
+        return cached
+
     def verifier(self, unit: str) -> Verifier:
         if not is_name(unit):
             raise WireError("bad_id", f"unit id {unit!r} is not valid")
         path = self.cert_path(unit)
         with self._lock:
             self._load_crl()
-            mtime = _mtime(path)
-            cached = self._cache.get(unit)
-            if cached is None or cached[0] != mtime:
-                if mtime is None:
-                    raise WireError("bad_signature", f"no certificate for unit {unit!r} ({path})")
-                try:
-                    cert = x509.load_pem_x509_certificate(path.read_bytes())
-                except ValueError as e:
-                    raise WireError(
-                        "bad_signature", f"certificate of {unit} ({path}) is unreadable: {e}"
-                    ) from None
-                self._check(unit, cert)
-                cached = (mtime, Verifier(cert.public_key()), cert)  # type: ignore[arg-type]
-                self._cache[unit] = cached
-            _, verifier, cert = cached
+            _, verifier, cert = self._cached(unit, path)
             # Checked at every report, not only when the file is read: it expires in cache.
             if not cert.not_valid_before_utc <= self.clock.now() <= cert.not_valid_after_utc:
                 raise WireError(
@@ -122,3 +128,34 @@ class UnitKeys:
             if cert.serial_number in self._revoked:
                 raise WireError("bad_signature", f"certificate of {unit} has been revoked")
             return verifier
+
+    def certificates(
+        self, units: Iterable[str], *, reread: bool = False
+    ) -> dict[str, tuple[int, bool]]:
+        """unit -> (serial, revoked) of each of `units` that has a usable certificate from the
+        county CA: what the delivery side needs to send nothing more to a revoked unit
+        (hub/revocation.py). A unit without one is left out.
+
+        Files are read again only when they changed, or all of them with `reread` (for a
+        filesystem whose times are too coarse to show a quick rewrite). Raises ConfigError
+        when the CRL is missing or unusable, so that the caller keeps what it knew rather
+        than taking "no CRL" for "nobody is revoked".
+        """
+        found: dict[str, tuple[int, bool]] = {}
+        with self._lock:
+            if reread:
+                if self._crl_mtime is not None:  # a missing file shows up by its time anyway
+                    self._crl_mtime = -1.0
+                self._cache.clear()
+            self._load_crl()
+            if self._crl_mtime is None:
+                raise ConfigError(f"no CRL at {self.crl_path}")
+            for unit in units:
+                if not is_name(unit):
+                    continue
+                try:
+                    _, _, cert = self._cached(unit, self.cert_path(unit))
+                except WireError:
+                    continue
+                found[unit] = (cert.serial_number, cert.serial_number in self._revoked)
+        return found

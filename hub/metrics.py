@@ -31,6 +31,9 @@ class HubMetrics:
         self.connected = Gauge(
             "ld_hub_mqtt_connected", "1 while connected to the broker", registry=r
         )
+        self.revoked = Gauge(
+            "ld_hub_revoked_units", "Units whose certificate is revoked: sent nothing", registry=r
+        )
         self.apply_seconds = Histogram(
             "ld_hub_report_apply_seconds", "Time to verify and commit one report", registry=r
         )

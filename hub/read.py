@@ -158,7 +158,11 @@ def order(store: Store, reg: Registry, order_id: str) -> OrderView:
 
 
 def units_status(
-    store: Store, reg: Registry, now: datetime, stale_after_s: float
+    store: Store,
+    reg: Registry,
+    now: datetime,
+    stale_after_s: float,
+    revoked: frozenset[str] = frozenset(),
 ) -> list[UnitStatus]:
     states = {r["unit"]: r for r in store.query("SELECT * FROM unit_state")}
     counts = {
@@ -188,6 +192,7 @@ def units_status(
                 lat=s.get("lat"),
                 lon=s.get("lon"),
                 position_at=parse_ts(s.get("position_at")),
+                revoked=u.id in revoked,
             )
         )
     return out

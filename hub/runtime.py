@@ -31,6 +31,7 @@ from hub.link import MqttLink
 from hub.notify import Notifier
 from hub.registry import Registry, load_registry
 from hub.reports import ReportHandler
+from hub.revocation import RevocationWatch
 from hub.service import HubService
 from hub.store import Store
 from wire.clock import Clock, SystemClock
@@ -81,11 +82,18 @@ class Hub:
             self.link = MqttLink(config.mqtt, config.county, self._on_message)
             undo.callback(self.link.stop)
             self.service.metrics.connected.set_function(lambda: float(self.link.connected.is_set()))
-            self.delivery = Delivery(self.service, self.link, window=config.window)
+            self.revocations = RevocationWatch(self.service, self.keys)
+            self.delivery = Delivery(
+                self.service, self.link, window=config.window, revocations=self.revocations
+            )
             self.engine = DeadlineEngine(self.service, notifier=notifier)
             self.app = create_app(
                 self.service,
-                test_config={"INTAKE_KEYS": config.intake_keys, "PKI_DIR": config.pki_dir},
+                test_config={
+                    "INTAKE_KEYS": config.intake_keys,
+                    "PKI_DIR": config.pki_dir,
+                    "CONSOLE_TRUSTED_PROXIES": config.trusted_proxies,
+                },
             )
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
@@ -124,6 +132,7 @@ class Hub:
         if fired:
             log.warning("%d deadline(s) fell due while the hub was down; fired late", fired)
         self.engine.start()
+        self.revocations.refresh(force=True)  # known before the first message goes out
         self.delivery.start()
         self.link.start()
         self._http = threading.Thread(target=self._server.run, name="hub-http", daemon=True)

@@ -60,6 +60,7 @@ class HubService:
         self.metrics = HubMetrics()
         self.ledger = Ledger(registry, signer, self.county)
         self.outbox_ready = threading.Event()  # wakes the delivery loop
+        self.revoked_units: frozenset[str] = frozenset()  # sent nothing (hub/revocation.py)
         self.deadlines_changed = threading.Event()  # wakes the deadline engine
 
     @classmethod
@@ -181,7 +182,9 @@ class HubService:
         return read.order(self.store, self.registry, order_id)
 
     def units_status(self) -> list[UnitStatus]:
-        return read.units_status(self.store, self.registry, self.clock.now(), self.stale_after_s)
+        return read.units_status(
+            self.store, self.registry, self.clock.now(), self.stale_after_s, self.revoked_units
+        )
 
     # ---- operators -----------------------------------------------------------------------
     def add_assist(

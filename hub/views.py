@@ -23,7 +23,7 @@ class EventView:
     recorded_at: datetime  # when the hub stored it
     order_id: str | None
     type: str
-    source: str  # "intake" | "operator:<name>" | "unit:<id>" | "tracker:<id>" | "engine"
+    source: str  # "intake" | "operator:<name>" | "unit:<id>" | "tracker:<id>" | "engine" | "crl"
     detail: dict[str, Any]
     late: bool
 
@@ -92,3 +92,4 @@ class UnitStatus:
     lat: float | None = None
     lon: float | None = None
     position_at: datetime | None = None
+    revoked: bool = False  # its certificate is on the CRL: the hub sends it nothing

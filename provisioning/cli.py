@@ -125,7 +125,8 @@ def enroll_tracker_cmd(unit: str, tracker: str, pki: Path, csr: Path | None, for
 @friendly
 def revoke_cmd(unit: str, pki: Path, tracker: str | None, reason: str) -> None:
     """Put UNIT's certificate (or one of its trackers') on the CRL. Reload the broker
-    afterwards (systemctl reload mosquitto) so that it re-reads the CRL."""
+    afterwards (systemctl reload mosquitto) so that it re-reads the CRL; a session the
+    terminal already has survives a reload (the hub sends it nothing), only a restart ends it."""
     if tracker:
         path = Layout(pki).tracker_dir(unit, tracker) / "tracker.crt"
         if not path.exists():
@@ -134,7 +135,10 @@ def revoke_cmd(unit: str, pki: Path, tracker: str | None, reason: str) -> None:
         entry = revocation.revoke_certificate(pki, pki_mod.load_cert(path), label, reason=reason)
     else:
         entry = revocation.revoke(pki, unit, reason=reason)
-    click.echo(f"revoked {entry.unit} (serial {entry.serial:x}); now reload the broker")
+    click.echo(
+        f"revoked {entry.unit} (serial {entry.serial:x}); now reload the broker"
+        " (restart it instead to end a session the terminal still has)"
+    )
 
 
 @main.command("crl-renew")

@@ -32,7 +32,7 @@ from hub.console import (
     units,
 )
 from hub.console.roles import may
-from hub.console.web import EXTENSION, ConsoleState, act, current
+from hub.console.web import EXTENSION, ConsoleState, act, current, service
 from hub.service import HubService
 
 log = logging.getLogger(__name__)
@@ -96,11 +96,15 @@ def _static(filename: str) -> Response:
 
 
 def _globals() -> dict[str, object]:
-    user = current() if request.blueprint and request.blueprint.startswith("console") else None
+    console = bool(request.blueprint and request.blueprint.startswith("console"))
+    user = current() if console else None
     return {
         "user": user,
         "may": (lambda p: user is not None and may(user.role, p)),
         "lang": select_locale(),
+        # Units whose certificate is revoked (hub/revocation.py): tagged 已吊销 wherever an
+        # order or a terminal is shown, since the hub sends them nothing.
+        "revoked_units": service().revoked_units if console else frozenset(),
     }
 
 

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from hub.console import sessions, users
-from hub.console.errors import AuthError, UserError
+from hub.console.errors import AuthError, LoginThrottled, UserError
 from hub.console.forms import LoginForm, PasswordForm
-from hub.console.web import TOKEN_KEY, act, current, need, now, safe_next, state
+from hub.console.web import TOKEN_KEY, act, client_address, current, need, now, safe_next, state
 
 bp = Blueprint("console_auth", __name__, template_folder="templates")
 
@@ -19,12 +19,23 @@ LANGUAGES = ("zh", "en")
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Sign in; a refused attempt is audited and told apart from nothing on screen."""
+    """Sign in; a refused attempt is audited. On screen a wrong name is not told apart from a
+    wrong password; a throttled attempt says how long to wait (throttle.py)."""
     form = LoginForm()
     if form.validate_on_submit():
         name = form.username.data.strip().lower()
         try:
-            user = users.authenticate(state().db_path, name, form.password.data, now=now())
+            user = users.authenticate(
+                state().db_path, name, form.password.data, now=now(), address=client_address()
+            )
+        except LoginThrottled as exc:
+            act("login", target=name, outcome="refused", detail={"reason": exc.reason}, actor=name)
+            minutes = max(1, -(-exc.retry_after_s // 60))
+            form.password.errors.append(
+                _("Too many failed attempts. Try again in %(n)d min.", n=minutes)
+            )
+            page = render_template("console/login.html", form=form)
+            return page, 401, {"Retry-After": str(exc.retry_after_s)}
         except AuthError as exc:
             act("login", target=name, outcome="refused", detail={"reason": exc.reason}, actor=name)
             form.password.errors.append(_("Wrong user name or password."))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -48,6 +48,27 @@ _MIGRATIONS: dict[int, str] = {
         remote_addr TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX IF NOT EXISTS console_audit_at ON console_audit(at);
+    """,
+    # Login throttling (throttle.py): counts per address, per (account, address) and per
+    # account instead of a lock on the account, and the addresses each account logs in from.
+    # console_users.failed_logins and locked_until are no longer read (kept, not dropped).
+    2: """
+    CREATE TABLE IF NOT EXISTS console_login_guard (
+        scope TEXT NOT NULL,
+        name TEXT NOT NULL,
+        address TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_failed_at TEXT,
+        blocked_until TEXT,
+        PRIMARY KEY (scope, name, address)
+    );
+    CREATE INDEX IF NOT EXISTS console_login_guard_age ON console_login_guard(last_failed_at);
+    CREATE TABLE IF NOT EXISTS console_login_seats (
+        username TEXT NOT NULL,
+        address TEXT NOT NULL,
+        last_ok_at TEXT NOT NULL,
+        PRIMARY KEY (username, address)
+    );
     """,
 }
 

@@ -29,6 +29,8 @@ PRINTER_OK = ("ok", "unknown", None, "")
 def problems(unit: UnitStatus) -> list[str]:
     """What is wrong with a unit's terminal, as keys the template translates."""
     found = []
+    if unit.revoked:  # the hub sends it nothing (hub/revocation.py), whatever it says
+        found.append("revoked")
     if not unit.online:
         found.append("offline")
     if unit.printer not in PRINTER_OK:
@@ -41,9 +43,11 @@ def problems(unit: UnitStatus) -> list[str]:
 
 
 def ordered(units: list[UnitStatus]) -> list[tuple[UnitStatus, list[str]]]:
-    """Dark first, then degraded, then healthy; by tier and id within each."""
+    """Dark (or revoked) first, then degraded, then healthy; by tier and id within each."""
     rows = [(u, problems(u)) for u in units]
-    return sorted(rows, key=lambda r: (r[0].online, not r[1], r[0].tier, r[0].id))
+    return sorted(
+        rows, key=lambda r: (r[0].online and not r[0].revoked, not r[1], r[0].tier, r[0].id)
+    )
 
 
 @bp.route("/units")

@@ -1,4 +1,4 @@
-"""Console accounts: hashed passwords, one-time passwords, lock-out after repeated failures.
+"""Console accounts: hashed passwords, one-time passwords, throttled logins (throttle.py).
 
 Passwords are hashed with werkzeug's `generate_password_hash`, whose default in werkzeug 3
 is scrypt (n=2^15, r=8, p=1) from Python's own hashlib: memory-hard, so a stolen database
@@ -13,11 +13,12 @@ import logging
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hub.console import throttle
 from hub.console.db import connect
 from hub.console.errors import AuthError, UserError
 from hub.console.roles import ROLES, is_role
@@ -25,8 +26,9 @@ from hub.console.roles import ROLES, is_role
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 10
+MAX_FAILED_LOGINS = throttle.PAIR_MAX_FAILURES
+"""Wrong passwords in a row that shut one (account, address) pair for LOCK_MINUTES."""
+LOCK_MINUTES = throttle.PAIR_BLOCK_S // 60
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 # A hash of a random password, checked when the user does not exist, so that a wrong user
 # name costs the same time as a wrong password and timing reveals nothing.
@@ -85,7 +87,7 @@ def create_user(db_path: Path, username: str, role: str, *, by: str, now: dateti
 
 
 def reset_password(db_path: Path, username: str, *, now: datetime) -> str:
-    """Give an account a new one-time password, unlock it and end its sessions."""
+    """Give an account a new one-time password, clear its login counts, end its sessions."""
     password = one_time_password()
     with connect(db_path) as conn:
         cur = conn.execute(
@@ -96,6 +98,7 @@ def reset_password(db_path: Path, username: str, *, now: datetime) -> str:
         if cur.rowcount != 1:
             raise UserError(f"no user {username!r}")
         conn.execute("DELETE FROM console_sessions WHERE username = ?", (username,))
+        throttle.forget_account(conn, username)
     return password
 
 
@@ -128,41 +131,33 @@ def change_password(db_path: Path, username: str, old: str, new: str) -> None:
         )
 
 
-def authenticate(db_path: Path, username: str, password: str, *, now: datetime) -> User:
-    """The user behind a correct, enabled, unlocked login; `AuthError` otherwise.
+def authenticate(
+    db_path: Path, username: str, password: str, *, now: datetime, address: str = ""
+) -> User:
+    """The user behind a correct, enabled login from `address`; `AuthError` otherwise.
 
-    Five wrong passwords in a row lock the account for ten minutes, which turns online
-    guessing into years while a colleague who mistyped waits a coffee.
+    No account is ever locked: `throttle.py` limits guesses per address, per (account,
+    address) and, for addresses the account has not logged in from, per account, so a
+    guesser elsewhere cannot keep an operator out of her own desk. The password is hashed
+    outside any write transaction: scrypt takes tens of milliseconds, and the console shares
+    the hub's database file, whose writers would otherwise wait for every guess.
     """
     name = username.strip().lower()
-    refusal = ""
-    with connect(db_path) as conn:  # the failure count must be committed, so raise after
+    with connect(db_path) as conn:
+        throttle.check(conn, name, address, now)  # raises LoginThrottled
         row = conn.execute("SELECT * FROM console_users WHERE username = ?", (name,)).fetchone()
-        if row is None:
-            check_password_hash(_DUMMY_HASH, password)
-            refusal = "unknown user"
-        elif row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
-            refusal = "locked"
-        elif not check_password_hash(row["password_hash"], password):
-            failed = row["failed_logins"] + 1
-            locked = (
-                (now + timedelta(minutes=LOCK_MINUTES)).isoformat()
-                if failed >= MAX_FAILED_LOGINS
-                else None
-            )
-            conn.execute(
-                "UPDATE console_users SET failed_logins = ?, locked_until = ? WHERE username = ?",
-                (0 if locked else failed, locked, name),
-            )
-            refusal = "wrong password" + (", now locked" if locked else "")
+    # The same hashing work for an unknown name, so that timing reveals nothing.
+    right = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password)
+    refusal = ""
+    with connect(db_path) as conn:  # the count must be committed, so raise after
+        if row is None or not right:
+            locked = throttle.failed(conn, name, address, now)
+            refusal = "unknown user" if row is None else "wrong password"
+            refusal += ", now locked" if locked else ""
         elif row["disabled"]:
             refusal = "disabled"
         else:
-            conn.execute(
-                "UPDATE console_users SET failed_logins = 0, locked_until = NULL"
-                " WHERE username = ?",
-                (name,),
-            )
+            throttle.succeeded(conn, name, address, now)
     if refusal or row is None:
         raise AuthError(refusal)
     return _user(row)

@@ -90,6 +90,25 @@ def _leave(response: Any) -> NoReturn:
     raise HTTPException(response=response)
 
 
+def client_address() -> str:
+    """The address of the browser behind this request, for the login throttle and the audit.
+
+    The connection's own peer address, unless that peer is one of the proxies named in
+    `CONSOLE_TRUSTED_PROXIES` (nginx in front of the hub): then the nearest address in
+    `X-Forwarded-For` that is not itself a trusted proxy. Without that setting the header is
+    ignored, since anyone can send one and would otherwise choose the address it is judged by.
+    """
+    peer = request.remote_addr or ""
+    trusted = set(current_app.config.get("CONSOLE_TRUSTED_PROXIES") or ())
+    if peer not in trusted:
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if address not in trusted:
+            return address
+    return peer
+
+
 def act(
     action: str,
     *,
@@ -109,7 +128,7 @@ def act(
         target=target,
         outcome=outcome,
         detail=detail,
-        remote_addr=request.remote_addr or "",
+        remote_addr=client_address(),
     )
 
 

@@ -49,6 +49,17 @@ def test_config_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     assert (cfg.listen_host, cfg.listen_port) == ("0.0.0.0", 8000)
 
 
+def test_trusted_proxies_are_ip_addresses(tmp_path: Path) -> None:
+    """Only a named proxy's X-Forwarded-For is believed by the console's login throttle."""
+    toml = tmp_path / "hub.toml"
+    toml.write_text('[county]\nid = "shuangbai"\n[http]\ntrusted_proxies = ["127.0.0.1", "::1"]\n')
+    assert load_config(toml).trusted_proxies == ("127.0.0.1", "::1")
+    toml.write_text('[county]\nid = "shuangbai"\n[http]\ntrusted_proxies = ["nginx"]\n')
+    with pytest.raises(ConfigError) as e:
+        load_config(toml)
+    assert "[http] trusted_proxies" in str(e.value)
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [("[county\n", "hub.toml"), ("[mqtt]\nport = 1\n", "[county] id is missing")],
