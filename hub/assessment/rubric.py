@@ -167,14 +167,14 @@ class _Builder:
         for key in self.doc:
             if key not in _TOP:
                 line = self.smap.line_of((key, None)) or self.smap.line_of(ROOT, key)
-                self.problems.add(line, f"unknown table or key {key!r} (known: {', '.join(_TOP)})")
+                self.problems.add(line, f'unknown table or key "{key}" (known: {", ".join(_TOP)})')
         head = self.table("rubric", required=True)
         county = head.ident("county", "county id")
         names = head.text("name_zh"), head.text("name_en"), head.text("version")
         full = head.number("full_marks", 1, 1000)
         head.finish()
         if county and self.county and county != self.county:
-            head.problem("county", f"county {county!r} is not this hub's county {self.county!r}")
+            head.problem("county", f'county "{county}" is not this hub\'s county "{self.county}"')
         rank = self.table("ranking", required=False)
         slowest = rank.integer("slowest", 0, 50, default=3)
         min_orders = rank.integer("min_orders", 1, 10000, default=3)
@@ -216,7 +216,7 @@ class _Builder:
             points = f.number("points", 0, 1000)
             f.finish()
             if pid in lines:
-                f.problem("id", f"duplicate part id {pid!r}; first defined at line {lines[pid]}")
+                f.problem("id", f'duplicate part id "{pid}"; first defined at line {lines[pid]}')
             elif f.ok and pid and zh and en and points is not None:
                 lines[pid] = f.line("id")
                 out[pid] = Part(pid, zh, en, points)
@@ -237,17 +237,17 @@ class _Builder:
             if method == "rate" and "deduct" in f.table:
                 f.problem("deduct", 'deduct only applies to method = "deduct"')
             if part and part_ids and part not in part_ids:
-                f.problem("part", f"part {part!r} is not a part in [[parts]]")
+                f.problem("part", f'part "{part}" is not a part in [[parts]]')
             if measure in measures:
                 f.problem(
                     "measure",
-                    f"measure {measure!r} is already scored at line {measures[measure]}; "
+                    f'measure "{measure}" is already scored at line {measures[measure]}; '
                     "counting it twice would score the same cases twice",
                 )
             elif measure:
                 measures[measure] = f.line("measure")
             if iid in out:
-                f.problem("id", f"duplicate item id {iid!r}")
+                f.problem("id", f'duplicate item id "{iid}"')
             if f.ok and iid and part and zh and en and measure and method and points is not None:
                 out[iid] = Item(
                     iid, part, zh, en, measure, cast(Method, method), points, deduct or 0.0
