@@ -12,9 +12,11 @@ decides, a unit's supervisor appeals) are checked by the console; here `by` is r
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from hub.assessment import findings, sampling
 from hub.assessment.findings import Appeal, Finding
@@ -28,6 +30,7 @@ from wire.ids import new_id
 log = logging.getLogger(__name__)
 
 MAX_REMARK = 2000
+T = TypeVar("T")
 
 
 class SpotCheckError(ValueError):
@@ -103,7 +106,7 @@ class SpotChecks:
 
     def queue(self, day: date) -> list[QueueItem]:
         """The work queue of a drawn day: each sampled order and its findings in force."""
-        standing = findings.standing_findings(self.store.db.conn)
+        standing = self._read(findings.standing_findings)
         by_order: dict[str, list[Finding]] = {}
         for f in standing:
             by_order.setdefault(f.order_id, []).append(f)
@@ -140,7 +143,7 @@ class SpotChecks:
     ) -> Finding:
         """A correction: a new finding of the same kind that supersedes `finding_id`."""
         old = self._finding(finding_id)
-        if any(f.supersedes == finding_id for f in findings.all_findings(self.store.db.conn)):
+        if any(f.supersedes == finding_id for f in self._read(findings.all_findings)):
             raise SpotCheckError(
                 f"记录 {finding_id} 已被更正过，请更正最新记录 (already superseded)"
             )
@@ -156,7 +159,7 @@ class SpotChecks:
         )
 
     def history(self, order_id: str) -> list[Finding]:
-        return findings.all_findings(self.store.db.conn, order_id)
+        return self._read(lambda c: findings.all_findings(c, order_id))
 
     # ---- appeals -----------------------------------------------------------------------
     def appeal_finding(self, finding_id: str, *, reason: str, by: str) -> Appeal:
@@ -182,10 +185,15 @@ class SpotChecks:
         return next(a for a in self.appeals() if a.id == appeal_id)
 
     def appeals(self, *, undecided_only: bool = False) -> list[Appeal]:
-        out = findings.appeals(self.store.db.conn)
+        out = self._read(findings.appeals)
         return [a for a in out if a.upheld is None] if undecided_only else out
 
     # ---- helpers -----------------------------------------------------------------------
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Read through the store's one connection, under its lock (it is shared)."""
+        with self.store.lock:
+            return fn(self.store.db.conn)
+
     def _now(self) -> str:
         return ts(self.clock.now())
 
@@ -202,7 +210,7 @@ class SpotChecks:
         return row
 
     def _finding(self, finding_id: str) -> Finding:
-        for f in findings.all_findings(self.store.db.conn):
+        for f in self._read(findings.all_findings):
             if f.id == finding_id:
                 return f
         raise SpotCheckError(f"抽查记录 {finding_id} 不存在 (no such finding)")
