@@ -191,7 +191,11 @@ def _detail(wb: Workbook, a: Assessment, registry: Registry) -> None:
         [zh for _, zh in DETAIL_COLUMNS],
         [widths.get(k, 11) for k, _ in DETAIL_COLUMNS],
     )
-    time_keys = {"dispatched", "ended"}
+    keys = [k for k, _ in DETAIL_COLUMNS]
+    times = [i for i, k in enumerate(keys) if k in ("dispatched", "ended")]
     for n, row in enumerate(a.rows, start=1):
         d = detail_row(n, row, registry)
-        ws.append([_cell(ws, d[k], "time" if k in time_keys else None) for k, _ in DETAIL_COLUMNS])
+        values: list[Any] = [d[k] for k in keys]
+        for i in times:  # only these need a style; plain values are cheaper to stream
+            values[i] = _cell(ws, values[i], "time")
+        ws.append(values)
