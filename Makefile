@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: test lint pytest demo bench mosquitto browser venv clean help
+.PHONY: test lint pytest demo bench mosquitto browser reports venv clean help
 
 help:
 	@echo "make test   - install what is missing, then run pytest, ruff and mypy"
@@ -53,7 +53,21 @@ browser:
 		exit 1; \
 	fi
 
-pytest: $(STAMP) mosquitto browser
+# Assessment reports (hub/assessment/): WeasyPrint needs Pango, the charts a CJK font.
+reports:
+	@if ldconfig -p 2>/dev/null | grep -q libpangoft2 && fc-list 2>/dev/null | grep -qi "CJK"; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Pango and a CJK font with apt-get (for the assessment PDF)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; \
+	else \
+		echo "Pango or a CJK font is missing. Install them, then run make again:"; \
+		echo "    sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk"; \
+		exit 1; \
+	fi
+
+pytest: $(STAMP) mosquitto browser reports
 	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)

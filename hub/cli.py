@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -69,6 +70,68 @@ def create_admin(config_path: Path, username: str) -> None:
     click.echo(password)
 
 
-@main.command(help="Assessment reports (考核): not built yet; arrives with its own issue.")
-def report() -> None:
-    raise click.ClickException("`liandong-hub report` is not available yet (assessment issue).")
+# ---- assessment (hub/assessment/command.py does the work) ----
+@main.command(help="考核报表 Assessment report: daily spot-check day, quarterly bulletin, year.")
+@click.argument("kind", type=click.Choice(["daily", "quarter", "year", "range"]))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="hub.toml: its [store] database (opened read-only) and registry.",
+)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="daily: the Beijing date.")
+@click.option("--year", type=int, help="quarter, year: the year.")
+@click.option("--quarter", type=click.IntRange(1, 4), help="quarter: 1 to 4.")
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), help="range: first day.")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), help="range: last day.")
+@click.option("--unit", help="Only this unit's orders (its rank stays county-wide).")
+@click.option("--township", help="Only calls from this township.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "pdf", "html", "json"]),
+    default="xlsx",
+    show_default=True,
+    help="xlsx (with 派单明细), pdf or html (the bulletin), json.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def report(
+    kind: str,
+    config_path: Path,
+    day: Any,
+    year: int | None,
+    quarter: int | None,
+    first: Any,
+    last: Any,
+    unit: str | None,
+    township: str | None,
+    fmt: str,
+    out: Path,
+) -> None:
+    from hub.assessment.command import ReportError, Request, run
+    from hub.assessment.rubric import RubricError
+
+    req = Request(
+        kind=kind,
+        day=day.date() if day else None,
+        year=year,
+        quarter=quarter,
+        first=first.date() if first else None,
+        last=last.date() if last else None,
+        unit=unit,
+        township=township,
+        format=fmt,
+    )
+    try:
+        a = run(config_path, req, out)
+    except (HubError, RegistryError, RubricError, ReportError) as e:
+        raise click.ClickException(str(e)) from None
+    c = a.county
+    click.echo(
+        f"{out}: {a.period.label_zh} 计入考核派单 {c.orders} 单，仍未办结 {c.open} 单，"
+        f"演练 {len(a.drills)} 单不计 ({c.orders} orders counted, {c.open} open)"
+    )
+
+
+# ---- end assessment ----

@@ -183,6 +183,12 @@ def _initial(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[Migration] = [("0001_initial", _initial)]
 
+# ---- assessment's own tables (hub/assessment/schema.py is their owner) ----
+from hub.assessment.schema import MIGRATIONS as _ASSESSMENT_MIGRATIONS  # noqa: E402
+
+MIGRATIONS += _ASSESSMENT_MIGRATIONS
+# ---- end assessment ----
+
 
 class Store:
     """The hub database: one connection, one lock, named migrations."""

@@ -1,0 +1,95 @@
+"""Assessment: a county-year of about 40,000 orders; the quarterly xlsx and PDF, each timed.
+
+The year is made by the assessment tests' simulator (tests/hub/assessment/synth.py): calls
+through the real HubService, signed reports through the real ReportHandler, a FakeClock.
+The baseline in the same run is a bare SQL scan of the rows the quarter's report reads
+(orders joined to their events), so the cost of judging, scoring and rendering shows apart
+from the cost of reading. Target: each quarterly output <= 5 s on this machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from hub.assessment import periods
+from hub.assessment.command import Request, write
+from hub.assessment.compute import assess
+from hub.assessment.evidence import connect_readonly
+from hub.assessment.rubric import load_rubric
+from hub.registry import load_registry
+from hub.store import ts
+from tests.hub.assessment.synth import simulate
+
+CALLS = 25_800  # about 1.55 orders per call (属地 assists, reassignments): ~40,000 orders
+TRIES = 3
+
+
+def _median_s(fn: Callable[[], object], tries: int = TRIES) -> float:
+    times = []
+    for _ in range(tries):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return round(statistics.median(times), 3)
+
+
+def run(workdir: Path) -> dict[str, object]:
+    for name in ("hub", "wire", "matplotlib", "fontTools", "weasyprint"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    registry, rubric = load_registry(None), load_rubric()
+    year = periods.year(2026)
+    t0 = time.perf_counter()
+    service, clock, stats = simulate(
+        workdir, registry, start=year.start, days=367, calls=CALLS, seed=40
+    )
+    made_s = time.perf_counter() - t0
+    service.store.close()
+    conn = connect_readonly(workdir / "hub.sqlite3")
+    q2 = periods.quarter(2026, 2)
+    as_of = clock.now() + timedelta(days=1)
+    year_orders = conn.execute(
+        "SELECT count(*) FROM orders WHERE dispatched_at >= ? AND dispatched_at < ?",
+        (ts(year.start), ts(year.end)),
+    ).fetchone()[0]
+
+    def scan() -> None:
+        conn.execute(
+            "SELECT e.seq, e.id, e.order_id, e.type, e.at, e.recorded_at, e.source, e.detail"
+            " FROM orders o JOIN events e ON e.order_id = o.id"
+            " WHERE o.dispatched_at >= ? AND o.dispatched_at < ? ORDER BY e.seq",
+            (ts(q2.start), ts(q2.end)),
+        ).fetchall()
+
+    quarter = assess(conn, registry, rubric, q2, as_of)
+    xlsx_s = _median_s(
+        lambda: write(conn, registry, rubric, q2, as_of, Request("quarter"), workdir / "q.xlsx")
+    )
+    pdf_s = _median_s(
+        lambda: write(
+            conn, registry, rubric, q2, as_of, Request("quarter", format="pdf"), workdir / "q.pdf"
+        )
+    )
+    year_xlsx_s = _median_s(
+        lambda: write(conn, registry, rubric, year, as_of, Request("year"), workdir / "y.xlsx"), 1
+    )
+    return {
+        "orders in the county-year (drills included)": year_orders,
+        "orders counted in the quarter (Q2)": len(quarter.rows),
+        "making the year through the real hub (s, setup, not a target)": round(made_s, 1),
+        "baseline: bare SQL scan of the quarter's orders and events (s, median)": _median_s(scan),
+        "assess() the quarter: read, judge, score, rank (s, median)": _median_s(
+            lambda: assess(conn, registry, rubric, q2, as_of)
+        ),
+        "quarterly xlsx incl. 派单明细 (s, median, target <= 5)": xlsx_s,
+        "quarterly PDF bulletin with charts and previous quarter (s, median, target <= 5)": pdf_s,
+        "year xlsx, 40,000-row 派单明细 (s, one run)": year_xlsx_s,
+        "offline / clock-suspect / cancelled / reassigned orders made": (
+            f"{stats.get('offline_orders', 0)} / {stats.get('clock_suspect', 0)} / "
+            f"{stats.get('cancelled', 0)} / {stats.get('reassigned', 0)}"
+        ),
+    }
