@@ -27,7 +27,10 @@ def svc(tmp_path: Path, registry: Registry) -> HubService:
     clock = FakeClock(periods.day(DAY).start + timedelta(hours=1))
     service = HubService.open(tmp_path / "hub.sqlite3", registry=registry, clock=clock)
     for i in range(25):
-        service.intake(incident_data(source_id=f"J{i:04d}"), source="cad-110")
+        service.intake(
+            incident_data(source_id=f"J{i:04d}", reported_at=clock.now().isoformat()),
+            source="cad-110",
+        )
         clock.advance(600)
     service.send_drill(["fire"], by="平安办")
     return service
@@ -53,7 +56,10 @@ def test_the_day_sample_is_drawn_once_and_never_holds_a_drill(
     picked = checks.draw(DAY, by="审核员甲")
     assert len(picked) == 3 and set(picked) <= set(day_orders)
     assert picked == sampling.draw(day_orders, "shuangbai", DAY, 0.10, 3)
-    svc.intake(incident_data(source_id="J-late"), source="cad-110")
+    svc.intake(
+        incident_data(source_id="J-late", reported_at=svc.clock.now().isoformat()),
+        source="cad-110",
+    )
     assert checks.draw(DAY, by="审核员乙") == picked  # fixed once drawn
     assert [q.order_id for q in checks.queue(DAY)] == picked
 
