@@ -2,7 +2,7 @@
 
 Paths inside the file are relative to the file's folder. Sections beyond the shared format,
 all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150),
-`[delivery] window` (100).
+`[delivery] window` (100), `[boundary]` (the 110 gate: hub/sources/boundary/config.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.errors import ConfigError
 from hub.link import MqttSettings
+from hub.sources.boundary.config import BoundaryConfig, load_boundary
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class HubConfig:
     stale_after_s: float = 75.0
     arrival_radius_m: float = 150.0
     window: int = 100
+    boundary: BoundaryConfig | None = None  # [boundary]: the 110 gate folders
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -78,6 +80,7 @@ def load_config(path: Path) -> HubConfig:
             stale_after_s=float(data.get("presence", {}).get("stale_after_s", 75.0)),
             arrival_radius_m=float(data.get("trackers", {}).get("arrival_radius_m", 150.0)),
             window=int(data.get("delivery", {}).get("window", 100)),
+            boundary=load_boundary(data.get("boundary"), base, path),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None
