@@ -16,6 +16,7 @@ from typing import Any
 from hub.errors import NotFound
 from hub.service import HubService
 from hub.sources.boundary import journal
+from hub.sources.boundary.api import use_mapping
 from hub.sources.boundary.config import BoundaryConfig
 from hub.sources.boundary.folders import free_name, fsync_dir, is_temporary, move
 from hub.sources.boundary.inbound import Inbound
@@ -33,6 +34,7 @@ class Bridge:
         self.config = config
         self.folders = config.folders
         self.mapping = load_mapping(config.mapping, service.registry)
+        use_mapping(service, self.mapping)  # POST /api/v1/incidents reads CAP alike
         self.metrics = boundary_metrics(service.metrics.registry)
         self.inbound = Inbound(
             service, self.mapping, self.folders, config.source, config.limit_bytes, self.metrics
