@@ -130,12 +130,25 @@ def post_incident() -> Response:
     )
     svc = _service()
     try:
-        view, created = svc.intake(load_object(body), source=source)
+        view, created = _intake_by_type(svc, body, source)
     except IntakeError:
         svc.metrics.intake.labels("invalid").inc()
         raise
     svc.metrics.intake.labels("created" if created else "repeat").inc()
     return reply(to_json(view), 201 if created else 200)
+
+
+# ---- 110 boundary: CAP and EIDO bodies go through the gate's parsers ----
+GATE_TYPES = ("application/cap+xml", "application/emergency+json")
+
+
+def _intake_by_type(svc: HubService, body: bytes, source: str) -> tuple[Any, bool]:
+    ctype = (request.mimetype or "").lower()
+    if ctype not in GATE_TYPES:
+        return svc.intake(load_object(body), source=source)
+    from hub.sources.boundary.api import intake_gate_body
+
+    return intake_gate_body(svc, body, source, ctype)
 
 
 @bp.get("/incidents/<incident_id>")

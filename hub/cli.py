@@ -135,3 +135,35 @@ def report(
 
 
 # ---- end assessment ----
+
+
+# ---- 110 boundary ----
+@main.group(help="The 110 gate (边界交换): check files as the bridge would read them.")
+def boundary() -> None:
+    """`liandong-hub boundary ...`"""
+
+
+@boundary.command(
+    "check",
+    help="Parse FILE as the bridge would (the county's registry and mapping from hub.toml) "
+    "and print the incident it would make, exit 0; or the reasons, exit 1. Stores nothing.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="hub.toml: its [county] registry and [boundary] mapping are used.",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def boundary_check(config_path: Path, file: Path) -> None:
+    from hub.config import load_config
+    from hub.sources.boundary.check import check_file
+
+    try:
+        ok, text = check_file(load_config(config_path), file)
+    except (HubError, RegistryError, OSError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(text)
+    if not ok:
+        raise SystemExit(1)

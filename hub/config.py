@@ -3,9 +3,9 @@
 Paths inside the file are relative to the file's folder. Sections beyond the shared format,
 all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150),
 `[delivery] window` (100), `[intake] max_future_s` (300) and `max_age_days` (30),
-`[http] trusted_proxies` (none: the console judges every
-request by its peer address and ignores X-Forwarded-For; name nginx's address here when it
-sits in front of the hub).
+`[boundary]` (the 110 gate: hub/sources/boundary/config.py), `[http] trusted_proxies`
+(none: the console judges every request by its peer address and ignores X-Forwarded-For;
+name nginx's address here when it sits in front of the hub).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from hub.errors import ConfigError
 from hub.intake import IntakeWindow
 from hub.link import MqttSettings
+from hub.sources.boundary.config import BoundaryConfig, load_boundary
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class HubConfig:
     window: int = 100
     intake_window: IntakeWindow = field(default_factory=IntakeWindow)
     trusted_proxies: tuple[str, ...] = ()
+    boundary: BoundaryConfig | None = None  # [boundary]: the 110 gate folders
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -90,6 +92,7 @@ def load_config(path: Path) -> HubConfig:
                 max_age_days=float(data.get("intake", {}).get("max_age_days", 30.0)),
             ),
             trusted_proxies=_proxies(data.get("http", {}).get("trusted_proxies", []), path),
+            boundary=load_boundary(data.get("boundary"), base, path),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None

@@ -107,10 +107,11 @@ def _coord(value: Any, lo: float, hi: float) -> float | None:
 
 
 def validate(
-    data: Any, registry: Registry, *, now: datetime, window: IntakeWindow | None = None
+    data: Any, registry: Registry, *, now: datetime | None, window: IntakeWindow | None = None
 ) -> NewIncident:
     """Return the incident, or raise IntakeError naming every bad field. `now` is the hub's
-    clock, for the window `reported_at` must fall in."""
+    clock, for the window `reported_at` must fall in; None checks the record alone (a gate
+    file read by `boundary check` or before its commit: the window is applied at intake)."""
     if not isinstance(data, dict):
         raise IntakeError({"body": ("须为 JSON 对象", "must be a JSON object")})
     bad: dict[str, tuple[str, str]] = {}
@@ -173,8 +174,10 @@ def validate(
             "必填：带时区的 RFC 3339 时间，如 2026-11-28T14:30:00+08:00",
             "required: an RFC 3339 time with its zone, e.g. 2026-11-28T14:30:00+08:00",
         )
-    if reported_at is not None and (
-        problem := (window or IntakeWindow()).problem(reported_at, now)
+    if (
+        reported_at is not None
+        and now is not None
+        and (problem := (window or IntakeWindow()).problem(reported_at, now))
     ):
         bad["reported_at"] = problem
 

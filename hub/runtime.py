@@ -33,6 +33,7 @@ from hub.registry import Registry, load_registry
 from hub.reports import ReportHandler
 from hub.revocation import RevocationWatch
 from hub.service import HubService
+from hub.sources.boundary.bridge import Bridge
 from hub.store import Store
 from wire.clock import Clock, SystemClock
 from wire.signing import Signer
@@ -87,6 +88,8 @@ class Hub:
                 self.service, self.link, window=config.window, revocations=self.revocations
             )
             self.engine = DeadlineEngine(self.service, notifier=notifier)
+            # ---- 110 boundary: the gate folders, when [boundary] is configured
+            self.bridge = Bridge(self.service, config.boundary) if config.boundary else None
             self.app = create_app(
                 self.service,
                 test_config={
@@ -137,9 +140,13 @@ class Hub:
         self.link.start()
         self._http = threading.Thread(target=self._server.run, name="hub-http", daemon=True)
         self._http.start()
+        if self.bridge:  # after the writer is up: it takes the files left while down
+            self.bridge.start()
         log.info("hub for %s listening on %s", self.service.county, self.url)
 
     def stop(self) -> None:
+        if self.bridge:
+            self.bridge.stop()
         self._server.close()
         # waitress ends its worker threads only when its own loop is interrupted; closing
         # the socket leaves them waiting, so an in-process hub (demo, tests) would leak them.

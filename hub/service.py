@@ -21,7 +21,7 @@ from hub.intake import IntakeWindow, validate
 from hub.ledger import ACTIVE_SQL, ACTIVE_STATES, Ledger
 from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
-from hub.store import Store, ts
+from hub.store import Store, must_ts, ts
 from hub.text import checked
 from hub.views import IncidentView, OrderView, UnitStatus
 from wire.clock import Clock, SystemClock
@@ -392,3 +392,141 @@ class HubService:
             ]
         self.changed({"type": "incident", "id": incident_id, "new": True, "drill": True})
         return [self.order(i) for i in ids]
+
+    # ---- 110 boundary ----
+    # Writes that only the 110 gate asks for (hub/sources/boundary): a later message for the
+    # same 110 number updates or cancels its incident, never makes a second one. Each gate
+    # message is recorded as a `boundary` event carrying its own id, in the transaction of
+    # its change, so a file taken twice (a crash between commit and move) applies once.
+    def gate_message(
+        self,
+        kind: str,
+        data: dict[str, Any],
+        *,
+        source: str,
+        msg_id: str,
+        refs: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+        reason: str = "",
+    ) -> tuple[IncidentView, str]:
+        """Apply one gate message; returns the incident and `created`, `updated`,
+        `cancelled` or `repeat`. Raises IntakeError (bad fields) or NotFound (a cancel of an
+        incident never received)."""
+        now = self.clock.now()
+        new = validate(data, self.registry, now=now, window=self.intake_window)
+        with self.store.write() as db:
+            row = None
+            for number in dict.fromkeys((new.source_id, *refs)):
+                row = self.store.one(
+                    "SELECT * FROM incidents WHERE source=? AND source_id=?", (source, number)
+                )
+                if row is not None:
+                    break
+            if row is None:
+                if kind == "cancel":
+                    raise NotFound(f"no incident {new.source_id!r} from {source} to cancel")
+                view, _ = self.intake(data, source=source)
+                self._gate_event(db, view.id, now, msg_id, kind, notes, {})
+                return view, "created"
+            if self.store.one(
+                "SELECT 1 AS x FROM events WHERE incident_id=? AND type='boundary'"
+                " AND json_extract(detail, '$.msg_id')=?",
+                (row["id"], msg_id),
+            ):
+                return self.incident(row["id"]), "repeat"
+            if kind == "cancel":
+                outcome = self._gate_cancel(db, row, now, reason or "110 撤销")
+                self._gate_event(db, row["id"], now, msg_id, kind, notes, {})
+            else:
+                changes = self._gate_update(db, row, new, now)
+                self._gate_event(db, row["id"], now, msg_id, "update", notes, changes)
+                outcome = "updated"
+        self.changed({"type": "incident", "id": row["id"]})
+        return self.incident(row["id"]), outcome
+
+    def _gate_event(
+        self,
+        db: Any,
+        incident_id: str,
+        now: Any,
+        msg_id: str,
+        kind: str,
+        notes: tuple[str, ...],
+        changes: dict[str, Any],
+    ) -> None:
+        self.ledger.event(
+            db,
+            at=now,
+            recorded_at=now,
+            type="boundary",
+            source="intake",
+            incident_id=incident_id,
+            detail={"msg_id": msg_id, "kind": kind, "notes": list(notes), "changes": changes},
+        )
+
+    def _gate_update(self, db: Any, row: dict[str, Any], new: Any, now: Any) -> dict[str, Any]:
+        """Address, summary, priority and position follow the 110 side; a revised order
+        (rev + 1) goes to every terminal still working on it. The township is kept: moving
+        it would re-route, which is the operator's call (the timeline shows the new one)."""
+        changes: dict[str, Any] = {}
+        for name in ("address", "summary", "priority", "lat", "lon"):
+            value = getattr(new, name)
+            if name in ("lat", "lon") and value is None:
+                continue
+            if value != row[name] and (value or name != "summary"):
+                changes[name] = value
+        if new.township != row["township"]:
+            changes["township_named"] = new.township
+        settable = {k: v for k, v in changes.items() if k != "township_named"}
+        if row["state"] != "open" or not settable:
+            return changes
+        sets = ", ".join(f"{k}=?" for k in settable)
+        db.execute(
+            f"UPDATE incidents SET {sets} WHERE id=?",  # noqa: S608 - names from a fixed list
+            (*settable.values(), row["id"]),
+        )
+        fresh = self._incident_row(row["id"])
+        for o in self.store.query(
+            f"SELECT * FROM orders WHERE incident_id=? AND state IN {ACTIVE_SQL}",  # noqa: S608 - constant
+            (row["id"],),
+        ):
+            rev = o["rev"] + 1
+            due = {
+                d["name"]: must_ts(d["due_at"])
+                for d in self.store.query(
+                    "SELECT name, due_at FROM deadlines WHERE order_id=?", (o["id"],)
+                )
+            }
+            body = self.ledger.order_body(
+                fresh, o["id"], o["unit"], o["role"], rev, must_ts(o["dispatched_at"]), due,
+                o["note"],
+            )  # fmt: skip
+            db.execute("UPDATE orders SET rev=? WHERE id=?", (rev, o["id"]))
+            self.ledger.enqueue(db, "order", o["unit"], body, now, order_id=o["id"], rev=rev)
+        return changes
+
+    def _gate_cancel(self, db: Any, row: dict[str, Any], now: Any, reason: str) -> str:
+        """110 withdrew the call: every running order is cancelled (terminals told to stop)
+        and the incident is closed."""
+        if row["state"] != "open":
+            return "repeat"
+        for o in self.store.query(
+            f"SELECT * FROM orders WHERE incident_id=? AND state IN {ACTIVE_SQL}",  # noqa: S608 - constant
+            (row["id"],),
+        ):
+            self.ledger.end_order(
+                db, o, "cancelled", now, source="intake", reason=reason, notify_terminal=True
+            )
+        db.execute(
+            "UPDATE incidents SET state='closed', closed_at=? WHERE id=?", (ts(now), row["id"])
+        )
+        self.ledger.event(
+            db,
+            at=now,
+            recorded_at=now,
+            type="closed",
+            source="intake",
+            incident_id=row["id"],
+            detail={"note": reason, "cancelled_by": "110"},
+        )
+        return "cancelled"

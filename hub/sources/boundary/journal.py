@@ -1,0 +1,87 @@
+"""The bridge's own tables in the hub file: the fate of every inbound file, and the
+outbound cursor. Incidents and orders are not here: those only the one writer touches
+(`HubService.gate_message`). Named migrations through `Store.migrate`, like the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from hub.store import Migration, Store, ts
+
+
+def _files(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE boundary_files (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            name TEXT NOT NULL,
+            stored_as TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            incident_id TEXT,
+            why TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE boundary_cursor (
+            name TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [("boundary_0001_files_cursor", _files)]
+
+
+def migrate(store: Store) -> None:
+    store.migrate(MIGRATIONS)
+
+
+def record(
+    store: Store,
+    *,
+    at: datetime,
+    name: str,
+    stored_as: str,
+    sha256: str,
+    outcome: str,
+    reason: str = "",
+    incident_id: str | None = None,
+    why: dict[str, Any] | None = None,
+) -> None:
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO boundary_files (at, name, stored_as, sha256, outcome, reason,"
+            " incident_id, why) VALUES (?,?,?,?,?,?,?,?)",
+            (at and ts(at), name, stored_as, sha256, outcome, reason, incident_id,
+             json.dumps(why or {}, ensure_ascii=False)),
+        )  # fmt: skip
+
+
+def recent(store: Store, limit: int = 100) -> list[dict[str, Any]]:
+    """The last inbound files with their fate, newest first (for the console page)."""
+    rows = store.query("SELECT * FROM boundary_files ORDER BY seq DESC LIMIT ?", (limit,))
+    for r in rows:
+        r["why"] = json.loads(r["why"])
+    return rows
+
+
+def cursor(store: Store, name: str = "outbound") -> int:
+    row = store.one("SELECT seq FROM boundary_cursor WHERE name=?", (name,))
+    return int(row["seq"]) if row else 0
+
+
+def set_cursor(store: Store, seq: int, at: datetime, name: str = "outbound") -> None:
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO boundary_cursor (name, seq, at) VALUES (?,?,?)"
+            " ON CONFLICT(name) DO UPDATE SET seq=excluded.seq, at=excluded.at",
+            (name, seq, ts(at)),
+        )

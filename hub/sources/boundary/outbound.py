@@ -1,0 +1,146 @@
+"""Status back to 110: every change of a 110-sourced incident as one file in outbound/.
+
+Driven by the event log (the same query as `GET /api/v1/boundary/outbox`, so drills are
+already left out) with a cursor persisted in the hub file. Exactly once across a crash:
+write `.NAME.tmp` and fsync it, commit the cursor, then rename and fsync the folder. At
+start, a temporary file at or below the cursor is renamed (its commit happened), one above
+it is removed (its commit did not). NAME is `<sequence>-<110 number>.json`, zero-padded so
+the gate ferries them in order. A full or unwritable folder keeps the cursor where it is
+and retries; `status()` and the metrics say so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.api import BOUNDARY_QUERY
+from hub.service import HubService
+from hub.sources.boundary import journal
+from hub.sources.boundary.folders import Folders, fsync_dir, publish, write_temp
+from hub.sources.boundary.metrics import BoundaryMetrics
+from hub.store import parse_ts
+
+log = logging.getLogger(__name__)
+_TMP = re.compile(r"\.(\d{12})-[^/]*\.tmp")
+_UNSAFE = re.compile(r"[^0-9A-Za-z_.-]")
+BATCH = 200
+
+
+def file_name(seq: int, source_id: str, ext: str) -> str:
+    return f"{seq:012d}-{_UNSAFE.sub('_', source_id)[:64]}.{ext}"
+
+
+def render(item: dict[str, Any], fmt: str, unit_name: str | None) -> bytes:
+    """The project's JSON (the outbox API's item), or a minimal EIDO status update."""
+    if fmt == "eido":
+        doc: dict[str, Any] = {
+            "$id": f"urn:liandong:status:{item['cursor']}",
+            "eidoVersion": "1.0",
+            "lastUpdateTimeStamp": item["at"],
+            "incidentComponent": {
+                "$id": item["incident_id"],
+                "lastUpdateTimeStamp": item["at"],
+                "incidentTrackingIdentifier": item["source_id"],
+                "incidentTypeCommonRegistryText": item["type"],
+                "incidentStatusCommonRegistryText": [item["type"]],
+            },
+            "notesComponent": [
+                {
+                    "$id": f"urn:liandong:note:{item['cursor']}",
+                    "lastUpdateTimeStamp": item["at"],
+                    "notesActionComments": json.dumps(
+                        {"unit": unit_name, **item["detail"]}, ensure_ascii=False
+                    ),
+                }
+            ],
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=1).encode()
+    return json.dumps({**item, "unit_name": unit_name}, ensure_ascii=False, indent=1).encode()
+
+
+@dataclass
+class Outbound:
+    service: HubService
+    folders: Folders
+    source: str
+    fmt: str
+    metrics: BoundaryMetrics
+    error: str = ""
+    _ext: str = field(init=False, default="json")
+
+    def recover(self) -> None:
+        """Finish or drop the temporary file a crash left (see the module's docstring)."""
+        done = journal.cursor(self.service.store)
+        for entry in list(self.folders.outbound.iterdir()):
+            m = _TMP.fullmatch(entry.name)
+            if not m:
+                continue
+            if int(m.group(1)) <= done:
+                publish(self.folders.outbound, entry.name[1:-4])
+            else:
+                entry.unlink()
+                fsync_dir(self.folders.outbound)
+
+    def _rows(self, after: int, limit: int) -> list[dict[str, Any]]:
+        return self.service.store.query(BOUNDARY_QUERY, (after, limit))
+
+    def pump(self) -> int:
+        """Write what is due; returns the number of files written. Never raises OSError."""
+        written = 0
+        store = self.service.store
+        while True:
+            after = journal.cursor(store)
+            rows = self._rows(after, BATCH)
+            if not rows:
+                break
+            for r in rows:
+                if r["source"] != self.source:
+                    journal.set_cursor(store, r["seq"], self.service.clock.now())
+                    continue
+                item = {
+                    "cursor": r["seq"], "incident_id": r["incident_id"], "source": r["source"],
+                    "source_id": r["source_id"], "type": r["type"], "at": r["at"],
+                    "order_id": r["order_id"], "unit": r["unit"],
+                    "detail": json.loads(r["detail"]),
+                }  # fmt: skip
+                unit = self.service.registry.units.get(r["unit"] or "")
+                name = file_name(r["seq"], r["source_id"], "json")
+                try:
+                    write_temp(self.folders.outbound, name, render(item, self.fmt,
+                               unit.name_zh if unit else None))  # fmt: skip
+                    journal.set_cursor(store, r["seq"], self.service.clock.now())
+                    publish(self.folders.outbound, name)
+                except OSError as e:
+                    self._failed(e)
+                    return written
+                written += 1
+        self.error = ""
+        self.metrics.writable.set(1)
+        self.backlog()
+        return written
+
+    def _failed(self, e: OSError) -> None:
+        if not self.error:
+            log.error("outbound/ cannot take files (%s): keeping the changes, retrying", e)
+        self.error = f"{e.strerror or e}"
+        self.metrics.writable.set(0)
+        self.backlog()
+
+    def backlog(self) -> tuple[int, float]:
+        """(changes not yet written, age in seconds of the oldest) for metrics and console."""
+        rows = [
+            r for r in self._rows(journal.cursor(self.service.store), 10000)
+            if r["source"] == self.source
+        ]  # fmt: skip
+        age = 0.0
+        if rows:
+            oldest = parse_ts(rows[0]["at"])
+            if oldest is not None:
+                age = max(0.0, (self.service.clock.now() - oldest).total_seconds())
+        self.metrics.backlog.set(len(rows))
+        self.metrics.age.set(age)
+        return len(rows), age
