@@ -1,8 +1,12 @@
 """hub.toml (docs/layout-and-config.md): read once at start, paths resolved, errors named.
 
 Paths inside the file are relative to the file's folder. Sections beyond the shared format,
-all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150),
-`[delivery] window` (100).
+all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150) and
+`max_fix_age_s` (120: an older fix is a position, never an arrival), `[delivery] window`
+(100), and `[uplink]`: `max_report_age_s` (86400) and `max_report_ahead_s` (300), how far
+from the hub's clock a position or health may be dated; `rejected_sample` (20 raw refused
+messages kept per unit and reason), `rejected_rate_per_s` (1) and `rejected_burst` (30),
+how many refused messages per unit are written row by row (the rest are only counted).
 """
 
 from __future__ import annotations
@@ -30,6 +34,12 @@ class HubConfig:
     stale_after_s: float = 75.0
     arrival_radius_m: float = 150.0
     window: int = 100
+    max_fix_age_s: float = 120.0
+    max_report_age_s: float = 86400.0
+    max_report_ahead_s: float = 300.0
+    rejected_sample: int = 20
+    rejected_rate_per_s: float = 1.0
+    rejected_burst: int = 30
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -57,6 +67,7 @@ def load_config(path: Path) -> HubConfig:
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"{path}: [http] listen must be HOST:PORT, not {listen!r}")
+    uplink = data.get("uplink", {})
     try:
         config = HubConfig(
             county=str(_get(data, "county", "id", path)),
@@ -78,6 +89,12 @@ def load_config(path: Path) -> HubConfig:
             stale_after_s=float(data.get("presence", {}).get("stale_after_s", 75.0)),
             arrival_radius_m=float(data.get("trackers", {}).get("arrival_radius_m", 150.0)),
             window=int(data.get("delivery", {}).get("window", 100)),
+            max_fix_age_s=float(data.get("trackers", {}).get("max_fix_age_s", 120.0)),
+            max_report_age_s=float(uplink.get("max_report_age_s", 86400.0)),
+            max_report_ahead_s=float(uplink.get("max_report_ahead_s", 300.0)),
+            rejected_sample=int(uplink.get("rejected_sample", 20)),
+            rejected_rate_per_s=float(uplink.get("rejected_rate_per_s", 1.0)),
+            rejected_burst=int(uplink.get("rejected_burst", 30)),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None
@@ -94,6 +111,22 @@ def _check_ranges(c: HubConfig, where: Path) -> None:
         ("[presence] stale_after_s", c.stale_after_s, c.stale_after_s > 0, "above 0"),
         ("[trackers] arrival_radius_m", c.arrival_radius_m, c.arrival_radius_m > 0, "above 0"),
         ("[delivery] window", c.window, c.window >= 1, "at least 1"),
+        ("[trackers] max_fix_age_s", c.max_fix_age_s, c.max_fix_age_s > 0, "above 0"),
+        ("[uplink] max_report_age_s", c.max_report_age_s, c.max_report_age_s > 0, "above 0"),
+        (
+            "[uplink] max_report_ahead_s",
+            c.max_report_ahead_s,
+            c.max_report_ahead_s >= 0,
+            "0 or more",
+        ),
+        ("[uplink] rejected_sample", c.rejected_sample, c.rejected_sample >= 1, "at least 1"),
+        (
+            "[uplink] rejected_rate_per_s",
+            c.rejected_rate_per_s,
+            c.rejected_rate_per_s > 0,
+            "above 0",
+        ),
+        ("[uplink] rejected_burst", c.rejected_burst, c.rejected_burst >= 1, "at least 1"),
     ]
     for name, value, ok, want in checks:
         if not ok:
