@@ -92,3 +92,4 @@ class UnitStatus:
     lat: float | None = None
     lon: float | None = None
     position_at: datetime | None = None
+    refused: int = 0  # messages from the unit the hub refused in the last 24 h
