@@ -39,10 +39,16 @@ class TimeWindow:
         """Raise ReportRejected (`time_out_of_range`) for a time outside the window."""
         if now - self.past <= at <= now + self.ahead:
             return
+        cause = (
+            "ahead of the hub: check the terminal's clock"
+            if at > now
+            else "too old to apply: a wrong terminal clock, or an outbox caught up after a"
+            " long outage"
+        )
         raise ReportRejected(
             "time_out_of_range",
             f"{what} is dated {at.isoformat()}, outside {self.past} before to {self.ahead}"
-            f" after the hub's clock ({ts(now)}): check the terminal's clock",
+            f" after the hub's clock ({ts(now)}): {cause}",
         )
 
 
