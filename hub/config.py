@@ -1,11 +1,16 @@
 """hub.toml (docs/layout-and-config.md): read once at start, paths resolved, errors named.
 
 Paths inside the file are relative to the file's folder. Sections beyond the shared format,
-all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150),
-`[delivery] window` (100), `[intake] max_future_s` (300) and `max_age_days` (30),
-`[boundary]` (the 110 gate: hub/sources/boundary/config.py), `[http] trusted_proxies`
-(none: the console judges every request by its peer address and ignores X-Forwarded-For;
-name nginx's address here when it sits in front of the hub).
+all optional: `[presence] stale_after_s` (75), `[trackers] arrival_radius_m` (150) and
+`max_fix_age_s` (120: an older fix is a position, never an arrival), `[delivery] window`
+(100), `[intake] max_future_s` (300) and `max_age_days` (30), `[uplink]`:
+`max_report_age_s` (86400) and `max_report_ahead_s` (300), how far from the hub's clock a
+position or health may be dated; `rejected_sample` (20 raw refused messages kept per unit
+and reason), `rejected_rate_per_s` (1) and `rejected_burst` (30), how many refused
+messages per unit are written row by row (the rest are only counted); `[boundary]` (the
+110 gate: hub/sources/boundary/config.py), `[http] trusted_proxies` (none: the console
+judges every request by its peer address and ignores X-Forwarded-For; name nginx's
+address here when it sits in front of the hub).
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ class HubConfig:
     intake_window: IntakeWindow = field(default_factory=IntakeWindow)
     trusted_proxies: tuple[str, ...] = ()
     boundary: BoundaryConfig | None = None  # [boundary]: the 110 gate folders
+    max_fix_age_s: float = 120.0
+    max_report_age_s: float = 86400.0
+    max_report_ahead_s: float = 300.0
+    rejected_sample: int = 20
+    rejected_rate_per_s: float = 1.0
+    rejected_burst: int = 30
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -66,6 +77,7 @@ def load_config(path: Path) -> HubConfig:
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"{path}: [http] listen must be HOST:PORT, not {listen!r}")
+    uplink = data.get("uplink", {})
     try:
         config = HubConfig(
             county=str(_get(data, "county", "id", path)),
@@ -93,6 +105,12 @@ def load_config(path: Path) -> HubConfig:
             ),
             trusted_proxies=_proxies(data.get("http", {}).get("trusted_proxies", []), path),
             boundary=load_boundary(data.get("boundary"), base, path),
+            max_fix_age_s=float(data.get("trackers", {}).get("max_fix_age_s", 120.0)),
+            max_report_age_s=float(uplink.get("max_report_age_s", 86400.0)),
+            max_report_ahead_s=float(uplink.get("max_report_ahead_s", 300.0)),
+            rejected_sample=int(uplink.get("rejected_sample", 20)),
+            rejected_rate_per_s=float(uplink.get("rejected_rate_per_s", 1.0)),
+            rejected_burst=int(uplink.get("rejected_burst", 30)),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None
@@ -123,6 +141,22 @@ def _check_ranges(c: HubConfig, where: Path) -> None:
         # bounded so the window's arithmetic cannot overflow a datetime
         ("[intake] max_future_s", future, 0 < future <= 86400, "above 0, at most 86400 s"),
         ("[intake] max_age_days", age, 0 < age <= 3660, "above 0, at most 3660 days"),
+        ("[trackers] max_fix_age_s", c.max_fix_age_s, c.max_fix_age_s > 0, "above 0"),
+        ("[uplink] max_report_age_s", c.max_report_age_s, c.max_report_age_s > 0, "above 0"),
+        (
+            "[uplink] max_report_ahead_s",
+            c.max_report_ahead_s,
+            c.max_report_ahead_s >= 0,
+            "0 or more",
+        ),
+        ("[uplink] rejected_sample", c.rejected_sample, c.rejected_sample >= 1, "at least 1"),
+        (
+            "[uplink] rejected_rate_per_s",
+            c.rejected_rate_per_s,
+            c.rejected_rate_per_s > 0,
+            "above 0",
+        ),
+        ("[uplink] rejected_burst", c.rejected_burst, c.rejected_burst >= 1, "at least 1"),
     ]
     for name, value, ok, want in checks:
         if not ok:

@@ -58,6 +58,7 @@ class Delivery:
         self._early: set[int] = set()
         self._publishing = False  # an ack for an unknown mid counts only during a publish
         self._receipts: dict[str, list[str]] = defaultdict(list)
+        self._clears: set[str] = set()  # topics whose retained message is to be removed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         link.on_published = self._published
@@ -67,6 +68,13 @@ class Delivery:
     def receipt(self, unit: str, msg_id: str) -> None:
         with self._lock:
             self._receipts[unit].append(msg_id)
+        self.service.outbox_ready.set()
+
+    def clear_retained(self, topic: str) -> None:
+        """Have the broker drop the retained message on `topic` (an empty retained one
+        replaces it), sent from this loop like receipts, outside the outbox window."""
+        with self._lock:
+            self._clears.add(topic)
         self.service.outbox_ready.set()
 
     def _published(self, mid: int) -> None:
@@ -160,7 +168,12 @@ class Delivery:
     def _send_receipts(self, refused: frozenset[str]) -> None:
         with self._lock:
             pending, self._receipts = self._receipts, defaultdict(list)
+            clears, self._clears = self._clears, set()
         svc = self.service
+        for topic in sorted(clears):
+            log.info("clearing the retained message on %s", topic)
+            self.link.publish(topic, b"", retain=True)
+            svc.metrics.published.labels("clear_retained").inc()
         for unit, ids in pending.items():
             if unit in refused:  # its reports are refused from now on, so it sends them again
                 log.info("%d receipt(s) for revoked unit %s not sent", len(ids), unit)

@@ -41,3 +41,10 @@ class ReportRejected(HubError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class StoreUnavailable(HubError):
+    """The database cannot take a write right now (busy, locked, full, read-only, failing
+    I/O): no fault of the message being stored. The MQTT link leaves such a message
+    unacknowledged and tries it again; every other failure refuses the message and
+    acknowledges it, so that nothing one unit sends can hold up the county's uplink."""

@@ -5,6 +5,15 @@
 - manual acknowledgement: a report is acknowledged to the broker only after its database
   commit, so a kill -9 between receipt and commit makes the broker deliver it again;
 - every callback catches its exceptions: one bad message must not kill paho's thread;
+- a message is left unacknowledged only while the database cannot take it (the handler
+  raises StoreUnavailable): it is tried again on a thread of its own, with back-off, and
+  acknowledged once stored. Anything else is acknowledged, since the broker holds at most
+  20 unacknowledged messages for the hub: 20 that can never be stored would stall every
+  unit's reports, and a restart would only have them delivered again;
+- `up` is subscribed with No Local (the hub's own empty message that clears a retained
+  report is not read back) and Retain As Published (a report published retained is seen
+  as such at once); trackers and state keep the plain options, so the retain flag there
+  means "from the broker's retained store", i.e. sent at the hub's subscribe;
 - publishing goes through `publish()`, which counts what paho holds unacknowledged so the
   delivery loop can keep that window small (paho rescans its queue on every ack).
 """
@@ -12,6 +21,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +32,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from hub.errors import ConfigError
+from hub.errors import ConfigError, StoreUnavailable
 from wire import topics
 from wire.tls import client_context
 
@@ -43,8 +54,21 @@ class MqttSettings:
     keepalive: int = 30
 
 
-MessageHandler = Callable[[str, bytes], None]
-"""Called on paho's thread for each message; returns only after the commit."""
+RETRY_FIRST_S = 0.2
+RETRY_MAX_S = 5.0
+
+MessageHandler = Callable[[str, bytes, bool], None]
+"""(topic, payload, retain) for each message, on paho's thread or the retry thread; returns
+only after the commit, or raises StoreUnavailable to have the message tried again."""
+
+
+def _subscriptions(county: str) -> list[tuple[str, SubscribeOptions]]:
+    return [
+        (t, SubscribeOptions(qos=1, noLocal=True, retainAsPublished=True))
+        if t.endswith("/up")
+        else (t, SubscribeOptions(qos=1))
+        for t in topics.hub_subscriptions(county)
+    ]
 
 
 class MqttLink:
@@ -53,9 +77,18 @@ class MqttLink:
         self.county = county
         self._handler = on_message
         self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        """Set once the broker has granted the hub's subscriptions (cleared on disconnect)."""
         self.on_connected: Callable[[], None] = lambda: None
         self.on_published: Callable[[int], None] = lambda mid: None
         self.failures = 0
+        """Messages that could not be stored when they came (tried again, or acknowledged
+        unstored as a last resort): 0 in a healthy hub."""
+        self._retry: queue.Queue[tuple[int, mqtt.MQTTMessage]] = queue.Queue()
+        self._generation = 0  # a new connection: messages held for retry are the broker's again
+        self._stopping = threading.Event()
+        self._retry_wake = threading.Event()
+        self._retrier: threading.Thread | None = None
         try:
             ctx = client_context(settings.ca, settings.cert, settings.key)
         except OSError as e:  # a missing file, or ssl.SSLError for a bad one
@@ -75,6 +108,7 @@ class MqttLink:
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         c.on_publish = self._on_publish
+        c.on_subscribe = self._on_subscribe
         self.client = c
 
     def start(self) -> None:
@@ -88,18 +122,26 @@ class MqttLink:
             properties=props,
         )
         self.client.loop_start()
+        self._stopping.clear()
+        self._retrier = threading.Thread(target=self._retry_loop, name="hub-retry", daemon=True)
+        self._retrier.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        self._retry_wake.set()
         self.client.disconnect()
         self.client.loop_stop()
+        if self._retrier:
+            self._retrier.join(10)
         self.connected.clear()
+        self.subscribed.clear()
         # paho closes its wake-up socket pair only in __del__, which a reference cycle can
         # postpone past interpreter shutdown (an "unclosed socket" warning): close it now.
         self.client._reset_sockets()
 
-    def publish(self, topic: str, payload: bytes) -> int:
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> int:
         """QoS 1; returns paho's message id (acknowledged later through `on_published`)."""
-        info = self.client.publish(topic, payload, qos=1)
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
         return info.mid
 
     # ---- callbacks (paho's thread; never let an exception escape) -----------------------
@@ -115,8 +157,7 @@ class MqttLink:
             if reason.is_failure:
                 log.error("broker refused the hub: %s", reason)
                 return
-            subs = [(t, 1) for t in topics.hub_subscriptions(self.county)]
-            client.subscribe(subs)
+            client.subscribe(_subscriptions(self.county))
             log.info(
                 "connected to %s:%d (session present: %s)",
                 self.settings.host,
@@ -137,21 +178,93 @@ class MqttLink:
         props: Properties | None,
     ) -> None:
         self.connected.clear()
+        self.subscribed.clear()
+        self._generation += 1  # the broker delivers what we did not acknowledge again
         log.warning("disconnected from the broker: %s", reason)
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reasons: list[ReasonCode],
+        props: Properties | None,
+    ) -> None:
+        bad = [r for r in reasons if r.is_failure]
+        if bad:
+            log.error("broker refused the hub's subscriptions: %s", bad)
+            return
+        self.subscribed.set()
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         try:
-            self._handler(msg.topic, bytes(msg.payload))
-        except Exception:
-            # Not committed: leave it unacknowledged; the broker sends it again after a
-            # reconnect. Bad input never gets here (it is stored as rejected and acked).
+            if self._apply(msg):
+                return
+        except StoreUnavailable as e:
             self.failures += 1
-            log.exception("message on %s not stored; it stays unacknowledged", msg.topic)
+            log.warning("message on %s not stored yet (%s); trying again", msg.topic, e)
+            self._hold(msg)
             return
+        except Exception:  # e.g. a topic paho cannot decode: never kill paho's thread
+            log.exception("message %s could not be handled", msg.mid)
+        self._ack(msg)
+
+    def _apply(self, msg: mqtt.MQTTMessage) -> bool:
+        """Hand one message to the handler; True if it must wait for the retry thread (one
+        is already waiting: keep their order). StoreUnavailable passes through; any other
+        error is logged and the message counts as done (the handler records refusals
+        itself; reaching here means even that failed)."""
+        if not self._retry.empty():
+            self._hold(msg)
+            return True
         try:
-            client.ack(msg.mid, msg.qos)
+            self._handler(msg.topic, bytes(msg.payload), bool(msg.retain))
+        except StoreUnavailable:
+            raise
+        except Exception:
+            self.failures += 1
+            log.exception("message on %s could not be stored; acknowledged unstored", msg.topic)
+        return False
+
+    def _hold(self, msg: mqtt.MQTTMessage) -> None:
+        self._retry.put((self._generation, msg))
+        self._retry_wake.set()
+
+    def _ack(self, msg: mqtt.MQTTMessage) -> None:
+        try:
+            self.client.ack(msg.mid, msg.qos)
         except Exception:
             log.exception("could not acknowledge message %s", msg.mid)
+
+    def _retry_loop(self) -> None:
+        """Messages the database could not take, in order, until each is stored."""
+        delay = RETRY_FIRST_S
+        while not self._stopping.is_set():
+            with self._retry.mutex:
+                head = self._retry.queue[0] if self._retry.queue else None
+            if head is None:
+                delay = RETRY_FIRST_S  # the next one failed just now: give it a moment
+                self._retry_wake.wait(1.0)
+                self._retry_wake.clear()
+                continue
+            generation, msg = head
+            if generation != self._generation:
+                self._retry.get()  # from an earlier connection: the broker re-delivers it
+                continue
+            if delay and self._stopping.wait(delay):
+                return
+            try:
+                self._handler(msg.topic, bytes(msg.payload), bool(msg.retain))
+            except StoreUnavailable as e:
+                delay = min(max(delay * 2, RETRY_FIRST_S), RETRY_MAX_S)
+                log.warning("message on %s still not stored (%s)", msg.topic, e)
+                continue
+            except Exception:
+                log.exception("message on %s could not be stored; acknowledged unstored", msg.topic)
+            self._retry.get()
+            delay = 0.0  # the database takes writes again: the next one at once
+            if generation == self._generation:
+                self._ack(msg)
 
     def _on_publish(
         self,

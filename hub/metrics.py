@@ -18,6 +18,11 @@ class HubMetrics:
         self.rejected = Counter(
             "ld_hub_rejected_total", "Messages refused, by reason", ["reason"], registry=r
         )
+        self.rejected_unkept = Counter(
+            "ld_hub_rejected_unkept_total",
+            "Refused messages counted but not kept raw (a unit past its rate)",
+            registry=r,
+        )
         self.duplicates = Counter("ld_hub_duplicates_total", "Reports seen before", registry=r)
         self.published = Counter(
             "ld_hub_published_total", "Messages published, by kind", ["kind"], registry=r

@@ -15,9 +15,13 @@ from typing import Any
 
 from hub.errors import NotFound
 from hub.registry import Registry
+from hub.rejections import refused_since
 from hub.store import Store, must_ts, parse_ts
 from hub.views import EventView, IncidentView, NextDeadline, OrderView, UnitStatus
 from wire.phone import mask_phone
+
+REFUSED_WINDOW = timedelta(hours=24)
+"""A unit's refused messages are shown for this long (by the hour: up to 25 h)."""
 
 
 def missed(d: dict[str, Any]) -> bool:
@@ -172,6 +176,7 @@ def units_status(
             " ('dispatched','received','acknowledged','arrived') GROUP BY unit"
         )
     }
+    refused = refused_since(store, now - REFUSED_WINDOW)
     out = []
     for u in reg.units.values():
         s = states.get(u.id, {})
@@ -193,6 +198,7 @@ def units_status(
                 lon=s.get("lon"),
                 position_at=parse_ts(s.get("position_at")),
                 revoked=u.id in revoked,
+                refused=refused.get(u.id, 0),
             )
         )
     return out

@@ -16,6 +16,7 @@ import signal
 import socket
 import threading
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -30,11 +31,13 @@ from hub.keys import UnitKeys
 from hub.link import MqttLink
 from hub.notify import Notifier
 from hub.registry import Registry, load_registry
+from hub.rejections import RejectionLimits
 from hub.reports import ReportHandler
 from hub.revocation import RevocationWatch
 from hub.service import HubService
 from hub.sources.boundary.bridge import Bridge
 from hub.store import Store
+from hub.unit_state import TimeWindow
 from wire.clock import Clock, SystemClock
 from wire.signing import Signer
 
@@ -78,7 +81,19 @@ class Hub:
             # fake one.
             self.keys = unit_keys or UnitKeys(config.pki_dir)
             self.reports = ReportHandler(
-                self.service, self.keys, arrival_radius_m=config.arrival_radius_m
+                self.service,
+                self.keys,
+                arrival_radius_m=config.arrival_radius_m,
+                max_fix_age_s=config.max_fix_age_s,
+                window=TimeWindow(
+                    past=timedelta(seconds=config.max_report_age_s),
+                    ahead=timedelta(seconds=config.max_report_ahead_s),
+                ),
+                rejection_limits=RejectionLimits(
+                    sample=config.rejected_sample,
+                    rate_per_s=config.rejected_rate_per_s,
+                    burst=config.rejected_burst,
+                ),
             )
             self.link = MqttLink(config.mqtt, config.county, self._on_message)
             undo.callback(self.link.stop)
@@ -123,11 +138,13 @@ class Hub:
     def url(self) -> str:
         return f"http://{self.config.listen_host}:{self.port}"
 
-    def _on_message(self, topic: str, payload: bytes) -> None:
+    def _on_message(self, topic: str, payload: bytes, retain: bool) -> None:
         with self.service.metrics.apply_seconds.time():
-            outcome = self.reports.handle(topic, payload)
+            outcome = self.reports.handle(topic, payload, retain=retain)
         if outcome.receipt:
             self.delivery.receipt(*outcome.receipt)
+        if outcome.clear:
+            self.delivery.clear_retained(outcome.clear)
 
     def start(self) -> None:
         # Deadlines first: whatever fell due while the hub was down fires now, marked late.

@@ -15,6 +15,7 @@ the same transaction, so they can always be rebuilt from the events.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -181,7 +182,63 @@ def _initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [("0001_initial", _initial)]
+def _rejected_counts(db: sqlite_utils.Database) -> None:
+    """Refused messages: exact counts per unit, reason and hour; `rejected` keeps only a
+    sample of their raw bytes from now on (hub/rejections.py). Counts so far are carried
+    over from the rows already kept."""
+    db.executescript(
+        """
+        CREATE TABLE rejected_counts (
+            unit TEXT NOT NULL,          -- '' when the topic named no unit
+            reason TEXT NOT NULL,
+            hour TEXT NOT NULL,          -- UTC, 'YYYY-MM-DDTHH'
+            n INTEGER NOT NULL,
+            unkept INTEGER NOT NULL DEFAULT 0,  -- counted, raw bytes not kept (rate limit)
+            last_at TEXT NOT NULL,
+            PRIMARY KEY (unit, reason, hour)
+        ) WITHOUT ROWID;
+        CREATE INDEX rejected_counts_hour ON rejected_counts(hour);
+        CREATE INDEX rejected_sample ON rejected(unit, reason, seq);
+        INSERT INTO rejected_counts (unit, reason, hour, n, last_at)
+            SELECT coalesce(unit, ''), reason, substr(recorded_at, 1, 13), count(*),
+                   max(recorded_at)
+            FROM rejected GROUP BY 1, 2, 3;
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", _initial),
+    ("0002_rejected_counts", _rejected_counts),
+]
+
+_UNAVAILABLE = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_READONLY",
+    "SQLITE_CANTOPEN",
+    "SQLITE_NOMEM",
+    "SQLITE_PROTOCOL",
+)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot take a write now, whatever was written:
+    busy or locked by another process, disk full, read-only, failing I/O, or closed while
+    the hub stops. Such a failure passes; retrying the same write later can succeed. Any
+    other error is about the data or the code, and retrying the same write cannot help."""
+    if isinstance(exc, sqlite3.ProgrammingError):
+        return "closed" in str(exc)
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(_UNAVAILABLE):
+        return True
+    text = str(exc).lower()
+    return any(w in text for w in ("locked", "busy", "disk is full", "disk i/o", "readonly"))
+
 
 # ---- assessment's own tables (hub/assessment/schema.py is their owner) ----
 from hub.assessment.schema import MIGRATIONS as _ASSESSMENT_MIGRATIONS  # noqa: E402
@@ -243,11 +300,15 @@ class Store:
             self._depth = 1
             try:
                 yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            else:
                 self.db.execute("COMMIT")
+            except BaseException:
+                # A failed COMMIT (disk full, busy) leaves the transaction open, and SQLite
+                # may already have rolled back by itself: end it either way, and never let
+                # a failing ROLLBACK hide the error that says why.
+                if self.db.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.db.execute("ROLLBACK")
+                raise
             finally:
                 self._depth = 0
 

@@ -93,3 +93,4 @@ class UnitStatus:
     lon: float | None = None
     position_at: datetime | None = None
     revoked: bool = False  # its certificate is on the CRL: the hub sends it nothing
+    refused: int = 0  # messages from the unit the hub refused in the last 24 h

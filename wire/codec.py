@@ -8,7 +8,6 @@ never anything else.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from wire.ids import check_message_id, check_name, new_id
 from wire.kinds import ALL_KINDS, DOWN_KINDS, STATE_KINDS, UP_KINDS, Body, Time
 from wire.limits import MAX_MESSAGE_BYTES
 from wire.signing import Signer, Verifier, canonical
+from wire.strict_json import parse_json
 
 Direction = Literal["down", "up", "state"]
 _DIRECTION_KINDS: dict[str, Mapping[str, type[Body]]] = {
@@ -88,10 +88,6 @@ def encode(
     return msg_id, payload
 
 
-def _reject_constant(name: str) -> None:
-    raise WireError("not_json", f"{name} is not allowed in a message")
-
-
 def _load(raw: bytes) -> dict[str, Any]:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise WireError("not_json", "message payload must be bytes")
@@ -105,12 +101,7 @@ def _load(raw: bytes) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise WireError("not_utf8", f"message is not UTF-8 (byte {e.start})") from None
-    try:
-        obj = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as e:
-        raise WireError("not_json", f"message is not JSON: {e.msg} at char {e.pos}") from None
-    except RecursionError:
-        raise WireError("not_json", "message is nested too deeply") from None
+    obj = parse_json(text)
     if not isinstance(obj, dict):
         raise WireError("not_object", "message must be a JSON object")
     return obj
@@ -160,9 +151,11 @@ def decode(
         raise WireError("not_json", "message holds values that cannot be signed") from None
     verifier.verify(signed, sig)
     try:
-        at = msgspec.convert(obj["at"], Time)
+        at = utc(msgspec.convert(obj["at"], Time))
     except msgspec.ValidationError as e:
         raise WireError("invalid", f"field `at`: {e}") from None
+    except OverflowError:  # year 1 at +08:00 is before year 1 in UTC
+        raise WireError("invalid", "field `at` is outside the years a time can have") from None
     if not isinstance(obj["body"], dict):
         raise WireError("invalid", f"{obj['kind']} message: `body` must be an object")
     try:
@@ -170,5 +163,5 @@ def decode(
     except msgspec.ValidationError as e:
         raise WireError("invalid", f"{obj['kind']} message: {e}") from None
     return Message(
-        id=msg_id, kind=obj["kind"], unit=msg_unit, at=utc(at), body=body, sig=sig, raw=bytes(raw)
+        id=msg_id, kind=obj["kind"], unit=msg_unit, at=at, body=body, sig=sig, raw=bytes(raw)
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -10,6 +9,7 @@ import msgspec
 
 from wire.errors import WireError
 from wire.limits import MAX_MESSAGE_BYTES
+from wire.strict_json import parse_json
 
 
 class OwnTracksLocation(msgspec.Struct, frozen=True):
@@ -32,9 +32,10 @@ def parse_location(raw: bytes) -> OwnTracksLocation | None:
     if len(raw) > MAX_MESSAGE_BYTES:
         raise WireError("too_big", "tracker message is over 64 KiB")
     try:
-        obj = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise WireError("not_json", "tracker message is not UTF-8 JSON") from None
+        text = bytes(raw).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise WireError("not_utf8", f"tracker message is not UTF-8 (byte {e.start})") from None
+    obj = parse_json(text, "tracker message")
     if not isinstance(obj, dict):
         raise WireError("not_object", "tracker message must be a JSON object")
     if obj.get("_type") != "location":
@@ -43,3 +44,5 @@ def parse_location(raw: bytes) -> OwnTracksLocation | None:
         return msgspec.convert(obj, OwnTracksLocation)
     except msgspec.ValidationError as e:
         raise WireError("invalid", f"tracker location: {e}") from None
+    except UnicodeError:  # msgspec cannot even name a lone surrogate in its error text
+        raise WireError("invalid", "tracker location: a text that is not Unicode") from None

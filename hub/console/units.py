@@ -1,9 +1,9 @@
 """Units and drills (blueprint `console_units`).
 
 The units page puts what needs a phone call first: dark terminals, then degraded ones
-(printer out of paper or faulty, GPS fix stale, reports piling up in the outbox), then the
-healthy ones. Drills (演练) go to one unit, a tier, or all; the service marks them as drills
-everywhere so assessment leaves them out.
+(printer out of paper or faulty, GPS fix stale, reports piling up in the outbox, messages
+the hub refused in the last 24 h), then the healthy ones. Drills (演练) go to one unit, a
+tier, or all; the service marks them as drills everywhere so assessment leaves them out.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ def problems(unit: UnitStatus) -> list[str]:
         found.append("gps")
     if unit.outbox_depth is not None and unit.outbox_depth >= OUTBOX_BACKLOG:
         found.append("outbox")
+    if unit.refused:
+        # Forged, malformed or wrongly dated messages: a terminal's clock, a flood, or
+        # someone with its key. The count shows which (the `rejected` table says why).
+        found.append("refused")
     return found
 
 

@@ -149,6 +149,34 @@ def _plain_port(broker: Broker) -> int:
     return int([ln for ln in lines if ln.startswith("listener ")][-1].split()[1])
 
 
+def test_the_hub_can_clear_a_retained_message_a_unit_left_on_its_up(
+    county_broker: Broker, county: Path
+) -> None:
+    """Mosquitto's ACL file cannot refuse the retain flag per topic, so a unit can leave a
+    retained message on its own `up`; the hub's readwrite on the county lets it clear it
+    (an empty retained message), which is what the hub does (hub/reports.py)."""
+    up = f"{BASE}/power-co/up"
+    unit = client_as(county_broker, county, "power-co").connect()
+    try:
+        unit.publish(up, b"sticky", retain=True)
+    finally:
+        unit.close()
+    hub = client_as(county_broker, county, "hub").connect()
+    try:
+        hub.subscribe(up)
+        assert hub.get() == (up, b"sticky")  # from the retained store, at subscribe
+        hub.publish(up, b"", retain=True)
+        assert hub.get() == (up, b"")
+        marker = f"{BASE}/power-co/state"
+        hub.publish(marker, b"marker", retain=True)
+        hub.client.unsubscribe(up)
+        hub.client.subscribe([(up, 1), (marker, 1)])
+        # The broker answers the filters in order: the marker first means `up` holds nothing.
+        assert hub.get() == (marker, b"marker")
+    finally:
+        hub.close()
+
+
 def test_plain_listener_is_loopback_monitoring_only(county_broker: Broker, county: Path) -> None:
     got: queue.Queue[tuple[str, bytes]] = queue.Queue()
     mon = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="monitor", protocol=mqtt.MQTTv5)

@@ -1,0 +1,165 @@
+"""A unit's own news: online or offline, health, position (the `unit_state` projection).
+
+Positions and health carry a time the hub did not see made. One dated far in the future
+used to freeze a unit's position (a later fix must be newer to replace it), and health from
+year 1, 1970 or 9999 was taken as news: `TimeWindow` refuses such a time before anything is
+written. Reports about orders are not checked here: `order_reports.judged_time` decides
+what their time is worth.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from hub.errors import ReportRejected
+from hub.service import HubService
+from hub.store import ts
+from wire import kinds as k
+from wire.codec import Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """How far from the hub's clock a position or health report may be dated.
+
+    The past allows for a terminal's outbox catching up after an outage (its reports keep
+    their own time); the future, for a terminal clock a little ahead."""
+
+    past: timedelta = timedelta(hours=24)
+    ahead: timedelta = timedelta(minutes=5)
+
+    def check(self, what: str, at: datetime, now: datetime) -> None:
+        """Raise ReportRejected (`time_out_of_range`) for a time outside the window."""
+        if now - self.past <= at <= now + self.ahead:
+            return
+        cause = (
+            "ahead of the hub: check the terminal's clock"
+            if at > now
+            else "too old to apply: a wrong terminal clock, or an outbox caught up after a"
+            " long outage"
+        )
+        raise ReportRejected(
+            "time_out_of_range",
+            f"{what} is dated {at.isoformat()}, outside {self.past} before to {self.ahead}"
+            f" after the hub's clock ({ts(now)}): {cause}",
+        )
+
+
+class UnitState:
+    """Writes `unit_state` (and the online/offline events) in the caller's transaction."""
+
+    def __init__(self, service: HubService, window: TimeWindow | None = None) -> None:
+        self.service = service
+        self.window = window or TimeWindow()
+
+    def touch(self, db: sqlite_utils.Database, unit: str, now: datetime) -> None:
+        db.execute(
+            "INSERT INTO unit_state (unit, last_seen) VALUES (?, ?)"
+            " ON CONFLICT(unit) DO UPDATE SET last_seen=excluded.last_seen",
+            (unit, ts(now)),
+        )
+
+    def report(
+        self, db: sqlite_utils.Database, unit: str, msg: Message, now: datetime
+    ) -> list[dict[str, Any]]:
+        """A `health` or `position` report; ReportRejected before any write if its time is
+        outside the window."""
+        body = msg.body
+        if isinstance(body, k.HealthBody):
+            self.window.check("health report", msg.at, now)
+            self.health(db, unit, body)
+            return self.alive(db, unit, msg.at, now, msg.sig)
+        assert isinstance(body, k.PositionBody)  # noqa: S101 - the only other unit kind
+        self.window.check("position fix", body.fix_at, now)
+        self.position(db, unit, body.position.lat, body.position.lon, body.fix_at, body.source)
+        return []
+
+    def alive(
+        self, db: sqlite_utils.Database, unit: str, at: datetime, now: datetime, sig: str
+    ) -> list[dict[str, Any]]:
+        """A fresh health report shows the unit is connected now: online again if the hub
+        had marked it offline for silence (an old report caught up from a queue does not)."""
+        if (now - at).total_seconds() > self.service.stale_after_s:
+            return []
+        row = self.service.store.one("SELECT online FROM unit_state WHERE unit=?", (unit,))
+        if row is None or row["online"]:
+            return []
+        db.execute("UPDATE unit_state SET online=1 WHERE unit=?", (unit,))
+        self.service.ledger.event(
+            db,
+            at=now,
+            recorded_at=now,
+            type="online",
+            source=f"unit:{unit}",
+            unit=unit,
+            detail={"via": "health"},
+            sig=sig,
+        )
+        return [{"type": "unit", "id": unit, "online": True}]
+
+    def health(self, db: sqlite_utils.Database, unit: str, h: k.HealthBody) -> None:
+        db.execute(
+            "UPDATE unit_state SET printer=?, gps_fix_age_s=?, outbox_depth=?, version=?"
+            " WHERE unit=?",
+            (h.printer, h.gps.age_s if h.gps else None, h.outbox_depth, h.version, unit),
+        )
+
+    def position(
+        self,
+        db: sqlite_utils.Database,
+        unit: str,
+        lat: float,
+        lon: float,
+        at: datetime,
+        source: str,
+    ) -> None:
+        """The newest fix wins; an older one arriving late changes nothing."""
+        db.execute(
+            "UPDATE unit_state SET lat=?, lon=?, position_at=?, position_source=? WHERE unit=?"
+            " AND (position_at IS NULL OR position_at <= ?)",
+            (lat, lon, ts(at), source, unit, ts(at)),
+        )
+
+    def state(self, unit: str, msg: Message) -> bool:
+        """Apply a `state` message (retained `online` with health, or the will `offline`);
+        returns whether the unit is now online."""
+        body = msg.body
+        assert isinstance(body, k.StateBody)  # noqa: S101 - the only state kind
+        svc = self.service
+        now = svc.clock.now()
+        online = body.status == "online"
+        with svc.store.write() as db:
+            before = svc.store.one("SELECT online FROM unit_state WHERE unit=?", (unit,))
+            self.touch(db, unit, now)
+            db.execute(
+                "UPDATE unit_state SET online=?, state_at=? WHERE unit=?",
+                (int(online), ts(msg.at), unit),
+            )
+            if body.health is not None:
+                self.health(db, unit, body.health)
+            if online:  # re-send what it has not confirmed, now
+                db.execute(
+                    "UPDATE outbox SET next_try_at=? WHERE unit=? AND done_at IS NULL",
+                    (ts(now), unit),
+                )
+            changed = before is None or bool(before["online"]) != online
+            if changed:
+                svc.ledger.event(
+                    db,
+                    at=now,
+                    recorded_at=now,
+                    type="online" if online else "offline",
+                    source=f"unit:{unit}",
+                    unit=unit,
+                    sig=msg.sig,
+                    raw=msg.raw,
+                )
+        svc.changed({"type": "unit", "id": unit, "online": online}, outbox=online)
+        return online
