@@ -21,8 +21,8 @@ from hub.assessment.command import Request, write
 from hub.assessment.compute import assess
 from hub.assessment.evidence import connect_readonly
 from hub.assessment.rubric import load_rubric
+from hub.db.store import ts
 from hub.registry import load_registry
-from hub.store import ts
 from tests.hub.assessment.synth import simulate
 
 CALLS = 25_800  # about 1.55 orders per call (属地 assists, reassignments): ~40,000 orders

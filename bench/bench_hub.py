@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from demo.broker import Broker, free_port, write_dev_config
-from hub.auth import sign
 from hub.registry import Registry, Unit, load_registry
 from hub.runtime import Hub
+from hub.sources.api_keys import sign
 from tests.hub.harness import hub_config
 from tests.support.mqtt import MqttTestClient
 from tests.support.pki import ThrowawayPKI

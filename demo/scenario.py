@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.auth import sign
 from hub.registry import Registry
+from hub.sources.api_keys import sign
 from wire.clock import shanghai
 
 MEAN_GAP_S = 150.0

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from demo.fleet import Fleet
+from hub.dispatch.views import IncidentView
 from hub.runtime import Hub
-from hub.views import IncidentView
 from wire.clock import parse_rfc3339
 
 REPORT_KINDS = ("received", "ack", "arrived", "feedback")

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hub.dispatch.intake import IntakeWindow
 from hub.errors import ConfigError
-from hub.intake import IntakeWindow
-from hub.link import MqttSettings
 from hub.sources.boundary.config import BoundaryConfig, load_boundary
+from hub.terminals.link import MqttSettings
 
 
 @dataclass(frozen=True)

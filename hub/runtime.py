@@ -22,22 +22,22 @@ from types import FrameType
 
 from waitress.server import create_server
 
-from hub.app import create_app
+from hub.alerts.notify import Notifier
 from hub.config import HubConfig
-from hub.delivery import Delivery
-from hub.engine import DeadlineEngine
+from hub.db.store import Store
+from hub.dispatch.actions import HubService
+from hub.dispatch.deadlines import DeadlineEngine
+from hub.dispatch.presence import TimeWindow
+from hub.dispatch.rejections import RejectionLimits
 from hub.errors import ConfigError
-from hub.keys import UnitKeys
-from hub.link import MqttLink
-from hub.notify import Notifier
 from hub.registry import Registry, load_registry
-from hub.rejections import RejectionLimits
-from hub.reports import ReportHandler
-from hub.revocation import RevocationWatch
-from hub.service import HubService
 from hub.sources.boundary.bridge import Bridge
-from hub.store import Store
-from hub.unit_state import TimeWindow
+from hub.terminals.delivery import Delivery
+from hub.terminals.link import MqttLink
+from hub.terminals.revocation import RevocationWatch
+from hub.terminals.unit_certs import UnitKeys
+from hub.terminals.uplink import ReportHandler
+from hub.web import create_app
 from wire.clock import Clock, SystemClock
 from wire.signing import Signer
 

@@ -33,7 +33,7 @@ from hub.console import (
 )
 from hub.console.roles import may
 from hub.console.web import EXTENSION, ConsoleState, act, current, service
-from hub.service import HubService
+from hub.dispatch.actions import HubService
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from hub.console.forms import (
 from hub.console.present import name_of
 from hub.console.roles import Permission, may
 from hub.console.web import act, by, need, now, service
+from hub.dispatch.views import IncidentView
 from hub.errors import Conflict, HubError, NotFound
-from hub.views import IncidentView
 
 bp = Blueprint("console_incidents", __name__, template_folder="templates")
 

@@ -16,8 +16,8 @@ from hub.console.forms import DrillForm, options
 from hub.console.present import name_of
 from hub.console.roles import may
 from hub.console.web import act, by, need, now, service
+from hub.dispatch.views import UnitStatus
 from hub.errors import HubError
-from hub.views import UnitStatus
 
 bp = Blueprint("console_units", __name__, template_folder="templates")
 

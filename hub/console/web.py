@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from hub.console import audit, sessions
 from hub.console.roles import Permission, may
-from hub.service import HubService
+from hub.dispatch.actions import HubService
 
 log = logging.getLogger(__name__)
 

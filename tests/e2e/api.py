@@ -8,7 +8,7 @@ import urllib.request
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.auth import request_data, sign
+from hub.sources.api_keys import request_data, sign
 from tests.e2e.county import SOURCE
 
 

@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from hub.app import create_app
-from hub.auth import IntakeKeys, request_data, sign
+from hub.dispatch.actions import HubService
 from hub.registry import Registry, load_registry
-from hub.service import HubService
+from hub.sources.api_keys import IntakeKeys, request_data, sign
+from hub.web import create_app
 from wire.clock import FakeClock
 
 KEY = bytes.fromhex("11" * 32)

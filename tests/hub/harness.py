@@ -17,7 +17,7 @@ from typing import Any
 
 from demo.broker import Broker
 from hub.config import HubConfig
-from hub.link import MqttSettings
+from hub.terminals.link import MqttSettings
 from provisioning import pki
 from tests.hub.conftest import KEY, SOURCE
 from tests.support.mqtt import MqttTestClient

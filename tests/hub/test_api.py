@@ -7,8 +7,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from hub.dispatch.actions import HubService
 from hub.registry import Registry
-from hub.service import HubService
 from tests.hub.conftest import count, incident_data, post_incident, signed
 from wire.clock import FakeClock
 

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
-from hub.app import create_app
-from hub.auth import IntakeKeys, request_data, sign
-from hub.service import HubService
+from hub.dispatch.actions import HubService
+from hub.sources.api_keys import IntakeKeys, request_data, sign
+from hub.web import create_app
 from provisioning.county import init_county
 from tests.hub.conftest import KEY, SOURCE, count, incident_data, post_incident
 from wire.clock import FakeClock

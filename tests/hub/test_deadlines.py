@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from hub.engine import DeadlineEngine
-from hub.keys import UnitKeys
-from hub.notify import Escalation
+from hub.alerts.notify import Escalation
+from hub.dispatch.actions import HubService
+from hub.dispatch.deadlines import DeadlineEngine
 from hub.registry import Registry
-from hub.reports import ReportHandler
-from hub.service import HubService
+from hub.terminals.unit_certs import UnitKeys
+from hub.terminals.uplink import ReportHandler
 from tests.hub.conftest import count, incident_data
 from tests.hub.harness import COUNTY
 from tests.support.pki import ThrowawayPKI

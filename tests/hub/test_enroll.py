@@ -6,10 +6,10 @@ from pathlib import Path
 
 from cryptography import x509
 
-from hub.app import create_app
-from hub.auth import IntakeKeys
-from hub.keys import UnitKeys
-from hub.service import HubService
+from hub.dispatch.actions import HubService
+from hub.sources.api_keys import IntakeKeys
+from hub.terminals.unit_certs import UnitKeys
+from hub.web import create_app
 from provisioning import pki
 from provisioning.county import init_county
 from provisioning.enroll import make_csr

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from hub.dispatch.actions import HubService
 from hub.errors import IntakeError
-from hub.service import HubService
 from tests.hub.conftest import count, incident_data, post_incident, signed
 from wire.clock import FakeClock
 

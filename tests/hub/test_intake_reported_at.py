@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from hub.app import create_app
-from hub.auth import IntakeKeys
 from hub.config import load_config
+from hub.dispatch.actions import HubService
+from hub.dispatch.intake import IntakeWindow
 from hub.errors import ConfigError
-from hub.intake import IntakeWindow
 from hub.registry import Registry
-from hub.service import HubService
+from hub.sources.api_keys import IntakeKeys
+from hub.web import create_app
 from tests.hub.conftest import KEY, SOURCE, count, incident_data, post_incident
 from wire.clock import FakeClock
 

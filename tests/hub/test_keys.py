@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hub.errors import ConfigError
-from hub.keys import UnitKeys
+from hub.terminals.unit_certs import UnitKeys
 from provisioning import pki
 from tests.support.pki import ThrowawayPKI
 from wire.clock import FakeClock

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from demo.broker import Broker, free_port
-from hub.auth import sign
 from hub.config import load_config
 from hub.runtime import Hub
+from hub.sources.api_keys import sign
 from tests.hub.conftest import KEY, SOURCE, incident_data
 from tests.hub.harness import Terminal, hub_config
 from tests.support.pki import ThrowawayPKI

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from hub.engine import DeadlineEngine
-from hub.keys import UnitKeys
+from hub.db.store import MIGRATIONS, Store
+from hub.dispatch.actions import HubService
+from hub.dispatch.deadlines import DeadlineEngine
 from hub.registry import Registry
-from hub.reports import ReportHandler
-from hub.service import HubService
-from hub.store import MIGRATIONS, Store
+from hub.terminals.unit_certs import UnitKeys
+from hub.terminals.uplink import ReportHandler
 from tests.hub.conftest import count, incident_data
 from tests.hub.harness import COUNTY
 from tests.support.pki import ThrowawayPKI

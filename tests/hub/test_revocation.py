@@ -15,11 +15,11 @@ from typing import cast
 
 import pytest
 
-from hub.delivery import Delivery
-from hub.keys import UnitKeys
-from hub.link import MqttLink
-from hub.revocation import RevocationWatch
-from hub.service import HubService
+from hub.dispatch.actions import HubService
+from hub.terminals.delivery import Delivery
+from hub.terminals.link import MqttLink
+from hub.terminals.revocation import RevocationWatch
+from hub.terminals.unit_certs import UnitKeys
 from provisioning.county import init_county
 from provisioning.enroll import enroll_unit
 from provisioning.revocation import revoke

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.dispatch.actions import HubService
 from hub.errors import IntakeError, NotFound
 from hub.registry import Registry
-from hub.service import HubService
 from hub.sources.boundary.mapping import Mapping, load_mapping
 from hub.sources.boundary.model import GateRejection
 from hub.sources.boundary.parse import parse_bytes

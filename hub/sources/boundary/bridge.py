@@ -13,8 +13,8 @@ import threading
 import time
 from typing import Any
 
+from hub.dispatch.actions import HubService
 from hub.errors import NotFound
-from hub.service import HubService
 from hub.sources.boundary import journal
 from hub.sources.boundary.api import use_mapping
 from hub.sources.boundary.config import BoundaryConfig

@@ -17,8 +17,8 @@ import sqlite3
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from hub.dispatch.actions import HubService
 from hub.errors import IntakeError, NotFound
-from hub.service import HubService
 from hub.sources.boundary import journal
 from hub.sources.boundary.folders import Folders, move, read_limited, write_atomic
 from hub.sources.boundary.mapping import Mapping

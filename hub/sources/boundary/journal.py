@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from hub.store import Migration, Store, ts
+from hub.db.store import Migration, Store, ts
 
 
 def _files(db: sqlite_utils.Database) -> None:

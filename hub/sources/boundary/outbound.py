@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.api import BOUNDARY_QUERY
-from hub.service import HubService
+from hub.db.store import parse_ts
+from hub.dispatch.actions import HubService
+from hub.sources.api import BOUNDARY_QUERY
 from hub.sources.boundary import journal
 from hub.sources.boundary.folders import Folders, fsync_dir, publish, write_temp
 from hub.sources.boundary.metrics import BoundaryMetrics
-from hub.store import parse_ts
 
 log = logging.getLogger(__name__)
 _TMP = re.compile(r"\.(\d{12})-[^/]*\.tmp")

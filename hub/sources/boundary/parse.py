@@ -8,8 +8,8 @@ what the bridge would do. Nothing here touches the database or the disk.
 
 from __future__ import annotations
 
+from hub.dispatch.intake import validate
 from hub.errors import IntakeError
-from hub.intake import validate
 from hub.registry import Registry
 from hub.sources.boundary.cap import parse_cap
 from hub.sources.boundary.eido import parse_eido

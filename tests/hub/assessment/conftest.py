@@ -11,8 +11,8 @@ import pytest
 
 from hub.assessment import periods
 from hub.assessment.rubric import Rubric, load_rubric
+from hub.dispatch.actions import HubService
 from hub.registry import Registry, load_registry
-from hub.service import HubService
 from tests.hub.assessment.synth import simulate
 
 QUARTER = periods.quarter(2026, 1)

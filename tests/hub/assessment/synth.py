@@ -22,11 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from demo.scenario import make_calls
-from hub.engine import DeadlineEngine
-from hub.keys import UnitKeys
+from hub.dispatch.actions import HubService
+from hub.dispatch.deadlines import DeadlineEngine
 from hub.registry import Registry
-from hub.reports import ReportHandler
-from hub.service import HubService
+from hub.terminals.unit_certs import UnitKeys
+from hub.terminals.uplink import ReportHandler
 from tests.support.pki import ThrowawayPKI
 from wire import codec, topics
 from wire import kinds as k

@@ -16,8 +16,8 @@ from hub.assessment import periods
 from hub.assessment.compute import Scope, assess
 from hub.assessment.evidence import connect_readonly
 from hub.assessment.rubric import Rubric
+from hub.db.store import ts
 from hub.registry import Registry
-from hub.store import ts
 from tests.hub.assessment.conftest import QUARTER, Quarter
 
 # The bulletin's buckets, written out again here rather than imported.

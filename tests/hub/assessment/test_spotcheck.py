@@ -14,8 +14,8 @@ from hub.assessment.compute import assess
 from hub.assessment.evidence import connect_readonly
 from hub.assessment.rubric import Rubric
 from hub.assessment.spotcheck import SpotCheckError, SpotChecks
+from hub.dispatch.actions import HubService
 from hub.registry import Registry
-from hub.service import HubService
 from tests.hub.conftest import incident_data
 from wire.clock import FakeClock, shanghai
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from hub.console import users
-from hub.service import HubService
+from hub.dispatch.actions import HubService
 
 PASSWORD = "duty-room-2026"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.console import audit, commands, users
-from hub.service import HubService
+from hub.dispatch.actions import HubService
 from tests.hub.console.conftest import PASSWORD, csrf_token, login, post_form
 
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from hub.console import audit, users
 from hub.console.commands import create_admin
-from hub.service import HubService
+from hub.dispatch.actions import HubService
 from tests.hub.console.conftest import PASSWORD, csrf_token, login, make_user, post_form
 from wire.clock import FakeClock
 

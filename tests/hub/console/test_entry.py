@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 
 from hub.console import audit
-from hub.service import HubService
+from hub.dispatch.actions import HubService
 from tests.hub.console.conftest import incident_form, post_form
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hub.service import HubService
+from hub.dispatch.actions import HubService
 from tests.hub.conftest import incident_data
 from wire.clock import FakeClock
 

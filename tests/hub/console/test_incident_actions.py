@@ -8,8 +8,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from hub.console import audit
-from hub.service import HubService
-from hub.views import IncidentView
+from hub.dispatch.actions import HubService
+from hub.dispatch.views import IncidentView
 from tests.hub.conftest import incident_data
 from tests.hub.console.conftest import post_form
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from hub.console import audit, throttle, users
-from hub.service import HubService
+from hub.dispatch.actions import HubService
 from tests.hub.console.conftest import PASSWORD, csrf_token, make_user
 from wire.clock import FakeClock
 

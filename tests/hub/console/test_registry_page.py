@@ -17,8 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.console import audit
+from hub.dispatch.actions import HubService
 from hub.registry import Registry, default_registry_path, load_registry
-from hub.service import HubService
 from tests.hub.console.conftest import login, make_user
 
 DEADLINES = """[deadlines]

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 
 from hub.console import audit
 from hub.console.units import ordered, problems
-from hub.service import HubService
-from hub.views import UnitStatus
+from hub.dispatch.actions import HubService
+from hub.dispatch.views import UnitStatus
 from tests.hub.console.conftest import post_form
 
 SEEN = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.store import MIGRATIONS, Store
+from hub.db.store import MIGRATIONS, Store
 
 
 def test_counts_are_carried_over_from_the_rows_already_kept(tmp_path: Path) -> None:

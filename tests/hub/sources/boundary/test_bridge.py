@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hub.service import HubService
+from hub.dispatch.actions import HubService
 from hub.sources.boundary.bridge import Bridge
 from hub.sources.boundary.config import BoundaryConfig
 from hub.sources.boundary.folders import Folders

@@ -9,9 +9,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from hub.auth import sign
 from hub.cli import main
-from hub.service import HubService
+from hub.dispatch.actions import HubService
+from hub.sources.api_keys import sign
 from tests.hub.conftest import KEY, SOURCE, count
 from tests.hub.sources.boundary.conftest import CAP_DIR, shared
 from wire.clock import FakeClock

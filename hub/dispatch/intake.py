@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub import text
+from hub.dispatch import text
 from hub.errors import IntakeError
 from hub.registry import Registry
 from wire.clock import rfc3339, utc

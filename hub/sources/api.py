@@ -15,11 +15,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from hub.auth import IntakeKeys
+from hub.dispatch.actions import HubService
+from hub.dispatch.text import checked
 from hub.errors import AuthError, Conflict, IntakeError, NotFound
-from hub.jsonbody import load_object
-from hub.service import HubService
-from hub.text import checked
+from hub.sources.api_keys import IntakeKeys
+from hub.sources.jsonbody import load_object
 from wire.clock import rfc3339
 from wire.limits import MAX_MESSAGE_BYTES
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from flask import Response, current_app, request
 
-from hub.api import _body, bp, error, reply
-from hub.jsonbody import load_object
+from hub.sources.api import _body, bp, error, reply
+from hub.sources.jsonbody import load_object
 from provisioning.errors import EnrollmentError, ProvisioningError
 from provisioning.layout import Layout
 from provisioning.tokens import redeem

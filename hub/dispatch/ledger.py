@@ -14,9 +14,9 @@ from typing import Any
 
 import sqlite_utils
 
+from hub.db.store import must_ts, ts
+from hub.dispatch.text import unify_newlines
 from hub.registry import Registry
-from hub.store import must_ts, ts
-from hub.text import unify_newlines
 from wire import codec
 from wire import kinds as k
 from wire.ids import new_id

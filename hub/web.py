@@ -14,10 +14,10 @@ from typing import Any
 from flask import Flask, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from hub import enroll as _enroll  # noqa: F401 - registers POST /api/v1/enroll on bp
-from hub.api import MAX_BODY, bp, reply
-from hub.auth import IntakeKeys
-from hub.service import HubService
+from hub.dispatch.actions import HubService
+from hub.sources.api import MAX_BODY, bp, reply
+from hub.sources.api_keys import IntakeKeys
+from hub.terminals import enroll as _enroll  # noqa: F401 - registers POST /api/v1/enroll on bp
 from provisioning.pki import write_private
 
 log = logging.getLogger(__name__)

@@ -28,9 +28,9 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from hub.dispatch.actions import HubService
 from hub.errors import ConfigError
-from hub.keys import UnitKeys
-from hub.service import HubService
+from hub.terminals.unit_certs import UnitKeys
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.notify import Escalation, LogNotifier, Notifier
-from hub.service import HubService
-from hub.store import must_ts, parse_ts, ts
+from hub.alerts.notify import Escalation, LogNotifier, Notifier
+from hub.db.store import must_ts, parse_ts, ts
+from hub.dispatch.actions import HubService
 from wire import kinds as k
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from typing import Any
 
 import sqlite_utils
 
+from hub.db.store import parse_ts, ts
+from hub.dispatch.actions import HubService
+from hub.dispatch.ledger import ACTIVE_STATES, STATE_RANK
 from hub.errors import ReportRejected
-from hub.ledger import ACTIVE_STATES, STATE_RANK
-from hub.service import HubService
-from hub.store import parse_ts, ts
 from wire import kinds as k
 
 log = logging.getLogger(__name__)

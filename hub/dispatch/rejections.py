@@ -21,8 +21,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from hub.db.store import Store, ts
 from hub.metrics import HubMetrics
-from hub.store import Store, ts
 
 log = logging.getLogger(__name__)
 

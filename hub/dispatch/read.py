@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub.db.store import Store, must_ts, parse_ts
+from hub.dispatch.rejections import refused_since
+from hub.dispatch.views import EventView, IncidentView, NextDeadline, OrderView, UnitStatus
 from hub.errors import NotFound
 from hub.registry import Registry
-from hub.rejections import refused_since
-from hub.store import Store, must_ts, parse_ts
-from hub.views import EventView, IncidentView, NextDeadline, OrderView, UnitStatus
 from wire.phone import mask_phone
 
 REFUSED_WINDOW = timedelta(hours=24)

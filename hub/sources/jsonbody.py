@@ -16,8 +16,8 @@ import json
 import math
 from typing import Any
 
+from hub.dispatch.text import surrogate_problem
 from hub.errors import IntakeError
-from hub.text import surrogate_problem
 
 MAX_INT_DIGITS = 18
 """Longer integers fit no field (and not SQLite's 64 bits); refused before `int()` runs."""

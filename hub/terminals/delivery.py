@@ -21,10 +21,10 @@ import threading
 from collections import defaultdict
 from datetime import timedelta
 
-from hub.link import MqttLink
-from hub.revocation import RevocationWatch
-from hub.service import HubService
-from hub.store import ts
+from hub.db.store import ts
+from hub.dispatch.actions import HubService
+from hub.terminals.link import MqttLink
+from hub.terminals.revocation import RevocationWatch
 from wire import codec, topics
 from wire import kinds as k
 from wire.limits import MAX_RECEIPT_IDS

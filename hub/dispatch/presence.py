@@ -16,9 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
+from hub.db.store import ts
+from hub.dispatch.actions import HubService
 from hub.errors import ReportRejected
-from hub.service import HubService
-from hub.store import ts
 from wire import kinds as k
 from wire.codec import Message
 

@@ -14,16 +14,16 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from hub import read
-from hub.bus import EventBus
+from hub.alerts.live import EventBus
+from hub.db.store import Store, must_ts, ts
+from hub.dispatch import read
+from hub.dispatch.intake import IntakeWindow, validate
+from hub.dispatch.ledger import ACTIVE_SQL, ACTIVE_STATES, Ledger
+from hub.dispatch.text import checked
+from hub.dispatch.views import IncidentView, OrderView, UnitStatus
 from hub.errors import Conflict, IntakeError, NotFound
-from hub.intake import IntakeWindow, validate
-from hub.ledger import ACTIVE_SQL, ACTIVE_STATES, Ledger
 from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
-from hub.store import Store, must_ts, ts
-from hub.text import checked
-from hub.views import IncidentView, OrderView, UnitStatus
 from wire.clock import Clock, SystemClock
 from wire.ids import new_id
 from wire.signing import Signer

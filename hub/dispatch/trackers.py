@@ -18,10 +18,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.order_reports import OrderReports
-from hub.service import HubService
-from hub.store import must_ts
-from hub.unit_state import UnitState
+from hub.db.store import must_ts
+from hub.dispatch.actions import HubService
+from hub.dispatch.order_reports import OrderReports
+from hub.dispatch.presence import UnitState
 from wire import kinds as k
 from wire.geo import distance_m
 from wire.owntracks import OwnTracksLocation, parse_location

@@ -22,14 +22,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from hub.db.store import ts, unavailable
+from hub.dispatch.actions import HubService
+from hub.dispatch.order_reports import OrderReports
+from hub.dispatch.presence import TimeWindow, UnitState
+from hub.dispatch.rejections import RejectionLimits, Rejections
+from hub.dispatch.trackers import Trackers
 from hub.errors import ReportRejected, StoreUnavailable
-from hub.keys import UnitKeys
-from hub.order_reports import OrderReports
-from hub.rejections import RejectionLimits, Rejections
-from hub.service import HubService
-from hub.store import ts, unavailable
-from hub.trackers import Trackers
-from hub.unit_state import TimeWindow, UnitState
+from hub.terminals.unit_certs import UnitKeys
 from wire import codec, topics
 from wire.errors import WireError
 
