@@ -1,7 +1,8 @@
 """Assessment: a county-year of about 40,000 orders; the quarterly xlsx and PDF, each timed.
 
 The year is made by the assessment tests' simulator (tests/hub/assessment/synth.py): calls
-through the real HubService, signed reports through the real ReportHandler, a FakeClock.
+through the real desk (hub/dispatch/desk.py), signed reports through the real Uplink, a
+FakeClock.
 The baseline in the same run is a bare SQL scan of the rows the quarter's report reads
 (orders joined to their events), so the cost of judging, scoring and rendering shows apart
 from the cost of reading. Target: each quarterly output <= 5 s on this machine.

@@ -113,7 +113,7 @@ def run(workdir: Path) -> dict[str, Any]:
             c.subscribe(topics.down("shuangbai", u))
             terms.append(_Terminal(c, u, Signer.from_pem(key.read_bytes())))
         hub.link.connected.wait(10)
-        svc = hub.service
+        svc = hub.desk
 
         # 1) durable dispatch with every `received` committed
         started = time.perf_counter()
@@ -122,7 +122,7 @@ def run(workdir: Path) -> dict[str, Any]:
         stored = time.perf_counter() - started
         _wait(
             lambda: (
-                _count(svc, "SELECT count(*) AS n FROM orders WHERE state='received'") >= ORDERS
+                _count(hub, "SELECT count(*) AS n FROM orders WHERE state='received'") >= ORDERS
             ),
             120,
         )
@@ -188,8 +188,8 @@ def run(workdir: Path) -> dict[str, Any]:
     }
 
 
-def _count(svc: Any, sql: str) -> int:
-    row = svc.store.one(sql)
+def _count(hub: Any, sql: str) -> int:
+    row = hub.store.one(sql)
     return int(row["n"]) if row else 0
 
 

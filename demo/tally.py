@@ -57,7 +57,7 @@ class Tally:
 
 def count(hub: Hub, incident_ids: list[str], fleet: Fleet, *, final: bool = False) -> Tally:
     """Counts for the progress line; with `final`, also the lost-report check."""
-    svc = hub.service
+    svc = hub.desk
     t = Tally(calls=len(incident_ids))
     views: list[IncidentView] = [svc.incident(i) for i in incident_ids]
     for v in views:

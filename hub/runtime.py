@@ -1,12 +1,15 @@
-"""`Hub`: the whole hub in one process: store, service, HTTP, MQTT link, delivery, deadlines.
+"""The one place that wires the hub: `build()` makes the parts, `Hub` runs them.
 
     hub = Hub(load_config(Path("PKI/hub/hub.toml")))  # or Hub(config, clock=..., registry=...)
     hub.start()          # returns once HTTP listens; MQTT connects in the background
-    hub.service          # HubService (console, demo, tests)
+    hub.desk             # what the console and the API drive (hub/dispatch/desk.py)
     hub.url              # http://127.0.0.1:PORT (port 0 in the config = any free port)
     hub.stop()
 
-`liandong-hub serve` is `Hub(config).run_forever()`.
+`liandong-hub serve` is `Hub(config).run_forever()`. Each part is handed only what it uses
+(cosmicpython's bootstrap): the uplink gets the dispatch inbox and the unit certificates,
+delivery gets the outbox and the link, the console and the API get the desk, the 110 gate
+its ports. Nothing else holds the store or the ledger.
 """
 
 from __future__ import annotations
@@ -16,32 +19,229 @@ import signal
 import socket
 import threading
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from waitress.server import create_server
 
+from hub.alerts.live import EventBus
 from hub.alerts.notify import Notifier
 from hub.config import HubConfig
 from hub.db.store import Store
-from hub.dispatch.actions import HubService
+from hub.dispatch.actions import Actions
 from hub.dispatch.deadlines import DeadlineEngine
-from hub.dispatch.presence import TimeWindow
-from hub.dispatch.rejections import RejectionLimits
+from hub.dispatch.desk import Desk
+from hub.dispatch.inbox import Inbox
+from hub.dispatch.incoming import Incoming
+from hub.dispatch.intake import IntakeWindow
+from hub.dispatch.ledger import Ledger
+from hub.dispatch.order_reports import OrderReports
+from hub.dispatch.outbox import Outbox
+from hub.dispatch.presence import STALE_AFTER_S, Presence, TimeWindow
+from hub.dispatch.read import Reads
+from hub.dispatch.rejections import RejectionLimits, Rejections
+from hub.dispatch.trackers import Trackers
+from hub.dispatch.wake import Wake
 from hub.errors import ConfigError
+from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
 from hub.sources.boundary.bridge import Bridge
+from hub.sources.boundary.ports import GatePorts
 from hub.terminals.delivery import Delivery
 from hub.terminals.link import MqttLink
 from hub.terminals.revocation import RevocationWatch
 from hub.terminals.unit_certs import UnitKeys
-from hub.terminals.uplink import ReportHandler
+from hub.terminals.uplink import Uplink
 from hub.web import create_app
 from wire.clock import Clock, SystemClock
 from wire.signing import Signer
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The figures of hub.toml the dispatch parts use (defaults: docs/hub.md)."""
+
+    stale_after_s: float = STALE_AFTER_S
+    intake_window: IntakeWindow = field(default_factory=IntakeWindow)
+    report_window: TimeWindow = field(default_factory=TimeWindow)
+    arrival_radius_m: float = 150.0
+    max_fix_age_s: float = 120.0
+    rejection_limits: RejectionLimits = field(default_factory=RejectionLimits)
+
+    @classmethod
+    def of(cls, config: HubConfig) -> Settings:
+        return cls(
+            stale_after_s=config.stale_after_s,
+            intake_window=config.intake_window,
+            report_window=TimeWindow(
+                past=timedelta(seconds=config.max_report_age_s),
+                ahead=timedelta(seconds=config.max_report_ahead_s),
+            ),
+            arrival_radius_m=config.arrival_radius_m,
+            max_fix_age_s=config.max_fix_age_s,
+            rejection_limits=RejectionLimits(
+                sample=config.rejected_sample,
+                rate_per_s=config.rejected_rate_per_s,
+                burst=config.rejected_burst,
+            ),
+        )
+
+
+@dataclass
+class Parts:
+    """The hub's parts over one store, without threads, sockets or MQTT: what `Hub` runs,
+    and what tests and tools use in-process. Only wiring code reads its fields."""
+
+    store: Store
+    registry: Registry
+    clock: Clock
+    signer: Signer
+    metrics: HubMetrics
+    live: EventBus
+    wake: Wake
+    ledger: Ledger
+    reads: Reads
+    incoming: Incoming
+    actions: Actions
+    presence: Presence
+    inbox: Inbox
+    outbox: Outbox
+    desk: Desk
+    gate: GatePorts
+
+    def engine(self, notifier: Notifier | None = None, **kw: object) -> DeadlineEngine:
+        """A deadline engine over these parts (`Hub` makes one; tests make their own)."""
+        return DeadlineEngine(
+            self.store,
+            self.ledger,
+            self.registry,
+            self.clock,
+            self.wake,
+            self.metrics,
+            self.presence,
+            notifier=notifier,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    def uplink(self, keys: UnitKeys) -> Uplink:
+        """The entry point of terminals' messages, verifying with `keys`."""
+        return Uplink(self.inbox, keys, county=self.registry.county_id, metrics=self.metrics)
+
+    def delivery(
+        self, link: MqttLink, *, window: int = 100, revocations: RevocationWatch | None = None
+    ) -> Delivery:
+        """The outbox pump over `link`; it signs receipts with the dispatch key."""
+        return Delivery(
+            self.outbox,
+            link,
+            ready=self.wake.outbox,
+            signer=self.signer,
+            county=self.registry.county_id,
+            clock=self.clock,
+            metrics=self.metrics,
+            window=window,
+            revocations=revocations,
+        )
+
+    def revocations(self, keys: UnitKeys, **kw: float) -> RevocationWatch:
+        """The CRL watch; the read side and the desk learn the revoked units from it."""
+        watch = RevocationWatch(
+            keys,
+            self.presence,
+            units=self.registry.units,
+            clock=self.clock,
+            metrics=self.metrics,
+            **kw,  # type: ignore[arg-type]
+        )
+        self.reads.revoked = lambda: watch.revoked
+        return watch
+
+
+def build(
+    store: Store,
+    registry: Registry,
+    signer: Signer,
+    *,
+    clock: Clock | None = None,
+    settings: Settings | None = None,
+) -> Parts:
+    """Wire the dispatch parts over `store`: each gets only what it names."""
+    clock = clock or SystemClock()
+    settings = settings or Settings()
+    metrics = HubMetrics()
+    live = EventBus()
+    wake = Wake(live)
+    ledger = Ledger(registry, signer, registry.county_id)
+    reads = Reads(store, registry, clock, stale_after_s=settings.stale_after_s)
+    incoming = Incoming(store, ledger, registry, clock, wake, reads, window=settings.intake_window)
+    actions = Actions(store, ledger, registry, clock, wake, reads)
+    presence = Presence(
+        store,
+        ledger,
+        clock,
+        wake,
+        stale_after_s=settings.stale_after_s,
+        window=settings.report_window,
+    )
+    orders = OrderReports(store, ledger)
+    inbox = Inbox(
+        store,
+        clock,
+        wake,
+        metrics,
+        county=registry.county_id,
+        presence=presence,
+        orders=orders,
+        trackers=Trackers(
+            store,
+            clock,
+            wake,
+            presence,
+            orders,
+            radius_m=settings.arrival_radius_m,
+            max_fix_age_s=settings.max_fix_age_s,
+        ),
+        rejections=Rejections(metrics, settings.rejection_limits),
+    )
+    return Parts(
+        store=store,
+        registry=registry,
+        clock=clock,
+        signer=signer,
+        metrics=metrics,
+        live=live,
+        wake=wake,
+        ledger=ledger,
+        reads=reads,
+        incoming=incoming,
+        actions=actions,
+        presence=presence,
+        inbox=inbox,
+        outbox=Outbox(store),
+        desk=Desk(incoming, actions, reads, live=live, db_path=store.path),
+        gate=GatePorts(incoming.gate_message, registry, clock, store, metrics),
+    )
+
+
+def open_parts(
+    db_path: Path | str,
+    *,
+    registry: Registry | None = None,
+    signer: Signer | None = None,
+    clock: Clock | None = None,
+    settings: Settings | None = None,
+) -> Parts:
+    """The parts over a database file; a throwaway signing key when none is given (tests
+    and tools that never talk to a terminal)."""
+    signer = signer or Signer(ec.generate_private_key(ec.SECP256R1()))
+    return build(
+        Store(db_path), registry or load_registry(None), signer, clock=clock, settings=settings
+    )
 
 
 class Hub:
@@ -69,44 +269,29 @@ class Hub:
         with ExitStack() as undo:  # a hub that cannot be built leaves nothing open
             self.store = Store(config.db_path)
             undo.callback(self.store.close)
-            self.service = HubService(
-                self.store,
-                registry,
-                signer,
-                clock=clock,
-                stale_after_s=config.stale_after_s,
-                intake_window=config.intake_window,
+            self.parts = parts = build(
+                self.store, registry, signer, clock=clock, settings=Settings.of(config)
             )
+            self.desk = parts.desk
+            self.metrics = parts.metrics
             # Certificate validity is judged by the real clock, even when the hub runs on a
             # fake one.
             self.keys = unit_keys or UnitKeys(config.pki_dir)
-            self.reports = ReportHandler(
-                self.service,
-                self.keys,
-                arrival_radius_m=config.arrival_radius_m,
-                max_fix_age_s=config.max_fix_age_s,
-                window=TimeWindow(
-                    past=timedelta(seconds=config.max_report_age_s),
-                    ahead=timedelta(seconds=config.max_report_ahead_s),
-                ),
-                rejection_limits=RejectionLimits(
-                    sample=config.rejected_sample,
-                    rate_per_s=config.rejected_rate_per_s,
-                    burst=config.rejected_burst,
-                ),
-            )
+            self.uplink = parts.uplink(self.keys)
             self.link = MqttLink(config.mqtt, config.county, self._on_message)
             undo.callback(self.link.stop)
-            self.service.metrics.connected.set_function(lambda: float(self.link.connected.is_set()))
-            self.revocations = RevocationWatch(self.service, self.keys)
-            self.delivery = Delivery(
-                self.service, self.link, window=config.window, revocations=self.revocations
+            self.metrics.connected.set_function(lambda: float(self.link.connected.is_set()))
+            self.revocations = parts.revocations(self.keys)
+            self.delivery = parts.delivery(
+                self.link, window=config.window, revocations=self.revocations
             )
-            self.engine = DeadlineEngine(self.service, notifier=notifier)
+            self.engine = parts.engine(notifier=notifier)
             # ---- 110 boundary: the gate folders, when [boundary] is configured
-            self.bridge = Bridge(self.service, config.boundary) if config.boundary else None
+            self.bridge = Bridge(parts.gate, config.boundary) if config.boundary else None
             self.app = create_app(
-                self.service,
+                parts.desk,
+                gate=parts.gate,
+                metrics=self.metrics,
                 test_config={
                     "INTAKE_KEYS": config.intake_keys,
                     "PKI_DIR": config.pki_dir,
@@ -139,8 +324,8 @@ class Hub:
         return f"http://{self.config.listen_host}:{self.port}"
 
     def _on_message(self, topic: str, payload: bytes, retain: bool) -> None:
-        with self.service.metrics.apply_seconds.time():
-            outcome = self.reports.handle(topic, payload, retain=retain)
+        with self.metrics.apply_seconds.time():
+            outcome = self.uplink.handle(topic, payload, retain=retain)
         if outcome.receipt:
             self.delivery.receipt(*outcome.receipt)
         if outcome.clear:
@@ -159,7 +344,7 @@ class Hub:
         self._http.start()
         if self.bridge:  # after the writer is up: it takes the files left while down
             self.bridge.start()
-        log.info("hub for %s listening on %s", self.service.county, self.url)
+        log.info("hub for %s listening on %s", self.config.county, self.url)
 
     def stop(self) -> None:
         if self.bridge:

@@ -1,6 +1,8 @@
 """The hub's Flask app: the API, /metrics, /healthz, and the console when it is installed.
 
-`create_app(service)` is the factory both `liandong-hub serve` and the tests use.
+`create_app(desk, gate, metrics)` is the factory both `liandong-hub serve` and the tests
+use: the desk for the API and the console (intake, actions, reads), the gate ports for
+CAP and EIDO bodies (the 110 bridge's parsers), the metrics for `/metrics` and intake.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any
 from flask import Flask, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from hub.dispatch.actions import HubService
+from hub.dispatch.desk import Desk
+from hub.metrics import HubMetrics
 from hub.sources.api import MAX_BODY, bp, reply
 from hub.sources.api_keys import IntakeKeys
+from hub.sources.boundary.ports import GatePorts
 from hub.terminals import enroll as _enroll  # noqa: F401 - registers POST /api/v1/enroll on bp
 from provisioning.pki import write_private
 
@@ -31,7 +35,13 @@ def secret_key(beside: Path) -> str:
     return path.read_text().strip()
 
 
-def create_app(service: HubService, *, test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    desk: Desk,
+    *,
+    gate: GatePorts,
+    metrics: HubMetrics,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
     """Build the app. `test_config` may set `INTAKE_KEYS` (a path to intake-keys.toml or an
     `IntakeKeys`), `PKI_DIR` (turns on `POST /api/v1/enroll`), `SECRET_KEY`, or any Flask
     setting."""
@@ -45,8 +55,10 @@ def create_app(service: HubService, *, test_config: dict[str, Any] | None = None
         keys = IntakeKeys(Path(keys)) if keys else IntakeKeys()
     app.config.update(cfg)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = secret_key(service.db_path)
-    app.extensions["liandong.hub"] = service
+        app.config["SECRET_KEY"] = secret_key(desk.db_path)
+    app.extensions["liandong.desk"] = desk
+    app.extensions["liandong.gate"] = gate
+    app.extensions["liandong.metrics"] = metrics
     app.extensions["liandong.intake_keys"] = keys
     if pki_dir:
         app.extensions["liandong.pki_dir"] = Path(pki_dir)
@@ -54,11 +66,11 @@ def create_app(service: HubService, *, test_config: dict[str, Any] | None = None
 
     @app.get("/healthz")
     def healthz() -> Response:
-        return reply({"ok": True, "county": service.county})
+        return reply({"ok": True, "county": desk.county})
 
-    @app.get("/metrics")
-    def metrics() -> Response:
-        return Response(generate_latest(service.metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+    @app.get("/metrics", endpoint="metrics")
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
 
     try:
         console: object = importlib.import_module("hub.console")
@@ -68,5 +80,5 @@ def create_app(service: HubService, *, test_config: dict[str, Any] | None = None
     if init is None:
         log.info("hub.console is not installed: serving the API only")
     else:
-        init(app, service)
+        init(app, desk)
     return app

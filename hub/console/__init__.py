@@ -1,6 +1,6 @@
 """The operator console (统一指挥): Flask blueprints mounted on the hub app.
 
-`init_app(app, service)` is called by `hub.app.create_app` once the API is registered. It
+`init_app(app, desk)` is called by `hub.web.create_app` once the API is registered. It
 creates the console's tables in the hub's database, turns on CSRF protection for every form
 (the HMAC-authenticated API blueprint, named "api", is exempt), sets up translations
 (Simplified Chinese by default, English on request) and registers the blueprints at `/`.
@@ -33,7 +33,7 @@ from hub.console import (
 )
 from hub.console.roles import may
 from hub.console.web import EXTENSION, ConsoleState, act, current, service
-from hub.dispatch.actions import HubService
+from hub.dispatch.desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def select_locale() -> str:
     return "en" if lang == "en" else "zh"
 
 
-def init_app(app: Flask, service: HubService) -> None:
+def init_app(app: Flask, service: Desk) -> None:
     """Mount the console on `app`, driving `service`."""
     db.migrate(Path(service.db_path))
     streams = threading.BoundedSemaphore(app.config.setdefault("CONSOLE_MAX_STREAMS", 4))

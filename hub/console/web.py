@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from hub.console import audit, sessions
 from hub.console.roles import Permission, may
-from hub.dispatch.actions import HubService
+from hub.dispatch.desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ TOKEN_KEY = "console_token"  # noqa: S105 - a session key name, not a secret
 class ConsoleState:
     """What `init_app` leaves on the app for the views."""
 
-    service: HubService
+    service: Desk
     db_path: Path
     streams: threading.BoundedSemaphore
     """One per open live stream; each holds a server thread while it is open."""
@@ -45,7 +45,7 @@ def state() -> ConsoleState:
     return result
 
 
-def service() -> HubService:
+def service() -> Desk:
     """The hub service the console drives."""
     return state().service
 

@@ -2,11 +2,12 @@
 
 Deadlines live in the `deadlines` table, so a restart loses none: whatever fell due while
 the hub was down fires at the first `run_due()`, marked late. The loop sleeps until the next
-due time (one indexed query: `deadlines_open`), at most a second, or until the service says
-deadlines changed. Those are seconds of the injected clock, which need not run at one second
-per real second (the demo's runs 60x faster, a FakeClock only when told): the loop measures
-the clock's pace between passes and waits that much less real time, so no setting has to
-follow the clock. Tests drive it with a FakeClock and call `run_due()` / `tick()` / `step()`.
+due time (one indexed query: `deadlines_open`), at most a second, or until a writer says
+deadlines changed (`Wake.deadlines`). Those are seconds of the injected clock, which need
+not run at one second per real second (the demo's runs 60x faster, a FakeClock only when
+told): the loop measures the clock's pace between passes and waits that much less real
+time, so no setting has to follow the clock. Tests drive it with a FakeClock and call
+`run_due()` / `tick()` / `step()`.
 
 Firing one deadline, in one transaction: mark it fired, append an `overdue` event, and for
 `ack` and `arrive` queue a signed `realarm` command to the terminal. After the commit: the
@@ -23,9 +24,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.alerts.notify import Escalation, LogNotifier, Notifier
-from hub.db.store import must_ts, parse_ts, ts
-from hub.dispatch.actions import HubService
+from hub.db.store import Store, must_ts, parse_ts, ts
+from hub.dispatch.ledger import Ledger
+from hub.dispatch.presence import Presence
+from hub.dispatch.wake import Wake
+from hub.metrics import HubMetrics
+from hub.registry import Registry
 from wire import kinds as k
+from wire.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +53,35 @@ REALARM = {"ack": "请立即签收", "arrive": "到场时限已过，请尽快�
 class DeadlineEngine:
     def __init__(
         self,
-        service: HubService,
+        store: Store,
+        ledger: Ledger,
+        registry: Registry,
+        clock: Clock,
+        wake: Wake,
+        metrics: HubMetrics,
+        presence: Presence,
         *,
         notifier: Notifier | None = None,
         max_sleep_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.service = service
+        self.store = store
+        self.ledger = ledger
+        self.registry = registry
+        self.clock = clock
+        self.wake = wake
+        self.metrics = metrics
+        self.presence = presence
         self.notifier: Notifier = notifier or LogNotifier()
         self.max_sleep_s = max_sleep_s
-        """The longest wait between passes, in seconds of the service's clock."""
+        """The longest wait between passes, in seconds of the hub's clock."""
         self._monotonic = monotonic
         self._last_pass: tuple[float, datetime] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def next_due(self) -> datetime | None:
-        row = self.service.store.one(f"SELECT min(due_at) AS due FROM deadlines WHERE {OPEN}")  # noqa: S608 - constant
+        row = self.store.one(f"SELECT min(due_at) AS due FROM deadlines WHERE {OPEN}")  # noqa: S608 - constant
         return parse_ts(row["due"]) if row else None
 
     def run_due(self) -> int:
@@ -78,11 +96,10 @@ class DeadlineEngine:
                 return fired
 
     def _fire_batch(self) -> list[Escalation]:
-        svc = self.service
-        now = svc.clock.now()
+        now = self.clock.now()
         out: list[Escalation] = []
-        with svc.store.write() as db:
-            rows = svc.store.query(DUE_QUERY, (ts(now), BATCH))
+        with self.store.write() as db:
+            rows = self.store.query(DUE_QUERY, (ts(now), BATCH))
             for r in rows:
                 due = must_ts(r["due_at"])
                 late = (now - due) > timedelta(seconds=LATE_AFTER_S)
@@ -90,7 +107,7 @@ class DeadlineEngine:
                     "UPDATE deadlines SET fired_at=?, fired_late=? WHERE order_id=? AND name=?",
                     (ts(now), int(late), r["order_id"], r["name"]),
                 )
-                svc.ledger.event(
+                self.ledger.event(
                     db,
                     at=now,
                     recorded_at=now,
@@ -106,8 +123,8 @@ class DeadlineEngine:
                     body = k.CommandBody(
                         command="realarm", order_id=r["order_id"], text=REALARM[r["name"]]
                     )
-                    svc.ledger.enqueue(db, "command", r["unit"], body, now, order_id=r["order_id"])
-                unit = svc.registry.units.get(r["unit"])
+                    self.ledger.enqueue(db, "command", r["unit"], body, now, order_id=r["order_id"])
+                unit = self.registry.units.get(r["unit"])
                 out.append(
                     Escalation(
                         order_id=r["order_id"],
@@ -124,8 +141,7 @@ class DeadlineEngine:
         return out
 
     def _after(self, esc: Escalation) -> None:
-        svc = self.service
-        svc.metrics.fired.labels(esc.deadline).inc()
+        self.metrics.fired.labels(esc.deadline).inc()
         try:
             self.notifier.notify(esc)
         except Exception:  # a broken modem must not stop the engine
@@ -138,35 +154,12 @@ class DeadlineEngine:
             "deadline": esc.deadline,
             "late": esc.late,
         }
-        svc.events.publish(update)
-        svc.outbox_ready.set()
+        self.wake.live.publish(update)
+        self.wake.outbox.set()
 
     def sweep_presence(self) -> list[str]:
         """Mark units offline that have not been heard from within `stale_after_s`."""
-        svc = self.service
-        now = svc.clock.now()
-        cutoff = ts(now - timedelta(seconds=svc.stale_after_s))
-        with svc.store.write() as db:
-            gone = [
-                r["unit"]
-                for r in svc.store.query(
-                    "SELECT unit FROM unit_state WHERE online=1 AND last_seen < ?", (cutoff,)
-                )
-            ]
-            for unit in gone:
-                db.execute("UPDATE unit_state SET online=0 WHERE unit=?", (unit,))
-                svc.ledger.event(
-                    db,
-                    at=now,
-                    recorded_at=now,
-                    type="offline",
-                    source="engine",
-                    unit=unit,
-                    detail={"reason": f"not heard from for {svc.stale_after_s:g} s"},
-                )
-        for unit in gone:
-            svc.events.publish({"type": "unit", "id": unit, "online": False})
-        return gone
+        return self.presence.sweep()
 
     def tick(self) -> int:
         fired = self.run_due()
@@ -182,7 +175,7 @@ class DeadlineEngine:
         """
         self.tick()
         nxt = self.next_due()
-        now = self.service.clock.now()
+        now = self.clock.now()
         wait = self.max_sleep_s
         if nxt is not None:
             wait = min(wait, max(0.0, (nxt - now).total_seconds()))
@@ -202,16 +195,16 @@ class DeadlineEngine:
 
     def stop(self) -> None:
         self._stop.set()
-        self.service.deadlines_changed.set()
+        self.wake.deadlines.set()
         if self._thread:
             self._thread.join(10)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.service.deadlines_changed.clear()  # before the pass: no wake-up is lost
+            self.wake.deadlines.clear()  # before the pass: no wake-up is lost
             try:
                 wait = self.step()
             except Exception:  # keep firing deadlines whatever one batch did
                 log.exception("deadline engine pass failed")
                 wait = self.max_sleep_s
-            self.service.deadlines_changed.wait(wait)
+            self.wake.deadlines.wait(wait)

@@ -77,6 +77,53 @@ class Ledger:
         )
         return eid
 
+    # ---- incidents ---------------------------------------------------------------------
+    def open_incident(
+        self,
+        db: sqlite_utils.Database,
+        row: dict[str, Any],
+        *,
+        at: datetime,
+        recorded_at: datetime,
+        source: str,
+        detail: dict[str, Any],
+    ) -> None:
+        """Store a new incident row and its `incident` event (intake, the gate, a drill)."""
+        db.table("incidents").insert(row)
+        self.event(
+            db,
+            at=at,
+            recorded_at=recorded_at,
+            type="incident",
+            source=source,
+            incident_id=row["id"],
+            detail=detail,
+        )
+
+    def mark_closed(
+        self,
+        db: sqlite_utils.Database,
+        incident_id: str,
+        now: datetime,
+        *,
+        source: str,
+        detail: dict[str, Any],
+    ) -> None:
+        """The incident is closed, with its `closed` event; its orders are ended first by
+        the caller (办结 closes them, a 110 withdrawal cancels them)."""
+        db.execute(
+            "UPDATE incidents SET state='closed', closed_at=? WHERE id=?", (ts(now), incident_id)
+        )
+        self.event(
+            db,
+            at=now,
+            recorded_at=now,
+            type="closed",
+            source=source,
+            incident_id=incident_id,
+            detail=detail,
+        )
+
     # ---- outbox ------------------------------------------------------------------------
     def enqueue(
         self,

@@ -14,9 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
-from hub.db.store import parse_ts, ts
-from hub.dispatch.actions import HubService
-from hub.dispatch.ledger import ACTIVE_STATES, STATE_RANK
+from hub.db.store import Store, parse_ts, ts
+from hub.dispatch.ledger import ACTIVE_STATES, STATE_RANK, Ledger
 from hub.errors import ReportRejected
 from wire import kinds as k
 
@@ -58,8 +57,11 @@ def judged_time(at: datetime, dispatched_at: datetime, now: datetime) -> datetim
 
 
 class OrderReports:
-    def __init__(self, service: HubService) -> None:
-        self.service = service
+    """Applies order reports in the caller's transaction (the inbox's or a tracker fix's)."""
+
+    def __init__(self, store: Store, ledger: Ledger) -> None:
+        self.store = store
+        self.ledger = ledger
 
     def apply(
         self,
@@ -76,8 +78,7 @@ class OrderReports:
         event_id: str | None = None,
     ) -> list[dict[str, Any]]:
         """received / ack / arrived / feedback for one order, in the caller's transaction."""
-        svc = self.service
-        order = svc.store.one("SELECT * FROM orders WHERE id=?", (body.order_id,))
+        order = self.store.one("SELECT * FROM orders WHERE id=?", (body.order_id,))
         if order is None:
             raise ReportRejected("unknown_order", f"{kind} for unknown order {body.order_id}")
         if order["unit"] != unit:
@@ -107,7 +108,7 @@ class OrderReports:
             detail["ignored"] = f"order is {order['state']}"
         else:
             late = self._advance(db, order, kind, body, at, now)
-        svc.ledger.event(
+        self.ledger.event(
             db,
             at=at,
             recorded_at=now,
@@ -165,7 +166,7 @@ class OrderReports:
         at: datetime,
         now: datetime,
     ) -> bool:
-        d = self.service.store.one(
+        d = self.store.one(
             "SELECT * FROM deadlines WHERE order_id=? AND name=?", (order["id"], name)
         )
         if d is None or d["met_at"] is not None or d["void_at"] is not None:
@@ -177,7 +178,7 @@ class OrderReports:
         late = bool(met > d["due_at"])
         if d["fired_at"] is not None and not late:
             # Fired while the report was on its way: the unit was on time by its own clock.
-            self.service.ledger.event(
+            self.ledger.event(
                 db,
                 at=at,
                 recorded_at=now,

@@ -1,4 +1,5 @@
-"""A unit's own news: online or offline, health, position (the `unit_state` projection).
+"""A unit's own news: online or offline, health, position (the `unit_state` projection),
+and the record of its certificate's revocation.
 
 Positions and health carry a time the hub did not see made. One dated far in the future
 used to freeze a unit's position (a later fix must be newer to replace it), and health from
@@ -9,6 +10,7 @@ what their time is worth.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,13 +18,22 @@ from typing import Any
 
 import sqlite_utils
 
-from hub.db.store import ts
-from hub.dispatch.actions import HubService
+from hub.db.store import Store, ts
+from hub.dispatch.ledger import Ledger
+from hub.dispatch.wake import Wake
 from hub.errors import ReportRejected
 from wire import kinds as k
+from wire.clock import Clock
 from wire.codec import Message
 
 log = logging.getLogger(__name__)
+
+STALE_AFTER_S = 75.0
+"""Silence after which a unit is shown offline even without its will: 2.5 health intervals
+(the terminal reports health every 30 s). The will itself, published by the broker 1.5 x
+the terminal's 10 s keepalive after the link dies, tells the hub within 15 s."""
+REVOCATION_SOURCE = "crl"
+"""The revocation events' source: the county's revocation list, as the hub read it."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +63,24 @@ class TimeWindow:
         )
 
 
-class UnitState:
-    """Writes `unit_state` (and the online/offline events) in the caller's transaction."""
+class Presence:
+    """Writes `unit_state` and the online, offline, revoked and reinstated events."""
 
-    def __init__(self, service: HubService, window: TimeWindow | None = None) -> None:
-        self.service = service
+    def __init__(
+        self,
+        store: Store,
+        ledger: Ledger,
+        clock: Clock,
+        wake: Wake,
+        *,
+        stale_after_s: float = STALE_AFTER_S,
+        window: TimeWindow | None = None,
+    ) -> None:
+        self.store = store
+        self.ledger = ledger
+        self.clock = clock
+        self.wake = wake
+        self.stale_after_s = stale_after_s
         self.window = window or TimeWindow()
 
     def touch(self, db: sqlite_utils.Database, unit: str, now: datetime) -> None:
@@ -86,13 +110,13 @@ class UnitState:
     ) -> list[dict[str, Any]]:
         """A fresh health report shows the unit is connected now: online again if the hub
         had marked it offline for silence (an old report caught up from a queue does not)."""
-        if (now - at).total_seconds() > self.service.stale_after_s:
+        if (now - at).total_seconds() > self.stale_after_s:
             return []
-        row = self.service.store.one("SELECT online FROM unit_state WHERE unit=?", (unit,))
+        row = self.store.one("SELECT online FROM unit_state WHERE unit=?", (unit,))
         if row is None or row["online"]:
             return []
         db.execute("UPDATE unit_state SET online=1 WHERE unit=?", (unit,))
-        self.service.ledger.event(
+        self.ledger.event(
             db,
             at=now,
             recorded_at=now,
@@ -132,11 +156,10 @@ class UnitState:
         returns whether the unit is now online."""
         body = msg.body
         assert isinstance(body, k.StateBody)  # noqa: S101 - the only state kind
-        svc = self.service
-        now = svc.clock.now()
+        now = self.clock.now()
         online = body.status == "online"
-        with svc.store.write() as db:
-            before = svc.store.one("SELECT online FROM unit_state WHERE unit=?", (unit,))
+        with self.store.write() as db:
+            before = self.store.one("SELECT online FROM unit_state WHERE unit=?", (unit,))
             self.touch(db, unit, now)
             db.execute(
                 "UPDATE unit_state SET online=?, state_at=? WHERE unit=?",
@@ -151,7 +174,7 @@ class UnitState:
                 )
             changed = before is None or bool(before["online"]) != online
             if changed:
-                svc.ledger.event(
+                self.ledger.event(
                     db,
                     at=now,
                     recorded_at=now,
@@ -161,5 +184,64 @@ class UnitState:
                     sig=msg.sig,
                     raw=msg.raw,
                 )
-        svc.changed({"type": "unit", "id": unit, "online": online}, outbox=online)
+        self.wake.changed({"type": "unit", "id": unit, "online": online}, outbox=online)
         return online
+
+    def sweep(self) -> list[str]:
+        """Mark units offline that have not been heard from within `stale_after_s`: the
+        backstop for a will the broker failed to send (the deadline engine runs it)."""
+        now = self.clock.now()
+        cutoff = ts(now - timedelta(seconds=self.stale_after_s))
+        with self.store.write() as db:
+            gone = [
+                r["unit"]
+                for r in self.store.query(
+                    "SELECT unit FROM unit_state WHERE online=1 AND last_seen < ?", (cutoff,)
+                )
+            ]
+            for unit in gone:
+                db.execute("UPDATE unit_state SET online=0 WHERE unit=?", (unit,))
+                self.ledger.event(
+                    db,
+                    at=now,
+                    recorded_at=now,
+                    type="offline",
+                    source="engine",
+                    unit=unit,
+                    detail={"reason": f"not heard from for {self.stale_after_s:g} s"},
+                )
+        for unit in gone:
+            self.wake.live.publish({"type": "unit", "id": unit, "online": False})
+        return gone
+
+    # ---- revocation (hub/terminals/revocation.py reads the CRL, this records it) ----
+    def revoked_on_record(self) -> dict[str, int]:
+        """What the events say is revoked now: the latest `revoked`/`reinstated` per unit
+        (unit -> certificate serial), so a restart records nothing twice."""
+        state: dict[str, int] = {}
+        for row in self.store.query(
+            "SELECT unit, type, detail FROM events WHERE incident_id IS NULL"
+            " AND type IN ('revoked', 'reinstated') ORDER BY seq"
+        ):
+            if row["type"] == "revoked":
+                state[row["unit"]] = int(json.loads(row["detail"])["serial"], 16)
+            else:
+                state.pop(row["unit"], None)
+        return state
+
+    def record_revocations(self, changes: list[tuple[str, str, int]], now: datetime) -> None:
+        """(`revoked`|`reinstated`, unit, serial) each as one event, committed together;
+        the console hears of each after the commit."""
+        with self.store.write() as db:
+            for kind, unit, serial in changes:
+                self.ledger.event(
+                    db,
+                    at=now,
+                    recorded_at=now,
+                    type=kind,
+                    source=REVOCATION_SOURCE,
+                    unit=unit,
+                    detail={"serial": f"{serial:x}"},
+                )
+        for kind, unit, _ in changes:
+            self.wake.live.publish({"type": "unit", "id": unit, "revoked": kind == "revoked"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from hub.dispatch.rejections import refused_since
 from hub.dispatch.views import EventView, IncidentView, NextDeadline, OrderView, UnitStatus
 from hub.errors import NotFound
 from hub.registry import Registry
+from wire.clock import Clock
 from wire.phone import mask_phone
 
 REFUSED_WINDOW = timedelta(hours=24)
@@ -212,3 +213,69 @@ def is_online(state: dict[str, Any], now: datetime, stale_after_s: float) -> boo
         and last is not None
         and (now - last <= timedelta(seconds=stale_after_s))
     )
+
+
+BOUNDARY_QUERY = (
+    "SELECT e.seq, e.type, e.at, e.order_id, e.unit, e.detail, i.id AS incident_id,"
+    " i.source, i.source_id FROM events e JOIN incidents i ON i.id = e.incident_id"
+    " WHERE e.seq > ? AND e.type IN ('incident', 'dispatched', 'received', 'ack', 'arrived',"
+    " 'feedback', 'overdue', 'reassigned', 'cancelled', 'closed')"
+    " AND i.drill = 0 ORDER BY e.seq LIMIT ?"
+)
+"""Status changes for the 110 side, oldest first: the API's outbox and the gate's outbound."""
+
+
+def boundary_changes(store: Store, after: int, limit: int) -> list[dict[str, Any]]:
+    """The changes after cursor `after` (an event's seq), at most `limit`, as plain data."""
+    return [
+        {
+            "cursor": r["seq"],
+            "incident_id": r["incident_id"],
+            "source": r["source"],
+            "source_id": r["source_id"],
+            "type": r["type"],
+            "at": r["at"],
+            "order_id": r["order_id"],
+            "unit": r["unit"],
+            "detail": json.loads(r["detail"]),
+        }
+        for r in store.query(BOUNDARY_QUERY, (after, limit))
+    ]
+
+
+class Reads:
+    """The read side bound to one store and registry: what the desk shows and the actions
+    return after their commit."""
+
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        clock: Clock,
+        *,
+        stale_after_s: float,
+        revoked: Callable[[], frozenset[str]] = frozenset,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.stale_after_s = stale_after_s
+        self.revoked = revoked
+        """The units whose certificate is revoked now (hub/terminals/revocation.py)."""
+
+    def open_incidents(self) -> list[IncidentView]:
+        return open_incidents(self.store, self.registry)
+
+    def incident(self, incident_id: str) -> IncidentView:
+        return incident(self.store, self.registry, incident_id)
+
+    def order(self, order_id: str) -> OrderView:
+        return order(self.store, self.registry, order_id)
+
+    def units_status(self) -> list[UnitStatus]:
+        return units_status(
+            self.store, self.registry, self.clock.now(), self.stale_after_s, self.revoked()
+        )
+
+    def boundary_changes(self, after: int, limit: int) -> list[dict[str, Any]]:
+        return boundary_changes(self.store, after, limit)

@@ -18,48 +18,54 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.db.store import must_ts
-from hub.dispatch.actions import HubService
+from hub.db.store import Store, must_ts
 from hub.dispatch.order_reports import OrderReports
-from hub.dispatch.presence import UnitState
+from hub.dispatch.presence import Presence
+from hub.dispatch.wake import Wake
 from wire import kinds as k
+from wire.clock import Clock
 from wire.geo import distance_m
-from wire.owntracks import OwnTracksLocation, parse_location
+from wire.owntracks import OwnTracksLocation
 
 log = logging.getLogger(__name__)
 
 
 class Trackers:
+    """Applies one parsed fix: the unit's position, and an arrival for each open order
+    near it when the fix may count as one."""
+
     def __init__(
         self,
-        service: HubService,
-        units: UnitState,
+        store: Store,
+        clock: Clock,
+        wake: Wake,
+        units: Presence,
         orders: OrderReports,
         *,
         radius_m: float = 150.0,
         max_fix_age_s: float = 120.0,
     ) -> None:
-        self.service = service
+        self.store = store
+        self.clock = clock
+        self.wake = wake
         self.units = units
         self.orders = orders
         self.radius = radius_m
         self.max_age = timedelta(seconds=max_fix_age_s)
 
-    def fix(self, unit: str, tracker: str, payload: bytes, *, retained: bool) -> None:
-        """Apply one tracker message; WireError or ReportRejected (time out of range) for a
-        message that is refused, before anything is written."""
-        loc = parse_location(payload)
-        if loc is None:
-            return
-        svc = self.service
-        now = svc.clock.now()
+    def fix(
+        self, unit: str, tracker: str, loc: OwnTracksLocation, payload: bytes, *, retained: bool
+    ) -> None:
+        """Apply one parsed tracker fix (`payload` is kept as the arrival's evidence);
+        ReportRejected (time out of range) before anything is written."""
+        now = self.clock.now()
         self.units.window.check("tracker fix", loc.fix_at, now)
         updates: list[dict[str, Any]] = []
-        with svc.store.write() as db:
+        with self.store.write() as db:
             self.units.touch(db, unit, now)
             self.units.position(db, unit, loc.lat, loc.lon, loc.fix_at, "tracker")
             why_not = self._not_arrival(loc, now, retained)
-            for o in svc.store.query(
+            for o in self.store.query(
                 "SELECT o.id, o.dispatched_at, i.lat, i.lon FROM orders o"
                 " JOIN incidents i ON i.id = o.incident_id"
                 " WHERE o.unit=? AND o.state IN ('dispatched','received','acknowledged')"
@@ -95,7 +101,7 @@ class Trackers:
                     source=f"tracker:{tracker}",
                     raw=payload,
                 )
-        svc.changed(
+        self.wake.changed(
             {"type": "unit", "id": unit, "position": [loc.lat, loc.lon]}, *updates, outbox=False
         )
 

@@ -15,10 +15,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from hub.dispatch.actions import HubService
+from hub.dispatch.desk import Desk
 from hub.dispatch.text import checked
 from hub.errors import AuthError, Conflict, IntakeError, NotFound
+from hub.metrics import HubMetrics
 from hub.sources.api_keys import IntakeKeys
+from hub.sources.boundary.ports import GatePorts
 from hub.sources.jsonbody import load_object
 from wire.clock import rfc3339
 from wire.limits import MAX_MESSAGE_BYTES
@@ -55,9 +57,15 @@ def error(status: int, code: str, message: str, fields: dict[str, Any] | None = 
     return reply(body, status)
 
 
-def _service() -> HubService:
-    svc: HubService = current_app.extensions["liandong.hub"]
-    return svc
+def _service() -> Desk:
+    """The operator's desk: intake, actions and reads (hub/dispatch/desk.py)."""
+    desk: Desk = current_app.extensions["liandong.desk"]
+    return desk
+
+
+def _metrics() -> HubMetrics:
+    metrics: HubMetrics = current_app.extensions["liandong.metrics"]
+    return metrics
 
 
 def _keys() -> IntakeKeys:
@@ -128,13 +136,12 @@ def post_incident() -> Response:
     source = _keys().check_body(
         request.headers.get("X-Liandong-Source"), body, request.headers.get("X-Liandong-Signature")
     )
-    svc = _service()
     try:
-        view, created = _intake_by_type(svc, body, source)
+        view, created = _intake_by_type(body, source)
     except IntakeError:
-        svc.metrics.intake.labels("invalid").inc()
+        _metrics().intake.labels("invalid").inc()
         raise
-    svc.metrics.intake.labels("created" if created else "repeat").inc()
+    _metrics().intake.labels("created" if created else "repeat").inc()
     return reply(to_json(view), 201 if created else 200)
 
 
@@ -142,13 +149,14 @@ def post_incident() -> Response:
 GATE_TYPES = ("application/cap+xml", "application/emergency+json")
 
 
-def _intake_by_type(svc: HubService, body: bytes, source: str) -> tuple[Any, bool]:
+def _intake_by_type(body: bytes, source: str) -> tuple[Any, bool]:
     ctype = (request.mimetype or "").lower()
     if ctype not in GATE_TYPES:
-        return svc.intake(load_object(body), source=source)
+        return _service().intake(load_object(body), source=source)
     from hub.sources.boundary.api import intake_gate_body
 
-    return intake_gate_body(svc, body, source, ctype)
+    gate: GatePorts = current_app.extensions["liandong.gate"]
+    return intake_gate_body(gate, body, source, ctype)
 
 
 @bp.get("/incidents/<incident_id>")
@@ -163,15 +171,6 @@ def list_open() -> Response:
     return reply([to_json(v) for v in _service().open_incidents()])
 
 
-BOUNDARY_QUERY = (
-    "SELECT e.seq, e.type, e.at, e.order_id, e.unit, e.detail, i.id AS incident_id,"
-    " i.source, i.source_id FROM events e JOIN incidents i ON i.id = e.incident_id"
-    " WHERE e.seq > ? AND e.type IN ('incident', 'dispatched', 'received', 'ack', 'arrived',"
-    " 'feedback', 'overdue', 'reassigned', 'cancelled', 'closed')"
-    " AND i.drill = 0 ORDER BY e.seq LIMIT ?"
-)
-
-
 @bp.get("/boundary/outbox")
 def boundary_outbox() -> Response:
     """Status changes for the 110 side to pull, oldest first: `?after=<cursor>&limit=<n>`.
@@ -184,21 +183,7 @@ def boundary_outbox() -> Response:
         raise IntakeError({"after": ("须为整数", "must be an integer")}) from None
     if not -(2**63) <= after < 2**63:  # what SQLite can compare with
         raise IntakeError({"after": ("超出范围", "out of range")})
-    rows = _service().store.query(BOUNDARY_QUERY, (after, limit))
-    items = [
-        {
-            "cursor": r["seq"],
-            "incident_id": r["incident_id"],
-            "source": r["source"],
-            "source_id": r["source_id"],
-            "type": r["type"],
-            "at": r["at"],
-            "order_id": r["order_id"],
-            "unit": r["unit"],
-            "detail": json.loads(r["detail"]),
-        }
-        for r in rows
-    ]
+    items = _service().boundary_changes(after, limit)
     return reply({"items": items, "next": items[-1]["cursor"] if items else after})
 
 

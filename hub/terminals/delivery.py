@@ -1,6 +1,7 @@
 """Delivery of the outbox to terminals over a bounded window, and receipts for reports.
 
-An order stays in the outbox until its `received` report (reports.py marks it done); the
+An order stays in the outbox until its `received` report (`hub.dispatch.order_reports`
+marks it done); the
 loop re-sends it on a back-off (30 s, 60 s, 120 s ... at most 10 min) and at once when its
 unit comes online. Other down messages (cancel, command) are done when the broker
 acknowledges them. Never more than `window` messages are handed to paho unacknowledged.
@@ -15,41 +16,47 @@ not received and escalates, and a terminal enrolled again in its place gets them
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import defaultdict
-from datetime import timedelta
 
-from hub.db.store import ts
-from hub.dispatch.actions import HubService
+from hub.dispatch.outbox import Outbox
+from hub.metrics import HubMetrics
 from hub.terminals.link import MqttLink
 from hub.terminals.revocation import RevocationWatch
 from wire import codec, topics
 from wire import kinds as k
+from wire.clock import Clock
 from wire.limits import MAX_RECEIPT_IDS
+from wire.signing import Signer
 
 log = logging.getLogger(__name__)
 
-FIRST_RETRY_S = 30.0
-MAX_RETRY_S = 600.0
-
-
-def backoff(attempts: int) -> float:
-    return float(min(FIRST_RETRY_S * 2 ** max(0, attempts - 1), MAX_RETRY_S))
-
 
 class Delivery:
+    """Publishes what `Outbox` says is due; signs receipts (never stored) itself."""
+
     def __init__(
         self,
-        service: HubService,
+        outbox: Outbox,
         link: MqttLink,
         *,
+        ready: threading.Event,
+        signer: Signer,
+        county: str,
+        clock: Clock,
+        metrics: HubMetrics,
         window: int = 100,
         revocations: RevocationWatch | None = None,
     ) -> None:
-        self.service = service
+        self.outbox = outbox
         self.link = link
+        self.ready = ready
+        """Set by the writers after a commit that queued something (and by paho's acks)."""
+        self.signer = signer
+        self.county = county
+        self.clock = clock
+        self.metrics = metrics
         self.window = window
         self.revocations = revocations
         self._lock = threading.Lock()
@@ -68,14 +75,14 @@ class Delivery:
     def receipt(self, unit: str, msg_id: str) -> None:
         with self._lock:
             self._receipts[unit].append(msg_id)
-        self.service.outbox_ready.set()
+        self.ready.set()
 
     def clear_retained(self, topic: str) -> None:
         """Have the broker drop the retained message on `topic` (an empty retained one
         replaces it), sent from this loop like receipts, outside the outbox window."""
         with self._lock:
             self._clears.add(topic)
-        self.service.outbox_ready.set()
+        self.ready.set()
 
     def _published(self, mid: int) -> None:
         # paho calls this holding its own message lock: take only ours, briefly, and never
@@ -87,29 +94,24 @@ class Delivery:
                     self._early.add(mid)  # acknowledged before pump() registered it
             elif entry[1] != "order":
                 self._acked.append(entry[0])
-            self.service.metrics.inflight.set(len(self._inflight))
-        self.service.outbox_ready.set()
+            self.metrics.inflight.set(len(self._inflight))
+        self.ready.set()
 
     def _reconnected(self) -> None:
         with self._lock:  # paho re-sends its own copies; our window starts afresh
             self._inflight.clear()
             self._early.clear()
-        self.service.outbox_ready.set()
+        self.ready.set()
 
     # ---- the loop ------------------------------------------------------------------------
     def pump(self) -> int:
         """One pass: mark broker-acked messages done, send receipts and due messages."""
-        svc = self.service
         refused = self.revocations.refresh() if self.revocations else frozenset()
-        now = svc.clock.now()
+        now = self.clock.now()
         with self._lock:
             acked, self._acked = self._acked, []
         if acked:
-            with svc.store.write() as db:
-                db.conn.executemany(
-                    "UPDATE outbox SET done_at=? WHERE seq=? AND done_at IS NULL",
-                    [(ts(now), seq) for seq in acked],
-                )
+            self.outbox.acknowledged(acked, now)
         if not self.link.connected.is_set():
             return 0
         self._send_receipts(refused)
@@ -117,21 +119,14 @@ class Delivery:
             free = self.window - len(self._inflight)
         if free <= 0:
             return 0
-        # A revoked unit's messages are left out in the query itself, so that however many
-        # wait for it they never take the window from the other units.
-        rows = svc.store.query(
-            "SELECT seq, unit, kind, payload, attempts FROM outbox WHERE done_at IS NULL"
-            " AND next_try_at <= ? AND unit NOT IN (SELECT value FROM json_each(?))"
-            " ORDER BY next_try_at, seq LIMIT ?",
-            (ts(now), json.dumps(sorted(refused)), free),
-        )
+        rows = self.outbox.due(now, refused, free)
         # Publish outside any database transaction (paho takes its own locks); a crash
         # before the update below only means a duplicate, which terminals drop by id.
         for r in rows:
             with self._lock:
                 self._publishing = True
             try:
-                mid = self.link.publish(topics.down(svc.county, r["unit"]), r["payload"])
+                mid = self.link.publish(topics.down(self.county, r["unit"]), r["payload"])
             except Exception:
                 # A flag left set would file every later unknown broker ack as "early".
                 with self._lock:
@@ -145,44 +140,31 @@ class Delivery:
                         self._acked.append(r["seq"])
                 else:
                     self._inflight[mid] = (r["seq"], r["kind"])
-            svc.metrics.published.labels(r["kind"]).inc()
+            self.metrics.published.labels(r["kind"]).inc()
         if rows:
-            with svc.store.write() as db:
-                db.conn.executemany(
-                    "UPDATE outbox SET attempts=?, last_sent_at=?, next_try_at=? WHERE seq=?",
-                    [
-                        (
-                            r["attempts"] + 1,
-                            ts(now),
-                            ts(now + timedelta(seconds=backoff(r["attempts"] + 1))),
-                            r["seq"],
-                        )
-                        for r in rows
-                    ],
-                )
+            self.outbox.sent(rows, now)
         sent = len(rows)
         with self._lock:
-            svc.metrics.inflight.set(len(self._inflight))
+            self.metrics.inflight.set(len(self._inflight))
         return sent
 
     def _send_receipts(self, refused: frozenset[str]) -> None:
         with self._lock:
             pending, self._receipts = self._receipts, defaultdict(list)
             clears, self._clears = self._clears, set()
-        svc = self.service
         for topic in sorted(clears):
             log.info("clearing the retained message on %s", topic)
             self.link.publish(topic, b"", retain=True)
-            svc.metrics.published.labels("clear_retained").inc()
+            self.metrics.published.labels("clear_retained").inc()
         for unit, ids in pending.items():
             if unit in refused:  # its reports are refused from now on, so it sends them again
                 log.info("%d receipt(s) for revoked unit %s not sent", len(ids), unit)
                 continue
             for i in range(0, len(ids), MAX_RECEIPT_IDS):
                 body = k.ReceiptBody(ids=ids[i : i + MAX_RECEIPT_IDS])
-                _, payload = codec.encode("receipt", unit, body, svc.signer, at=svc.clock.now())
-                self.link.publish(topics.down(svc.county, unit), payload)
-                svc.metrics.published.labels("receipt").inc()
+                _, payload = codec.encode("receipt", unit, body, self.signer, at=self.clock.now())
+                self.link.publish(topics.down(self.county, unit), payload)
+                self.metrics.published.labels("receipt").inc()
 
     def start(self) -> None:
         self._stop.clear()
@@ -191,7 +173,7 @@ class Delivery:
 
     def stop(self) -> None:
         self._stop.set()
-        self.service.outbox_ready.set()
+        self.ready.set()
         if self._thread:
             self._thread.join(10)
 
@@ -199,7 +181,7 @@ class Delivery:
         while not self._stop.is_set():
             # Clear before the pass, not after the wait: a wake-up that arrives during the
             # pass is then never lost.
-            self.service.outbox_ready.clear()
+            self.ready.clear()
             try:
                 sent = self.pump()
             except Exception:
@@ -209,4 +191,4 @@ class Delivery:
                 full = len(self._inflight) >= self.window
             if sent and not full:
                 continue  # more may be due right away
-            self.service.outbox_ready.wait(1.0)
+            self.ready.wait(1.0)

@@ -1,10 +1,11 @@
-"""What terminals send up: reports, state and tracker fixes, verified then applied.
+"""What terminals send up: the entry point of every message on `up`, `state`, `trackers`.
 
-Each message is applied in one transaction with its message id (dedupe), its event (with
-the signature and raw bytes, evidence in a dispute) and the projection changes. Only after
-the commit does the MQTT link acknowledge it to the broker and the delivery loop send the
-`receipt`. The parts: `order_reports` (received, ack, arrived, feedback), `unit_state`
-(state, health, position), `trackers` (OwnTracks fixes), `rejections` (what is refused).
+Three rooms, as for an intake: here the topic is parsed, the signature verified against
+the unit's certificate and the id checked against what was applied; then one call into
+`hub.dispatch.inbox.Inbox` applies it (or records its refusal) in one transaction, with
+its event (signature and raw bytes: evidence in a dispute). Only after that commit does
+the MQTT link acknowledge the message to the broker and the delivery loop send the
+`receipt`. This module writes nothing itself.
 
 Whatever a message holds, `handle` ends in one of two ways (issue 11):
 - applied or refused (recorded in `rejected`) and so acknowledged: bad input, a report
@@ -20,18 +21,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from hub.db.store import ts, unavailable
-from hub.dispatch.actions import HubService
-from hub.dispatch.order_reports import OrderReports
-from hub.dispatch.presence import TimeWindow, UnitState
-from hub.dispatch.rejections import RejectionLimits, Rejections
-from hub.dispatch.trackers import Trackers
+from hub.db.store import unavailable
+from hub.dispatch.inbox import Inbox
 from hub.errors import ReportRejected, StoreUnavailable
+from hub.metrics import HubMetrics
 from hub.terminals.unit_certs import UnitKeys
 from wire import codec, topics
 from wire.errors import WireError
+from wire.owntracks import parse_location
 
 log = logging.getLogger(__name__)
 
@@ -45,29 +43,12 @@ class Outcome:
     clear: str | None = None  # a topic whose retained message the hub must remove
 
 
-class ReportHandler:
-    def __init__(
-        self,
-        service: HubService,
-        keys: UnitKeys,
-        *,
-        arrival_radius_m: float = 150.0,
-        max_fix_age_s: float = 120.0,
-        window: TimeWindow | None = None,
-        rejection_limits: RejectionLimits | None = None,
-    ) -> None:
-        self.service = service
+class Uplink:
+    def __init__(self, inbox: Inbox, keys: UnitKeys, *, county: str, metrics: HubMetrics) -> None:
+        self.inbox = inbox
         self.keys = keys
-        self.rejections = Rejections(service.metrics, rejection_limits)
-        self.orders = OrderReports(service)
-        self.units = UnitState(service, window)
-        self.trackers = Trackers(
-            service,
-            self.units,
-            self.orders,
-            radius_m=arrival_radius_m,
-            max_fix_age_s=max_fix_age_s,
-        )
+        self.county = county
+        self.metrics = metrics
 
     # ---- entry -----------------------------------------------------------------------------
     def handle(self, topic: str, payload: bytes, *, retain: bool = False) -> Outcome:
@@ -88,7 +69,7 @@ class ReportHandler:
         try:
             t = topics.parse(topic)
             unit = t.unit
-            if t.county != self.service.county:
+            if t.county != self.county:
                 raise WireError("bad_topic", f"topic {topic!r} is for another county")
             if t.channel == "up":
                 if retain and not payload:
@@ -103,10 +84,12 @@ class ReportHandler:
                 return self._up(t.unit, payload)
             if t.channel == "state":
                 msg = codec.decode(payload, self.keys.verifier, unit=t.unit, direction="state")
-                online = self.units.state(t.unit, msg)
+                online = self.inbox.state(t.unit, msg)
                 return Outcome(online=t.unit if online else None)
             if t.channel == "trackers":
-                self.trackers.fix(t.unit, t.tracker or "", payload, retained=retain)
+                loc = parse_location(payload)
+                if loc is not None:
+                    self.inbox.tracker_fix(t.unit, t.tracker or "", loc, payload, retained=retain)
                 return Outcome()
             raise WireError("bad_topic", f"the hub does not read {topic!r}")
         except (WireError, ReportRejected) as e:
@@ -114,47 +97,15 @@ class ReportHandler:
             return Outcome()
 
     def _refuse(self, topic: str, unit: str | None, reason: str, message: str, raw: bytes) -> None:
-        with self.service.store.write() as db:
-            self.rejections.record(db, self.service.clock.now(), topic, unit, reason, message, raw)
+        self.inbox.refuse(topic, unit, reason, message, raw)
 
     # ---- reports ---------------------------------------------------------------------------
     def _up(self, unit: str, payload: bytes) -> Outcome:
         msg = codec.decode(payload, self.keys.verifier, unit=unit, direction="up")
-        svc = self.service
-        now = svc.clock.now()
-        updates: list[dict[str, Any]] = []
-        with svc.store.write() as db:
-            if svc.store.one("SELECT 1 AS x FROM seen WHERE msg_id=?", (msg.id,)):
-                svc.metrics.duplicates.inc()
-                return Outcome(receipt=(unit, msg.id))
-            db.execute(
-                "INSERT INTO seen (msg_id, unit, recorded_at) VALUES (?,?,?)",
-                (msg.id, unit, ts(now)),
-            )
-            self.units.touch(db, unit, now)
-            try:
-                if msg.kind in ("health", "position"):
-                    updates += self.units.report(db, unit, msg, now)
-                else:
-                    updates += self.orders.apply(
-                        db,
-                        unit,
-                        msg.kind,
-                        msg.body,
-                        msg.at,
-                        now,
-                        source=f"unit:{unit}",
-                        sig=msg.sig,
-                        raw=msg.raw,
-                        event_id=msg.id,
-                    )
-            except ReportRejected as e:
-                # Stored and confirmed (so the terminal stops re-sending it), never applied.
-                log.warning("report %s from %s refused: %s", msg.id, unit, e)
-                up = topics.up(svc.county, unit)
-                self.rejections.record(db, now, up, unit, e.reason, str(e), msg.raw)
-        svc.metrics.reports.labels(msg.kind).inc()
-        svc.changed(*updates, outbox=bool(updates))
+        if self.inbox.seen(msg.id):
+            self.metrics.duplicates.inc()
+        else:
+            self.inbox.report(unit, msg)
         return Outcome(receipt=(unit, msg.id))
 
 

@@ -53,19 +53,19 @@ def test_one_call_from_intake_to_feedback(
     assert "报警电话：138****5678" in paper
     assert "13812345678" not in paper  # never the full number on paper
     assert "13812345678".encode("gb18030") not in bytes(printer.received)
-    wait_for(lambda: hub.service.order(order_id).state == "received", what="received at the hub")
+    wait_for(lambda: hub.desk.order(order_id).state == "received", what="received at the hub")
 
     # The duty room presses 签收 on the panel: the buzzer stops.
     gw.press("ack")
     wait_for(lambda: not gw.alarm.active, 3, "the alarm to stop")
     assert buzzer_states(gw)[-1] is False
     assert gw.pins.buzzer.value == 0 and gw.pins.light.value == 0
-    wait_for(lambda: hub.service.order(order_id).state == "acknowledged", what="the ack")
+    wait_for(lambda: hub.desk.order(order_id).state == "acknowledged", what="the ack")
 
     gw.press("arrive")
-    wait_for(lambda: hub.service.order(order_id).state == "arrived", what="the arrival")
+    wait_for(lambda: hub.desk.order(order_id).state == "arrived", what="the arrival")
     gw.feedback(order_id, "resolved", "线路已抢修，恢复供电。")
-    wait_for(lambda: hub.service.order(order_id).state == "fed_back", what="the feedback")
+    wait_for(lambda: hub.desk.order(order_id).state == "fed_back", what="the feedback")
     assert not gw.alarm.active and buzzer_states(gw)[-1] is False
 
     # The hub's timeline, read through the signed API as the 110 side would read it.

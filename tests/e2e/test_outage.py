@@ -46,7 +46,7 @@ def proxy(county: County) -> Iterator[NetCut]:
 def _events(hub: Hub, incident_id: str, order_id: str) -> list[tuple[str, datetime, datetime]]:
     return [
         (e.type, e.at, e.recorded_at)
-        for e in hub.service.incident(incident_id).timeline
+        for e in hub.desk.incident(incident_id).timeline
         if e.order_id == order_id
     ]
 
@@ -84,7 +84,7 @@ def drill(county: County, proxy: NetCut, running: Running) -> Drill:
 
     _, incident = api.post_incident(hub.url, county.intake_key, api.incident_data("J2"))
     order_id = incident["orders"][0]["id"]
-    wait_for(lambda: hub.service.order(order_id).state == "received", what="received")
+    wait_for(lambda: hub.desk.order(order_id).state == "received", what="received")
     wait_for(lambda: gw.store.outbox_depth() == 0, what="the received report receipted")
 
     # The terminal's line goes dead; the hub and the broker do not notice anything else.
@@ -100,7 +100,7 @@ def drill(county: County, proxy: NetCut, running: Running) -> Drill:
         (order_id,),
     )
     assert [(r["name"], r["fired_late"]) for r in fired] == [("ack", 0)]
-    assert hub.service.order(order_id).overdue == ["ack"]
+    assert hub.desk.order(order_id).overdue == ["ack"]
     clock.advance(539)  # 12 min: on scene, inside 30
     assert gw.arrive(order_id, "button") == order_id
     arrived_at = clock.now()
@@ -122,8 +122,8 @@ def drill(county: County, proxy: NetCut, running: Running) -> Drill:
 
     proxy.restore()
     wait_for(gw.link.connected.is_set, 15, "the terminal to reconnect")
-    wait_for(lambda: hub.service.order(order_id).state == "fed_back", 15, "the queued reports")
-    wait_for(lambda: hub.service.order(order_c).state == "received", 15, "order C received")
+    wait_for(lambda: hub.desk.order(order_id).state == "fed_back", 15, "the queued reports")
+    wait_for(lambda: hub.desk.order(order_c).state == "received", 15, "order C received")
     wait_for(lambda: gw.store.outbox_depth() == 0, 10, "every report receipted")
 
     return Drill(
@@ -159,11 +159,11 @@ def test_reports_made_offline_arrive_once_with_their_time_and_are_judged_by_it(
     # The firing stays on record; the ack is judged on time by its own signed `at`.
     met = [
         e.detail["deadline"]
-        for e in hub.service.incident(d.incident_id).timeline
+        for e in hub.desk.incident(d.incident_id).timeline
         if e.type == "deadline_met_in_time"
     ]
     assert met == ["ack"]
-    order = hub.service.order(order_id)
+    order = hub.desk.order(order_id)
     assert order.overdue == []
     assert order.acked_at == d.ack_at and order.arrived_at == d.arrived_at
     events_ack = [e for e in events if e[0] == "ack"]
@@ -186,7 +186,7 @@ def test_an_order_sent_during_the_outage_is_stored_printed_and_received_once(
     received = hub_events(drill.hub, order_c, "received")
     assert len(received) == 1
     # Its receive deadline passed while the line was down: missed, and it says so.
-    assert "receive" in drill.hub.service.order(order_c).overdue
+    assert "receive" in drill.hub.desk.order(order_c).overdue
 
 
 def hub_events(hub: Hub, order_id: str, kind: str) -> list[dict[str, Any]]:

@@ -71,9 +71,7 @@ def _row(page: str, attribute: str) -> str:
 
 
 def _revocations(hub: Hub, unit: str) -> int:
-    row = hub.service.store.one(
-        "SELECT count(*) AS n FROM events WHERE type='revoked' AND unit=?", (unit,)
-    )
+    row = hub.store.one("SELECT count(*) AS n FROM events WHERE type='revoked' AND unit=?", (unit,))
     return int(row["n"]) if row else 0
 
 
@@ -115,18 +113,16 @@ def test_a_revoked_terminal_gets_nothing_more_and_the_console_says_revoked(
     second = _dispatch(hub, county, "W2", **WATER)
     other = _dispatch(hub, county, "P1")
     wait_for(lambda: holds(power, other), 10, "power-co's terminal to store its order")
-    wait_for(lambda: hub.service.order(other).state == "received", 10, "power-co's receipt")
+    wait_for(lambda: hub.desk.order(other).state == "received", 10, "power-co's receipt")
     assert nothing_arrives(thief, 2.0), "the revoked terminal still receives the hub's orders"
-    sent = hub.service.store.one(
-        "SELECT attempts, last_sent_at FROM outbox WHERE order_id=?", (second,)
-    )
+    sent = hub.store.one("SELECT attempts, last_sent_at FROM outbox WHERE order_id=?", (second,))
     assert sent is not None and sent["attempts"] == 0 and sent["last_sent_at"] is None
     # Mosquitto kept the session open across the reload: the hub's refusal is what counts.
     assert thief.connected.is_set() and not thief.disconnected.is_set()
 
     # The console says 已吊销 on the units page and beside the unit's orders on the board.
     console = hub.app.test_client()
-    make_user(hub.service, "duty", "operator")
+    make_user(hub.desk, "duty", "operator")
     assert login(console, "duty").status_code == 302
     units = console.get("/units").get_data(as_text=True)
     assert "已吊销" in _row(units, 'data-unit="water-co"')

@@ -47,7 +47,7 @@ def test_terminal_killed_before_printing_alarms_and_prints_after_restart(
 
     _, incident = api.post_incident(hub.url, county.intake_key, api.incident_data("J4"))
     order_id = incident["orders"][0]["id"]
-    wait_for(lambda: hub.service.order(order_id).state == "received", 10, "received")
+    wait_for(lambda: hub.desk.order(order_id).state == "received", 10, "received")
     status = wait_for(
         lambda: (s := term.status())["outbox"]["depth"] == 0 and s["printer"]["unprinted"] and s,
         10,
@@ -74,5 +74,5 @@ def test_terminal_killed_before_printing_alarms_and_prints_after_restart(
     assert f"单号：{order_id}" in paper and "报警电话：138****5678" in paper
     wait_for(lambda: term.status()["printer"]["unprinted"] == 0, 5, "the job marked printed")
     wait_for(lambda: term.status()["link"]["connected"], 15, "the terminal to reconnect")
-    received = [e for e in hub.service.incident(incident["id"]).timeline if e.type == "received"]
+    received = [e for e in hub.desk.incident(incident["id"]).timeline if e.type == "received"]
     assert len(received) == 1

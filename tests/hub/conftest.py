@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from hub.dispatch.actions import HubService
 from hub.registry import Registry, load_registry
+from hub.runtime import Hub
 from hub.sources.api_keys import IntakeKeys, request_data, sign
-from hub.web import create_app
+from tests.support.hubparts import TestService, web_app
 from wire.clock import FakeClock
 
 KEY = bytes.fromhex("11" * 32)
@@ -34,16 +34,16 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def service(tmp_path: Path, registry: Registry, clock: FakeClock) -> Iterator[HubService]:
-    svc = HubService.open(tmp_path / "hub.sqlite3", registry=registry, clock=clock)
+def service(tmp_path: Path, registry: Registry, clock: FakeClock) -> Iterator[TestService]:
+    svc = TestService.open(tmp_path / "hub.sqlite3", registry=registry, clock=clock)
     yield svc
     svc.store.close()
 
 
 @pytest.fixture
-def app(service: HubService) -> Flask:
+def app(service: TestService) -> Flask:
     keys = IntakeKeys(keys={SOURCE: KEY})
-    return create_app(service, test_config={"TESTING": True, "INTAKE_KEYS": keys})
+    return web_app(service, test_config={"TESTING": True, "INTAKE_KEYS": keys})
 
 
 @pytest.fixture
@@ -51,8 +51,8 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def count(service: HubService, sql: str) -> int:
-    """The single number a `SELECT count(*) ...` returns."""
+def count(service: TestService | Hub, sql: str) -> int:
+    """The single number a `SELECT count(*) ...` returns (over a test service or a Hub)."""
     row = service.store.db.execute(sql).fetchone()
     return int(row[0])
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from hub.dispatch.actions import HubService
 from hub.registry import Registry
 from tests.hub.conftest import count, incident_data, post_incident, signed
+from tests.support.hubparts import TestService
 from wire.clock import FakeClock
 
 
-def test_new_incident_is_created_once_and_routed(client: FlaskClient, service: HubService) -> None:
+def test_new_incident_is_created_once_and_routed(client: FlaskClient, service: TestService) -> None:
     first = post_incident(client, incident_data())
     assert first.status_code == 201, first.json
     body = first.json
@@ -38,7 +38,7 @@ def test_township_also_gets_an_order(client: FlaskClient, registry: Registry) ->
 
 
 def test_every_bad_field_is_named_and_nothing_stored(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     r = post_incident(
         client,
@@ -68,7 +68,7 @@ def test_not_json_and_not_an_object(client: FlaskClient) -> None:
     assert r.status_code == 422 and "body" in r.json["fields"]  # type: ignore[index]
 
 
-def test_hmac_failures(client: FlaskClient, service: HubService) -> None:
+def test_hmac_failures(client: FlaskClient, service: TestService) -> None:
     assert post_incident(client, incident_data(), key=b"\x22" * 32).status_code == 401
     assert post_incident(client, incident_data(), source="nobody").status_code == 401
     body = json.dumps(incident_data()).encode()
@@ -77,7 +77,7 @@ def test_hmac_failures(client: FlaskClient, service: HubService) -> None:
     assert count(service, "SELECT count(*) FROM incidents") == 0
 
 
-def test_over_64_kib_is_413(client: FlaskClient, service: HubService) -> None:
+def test_over_64_kib_is_413(client: FlaskClient, service: TestService) -> None:
     r = post_incident(client, incident_data(summary="x" * 70_000))
     assert r.status_code == 413
     assert r.json["error"] == "too_large"  # type: ignore[index]

@@ -19,11 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
-from hub.dispatch.actions import HubService
 from hub.sources.api_keys import IntakeKeys, request_data, sign
-from hub.web import create_app
 from provisioning.county import init_county
 from tests.hub.conftest import KEY, SOURCE, count, incident_data, post_incident
+from tests.support.hubparts import TestService, web_app
 from wire.clock import FakeClock
 
 HUGE = "1" * 5000
@@ -45,7 +44,7 @@ def _json_4xx(r: TestResponse, status: int = 422) -> dict[str, Any]:
 
 @pytest.mark.parametrize("field", ["lat", "arrive_min"])
 def test_a_5000_digit_integer_is_a_named_field_error(
-    client: FlaskClient, service: HubService, field: str
+    client: FlaskClient, service: TestService, field: str
 ) -> None:
     extra = f'"lat": {HUGE}, "lon": 101.6' if field == "lat" else f'"arrive_min": {HUGE}'
     body = _json_4xx(post_incident(client, _raw(extra)))
@@ -61,7 +60,7 @@ def test_an_integer_too_big_for_a_float_is_refused(client: FlaskClient) -> None:
 
 
 def test_an_unpaired_surrogate_in_the_summary_is_refused(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     body = _json_4xx(post_incident(client, _raw('"summary": "\\ud800 停电"', drop=("summary",))))
     assert set(body["fields"]) == {"summary"}
@@ -78,7 +77,7 @@ def test_a_surrogate_in_an_action_is_refused(client: FlaskClient, clock: FakeClo
 
 
 def test_duplicate_keys_are_refused_naming_the_key(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     body = _json_4xx(post_incident(client, _raw('"township": "dazhuang"')))
     assert set(body["fields"]) == {"township"}
@@ -87,12 +86,12 @@ def test_duplicate_keys_are_refused_naming_the_key(
 
 
 def test_a_failure_inside_the_api_is_a_json_500_not_an_html_page(
-    service: HubService, clock: FakeClock
+    service: TestService, clock: FakeClock
 ) -> None:
     """A row stored before the control-character rule cannot be signed into a new order
     (the contract refuses it): that is the hub's fault, so 500, but JSON the caller can read."""
     keys = IntakeKeys(keys={SOURCE: KEY})
-    client = create_app(service, test_config={"INTAKE_KEYS": keys}).test_client()  # not TESTING
+    client = web_app(service, test_config={"INTAKE_KEYS": keys}).test_client()  # not TESTING
     inc: Any = post_incident(client, incident_data()).json
     with service.store.write() as db:
         db.execute("UPDATE incidents SET summary=?", ("停电\x1b@",))
@@ -107,11 +106,11 @@ def test_a_failure_inside_the_api_is_a_json_500_not_an_html_page(
 
 
 @pytest.fixture
-def enroll_app(tmp_path: Path, service: HubService) -> Flask:
+def enroll_app(tmp_path: Path, service: TestService) -> Flask:
     root = tmp_path / "PKI"
     init_county(root, "shuangbai")
     keys = IntakeKeys(keys={SOURCE: KEY})
-    return create_app(service, test_config={"TESTING": True, "INTAKE_KEYS": keys, "PKI_DIR": root})
+    return web_app(service, test_config={"TESTING": True, "INTAKE_KEYS": keys, "PKI_DIR": root})
 
 
 def test_enroll_with_a_body_of_5000_digits_is_a_json_422(enroll_app: Flask) -> None:

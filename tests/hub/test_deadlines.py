@@ -10,13 +10,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from hub.alerts.notify import Escalation
-from hub.dispatch.actions import HubService
-from hub.dispatch.deadlines import DeadlineEngine
 from hub.registry import Registry
 from hub.terminals.unit_certs import UnitKeys
-from hub.terminals.uplink import ReportHandler
 from tests.hub.conftest import count, incident_data
 from tests.hub.harness import COUNTY
+from tests.support.hubparts import TestService
 from tests.support.pki import ThrowawayPKI
 from wire import codec, topics
 from wire import kinds as k
@@ -34,9 +32,9 @@ class Recorder:
         self.seen.append(escalation)
 
 
-def test_each_deadline_fires_once_at_its_time(service: HubService, clock: FakeClock) -> None:
+def test_each_deadline_fires_once_at_its_time(service: TestService, clock: FakeClock) -> None:
     rec = Recorder()
-    engine = DeadlineEngine(service, notifier=rec)
+    engine = service.parts.engine(notifier=rec)
     view, _ = service.intake(incident_data(), source="cad-110")
     order = view.orders[0]
     assert engine.next_due() == order.dispatched_at + timedelta(seconds=30)
@@ -59,14 +57,14 @@ def test_each_deadline_fires_once_at_its_time(service: HubService, clock: FakeCl
 
 @pytest.mark.parametrize("speed", [1.0, 60.0, 600.0])
 def test_the_loop_fires_within_a_second_whatever_the_clock_pace(
-    service: HubService, clock: FakeClock, speed: float
+    service: TestService, clock: FakeClock, speed: float
 ) -> None:
     """The loop's waits are real seconds, due times clock seconds: at 60x a real-second wait
     would fire a deadline up to a county minute late. Simulated with a FakeClock moved
     `speed` seconds per second of a counted real time, each wait taken in full."""
     real = [0.0]
     rec = Recorder()
-    engine = DeadlineEngine(service, notifier=rec, monotonic=lambda: real[0])
+    engine = service.parts.engine(notifier=rec, monotonic=lambda: real[0])
     view, _ = service.intake(incident_data(), source="cad-110")
     end = view.orders[0].dispatched_at + timedelta(minutes=4)  # past receive and ack
     passes = 0
@@ -81,14 +79,14 @@ def test_the_loop_fires_within_a_second_whatever_the_clock_pace(
     assert passes < 4 * 60 + 20  # about a pass per clock second, at any pace
 
 
-def test_a_standing_fake_clock_waits_a_real_second(service: HubService) -> None:
-    engine = DeadlineEngine(service, notifier=Recorder())
+def test_a_standing_fake_clock_waits_a_real_second(service: TestService) -> None:
+    engine = service.parts.engine(notifier=Recorder())
     assert engine.step() <= 0.01  # the first pass does not know the pace yet
     assert engine.step() == 1.0  # nothing due, the clock did not move: the plain second
 
 
-def test_cancelled_order_fires_nothing(service: HubService, clock: FakeClock) -> None:
-    engine = DeadlineEngine(service, notifier=Recorder())
+def test_cancelled_order_fires_nothing(service: TestService, clock: FakeClock) -> None:
+    engine = service.parts.engine(notifier=Recorder())
     view, _ = service.intake(incident_data(), source="cad-110")
     service.cancel_order(view.orders[0].id, by="王", reason="误报")
     clock.advance(2 * 24 * 3600)
@@ -101,20 +99,20 @@ def test_restart_fires_what_fell_due_while_down_marked_late(
 ) -> None:
     db = tmp_path / "hub.sqlite3"
     signer = Signer(ec.generate_private_key(ec.SECP256R1()))
-    first = HubService.open(db, registry=registry, clock=clock, signer=signer)
+    first = TestService.open(db, registry=registry, clock=clock, signer=signer)
     view, _ = first.intake(incident_data(), source="cad-110")
     first.store.close()
     clock.advance(3600)  # the hub is down for an hour
-    second = HubService.open(db, registry=registry, clock=clock, signer=signer)
+    second = TestService.open(db, registry=registry, clock=clock, signer=signer)
     rec = Recorder()
-    assert DeadlineEngine(second, notifier=rec).run_due() == 3
+    assert second.parts.engine(notifier=rec).run_due() == 3
     assert {e.deadline for e in rec.seen} == {"receive", "ack", "arrive"}
     assert all(e.late for e in rec.seen)
     assert all(e.late for e in second.incident(view.id).timeline if e.type == "overdue")
     second.store.close()
 
 
-def test_ten_thousand_open_deadlines(service: HubService, clock: FakeClock) -> None:
+def test_ten_thousand_open_deadlines(service: TestService, clock: FakeClock) -> None:
     """2,500 orders x 4 deadlines: the next-due query stays indexed and cheap."""
     with service.store.write():  # one commit for the setup; each intake joins it
         for i in range(2500):
@@ -129,7 +127,7 @@ def test_ten_thousand_open_deadlines(service: HubService, clock: FakeClock) -> N
         )
     )
     assert "deadlines_open" in plan
-    engine = DeadlineEngine(service, notifier=Recorder())
+    engine = service.parts.engine(notifier=Recorder())
     started = time.perf_counter()
     for _ in range(100):
         engine.next_due()
@@ -142,7 +140,7 @@ def test_ten_thousand_open_deadlines(service: HubService, clock: FakeClock) -> N
 
 
 def test_offline_ack_is_judged_by_its_own_time(
-    tmp_path: Path, service: HubService, clock: FakeClock, test_pki: ThrowawayPKI
+    tmp_path: Path, service: TestService, clock: FakeClock, test_pki: ThrowawayPKI
 ) -> None:
     """An ack pressed on time but delivered after the deadline fired counts as on time."""
     cert, key = test_pki.client("power-co")
@@ -150,8 +148,8 @@ def test_offline_ack_is_judged_by_its_own_time(
     (tmp_path / "units" / "power-co" / "unit.crt").write_bytes(cert.read_bytes())
     (tmp_path / "ca").mkdir()
     (tmp_path / "ca" / "ca.crt").write_bytes(test_pki.ca_path.read_bytes())
-    handler = ReportHandler(service, UnitKeys(tmp_path))
-    engine = DeadlineEngine(service, notifier=Recorder())
+    handler = service.parts.uplink(UnitKeys(tmp_path))
+    engine = service.parts.engine(notifier=Recorder())
     view, _ = service.intake(incident_data(), source="cad-110")
     order_id = view.orders[0].id
     signer = Signer.from_pem(key.read_bytes())
@@ -173,7 +171,7 @@ def test_offline_ack_is_judged_by_its_own_time(
 
 
 def test_a_report_signed_before_dispatch_or_in_the_future_is_not_believed(
-    tmp_path: Path, service: HubService, clock: FakeClock, test_pki: ThrowawayPKI
+    tmp_path: Path, service: TestService, clock: FakeClock, test_pki: ThrowawayPKI
 ) -> None:
     """A terminal whose clock is wrong (or a unit gaming its assessment) cannot be judged on
     time by a time it could not have had: its report counts from when the hub got it, and
@@ -183,8 +181,8 @@ def test_a_report_signed_before_dispatch_or_in_the_future_is_not_believed(
     (tmp_path / "units" / "power-co" / "unit.crt").write_bytes(cert.read_bytes())
     (tmp_path / "ca").mkdir()
     (tmp_path / "ca" / "ca.crt").write_bytes(test_pki.ca_path.read_bytes())
-    handler = ReportHandler(service, UnitKeys(tmp_path))
-    engine = DeadlineEngine(service, notifier=Recorder())
+    handler = service.parts.uplink(UnitKeys(tmp_path))
+    engine = service.parts.engine(notifier=Recorder())
     view, _ = service.intake(incident_data(), source="cad-110")
     order_id = view.orders[0].id
     dispatched = clock.now()

@@ -63,13 +63,13 @@ def terminals(
 
 
 def _order_state(hub: Hub, order_id: str) -> str:
-    return hub.service.order(order_id).state
+    return hub.desk.order(order_id).state
 
 
 def test_order_lifecycle_with_receipts(
     hub: Hub, terminals: dict[str, Terminal], clock: FakeClock
 ) -> None:
-    view, created = hub.service.intake(incident_data(), source="cad-110")
+    view, created = hub.desk.intake(incident_data(), source="cad-110")
     assert created
     power = terminals["power-co"]
     order = power.next("order")
@@ -89,9 +89,9 @@ def test_order_lifecycle_with_receipts(
         "feedback", k.FeedbackBody(order_id=body.order_id, result_code="resolved", text="已恢复")
     )
     power.next("receipt")
-    o = hub.service.order(body.order_id)
+    o = hub.desk.order(body.order_id)
     assert o.state == "fed_back" and o.overdue == [] and o.result_code == "resolved"
-    timeline = hub.service.incident(view.id).timeline
+    timeline = hub.desk.incident(view.id).timeline
     assert [e.type for e in timeline] == [
         "incident",
         "dispatched",
@@ -109,9 +109,9 @@ def test_order_lifecycle_with_receipts(
 def test_metrics_show_the_link_and_the_time_to_apply_a_report(
     hub: Hub, terminals: dict[str, Terminal]
 ) -> None:
-    metrics = hub.service.metrics.registry
+    metrics = hub.metrics.registry
     assert metrics.get_sample_value("ld_hub_mqtt_connected") == 1.0
-    hub.service.intake(incident_data(), source="cad-110")
+    hub.desk.intake(incident_data(), source="cad-110")
     power = terminals["power-co"]
     power.send("ack", k.AckBody(order_id=power.next_order().order_id))
     power.next("receipt")
@@ -121,18 +121,18 @@ def test_metrics_show_the_link_and_the_time_to_apply_a_report(
 def test_duplicate_report_is_counted_once_and_receipted_again(
     hub: Hub, terminals: dict[str, Terminal]
 ) -> None:
-    hub.service.intake(incident_data(), source="cad-110")
+    hub.desk.intake(incident_data(), source="cad-110")
     power = terminals["power-co"]
     order_id = power.next_order().order_id
     mid = power.send("ack", k.AckBody(order_id=order_id))
     power.next("receipt")
     power.send("ack", k.AckBody(order_id=order_id), msg_id=mid)
     assert mid in power.receipt_ids()
-    assert count(hub.service, "SELECT count(*) FROM events WHERE type='ack'") == 1
+    assert count(hub, "SELECT count(*) FROM events WHERE type='ack'") == 1
 
 
 def test_forged_report_is_refused(hub: Hub, terminals: dict[str, Terminal]) -> None:
-    hub.service.intake(incident_data(), source="cad-110")
+    hub.desk.intake(incident_data(), source="cad-110")
     power = terminals["power-co"]
     order_id = power.next_order().order_id
     forger = Signer(pki.new_key())  # a key the county CA never certified for power-co
@@ -145,7 +145,7 @@ def test_forged_report_is_refused(hub: Hub, terminals: dict[str, Terminal]) -> N
 def test_report_for_another_units_order_is_never_applied(
     hub: Hub, terminals: dict[str, Terminal]
 ) -> None:
-    hub.service.intake(incident_data(), source="cad-110")
+    hub.desk.intake(incident_data(), source="cad-110")
     order_id = terminals["power-co"].next_order().order_id
     water = terminals["water-co"]
     mid = water.send("ack", k.AckBody(order_id=order_id))
@@ -165,7 +165,7 @@ def test_report_for_another_units_order_is_never_applied(
 def test_pending_order_is_resent_when_the_unit_comes_online(
     hub: Hub, terminals: dict[str, Terminal]
 ) -> None:
-    hub.service.intake(incident_data(), source="cad-110")
+    hub.desk.intake(incident_data(), source="cad-110")
     power = terminals["power-co"]
     first = power.next("order")
     power.online()
@@ -173,8 +173,8 @@ def test_pending_order_is_resent_when_the_unit_comes_online(
     assert again.id == first.id  # the same signed message, deduplicated by the terminal
     wait_for(
         lambda: (
-            hub.service.units_status()[0] is not None
-            and any(u.online for u in hub.service.units_status() if u.id == "power-co")
+            hub.desk.units_status()[0] is not None
+            and any(u.online for u in hub.desk.units_status() if u.id == "power-co")
         ),
         what="power-co online",
     )
@@ -183,7 +183,7 @@ def test_pending_order_is_resent_when_the_unit_comes_online(
 def test_cancel_and_realarm_reach_the_terminal(
     hub: Hub, terminals: dict[str, Terminal], clock: FakeClock
 ) -> None:
-    hub.service.intake(incident_data(), source="cad-110")
+    hub.desk.intake(incident_data(), source="cad-110")
     power = terminals["power-co"]
     order_id = power.next_order().order_id
     power.send("received", k.ReceivedBody(order_id=order_id))
@@ -192,8 +192,8 @@ def test_cancel_and_realarm_reach_the_terminal(
     assert hub.engine.run_due() == 1  # ack is due at 3 min
     cmd = power.next("command").body
     assert isinstance(cmd, k.CommandBody) and cmd.command == "realarm" and cmd.order_id == order_id
-    assert hub.service.order(order_id).overdue == ["ack"]
-    hub.service.cancel_order(order_id, by="王", reason="重复警情")
+    assert hub.desk.order(order_id).overdue == ["ack"]
+    hub.desk.cancel_order(order_id, by="王", reason="重复警情")
     cancel = power.next("cancel").body
     assert isinstance(cancel, k.CancelBody) and cancel.order_id == order_id
 
@@ -201,20 +201,20 @@ def test_cancel_and_realarm_reach_the_terminal(
 def test_tracker_fix_near_the_scene_reports_arrival(
     hub: Hub, terminals: dict[str, Terminal], broker: Broker, clock: FakeClock
 ) -> None:
-    view, _ = hub.service.intake(incident_data(lat=24.689, lon=101.641), source="cad-110")
+    view, _ = hub.desk.intake(incident_data(lat=24.689, lon=101.641), source="cad-110")
     order_id = view.orders[0].id
     power = terminals["power-co"]
     far = b'{"_type":"location","lat":24.70,"lon":101.641,"tst":1767574800,"acc":10}'
     near = b'{"_type":"location","lat":24.6895,"lon":101.6412,"tst":1767574860,"acc":10}'
     power.mqtt.publish("ld/v1/shuangbai/power-co/trackers/car1", far)
     wait_for(
-        lambda: any(u.lat for u in hub.service.units_status() if u.id == "power-co"),
+        lambda: any(u.lat for u in hub.desk.units_status() if u.id == "power-co"),
         what="position",
     )
     assert _order_state(hub, order_id) == "dispatched"
     power.mqtt.publish("ld/v1/shuangbai/power-co/trackers/car1", near)
     wait_for(lambda: _order_state(hub, order_id) == "arrived", what="tracker arrival")
-    e = next(e for e in hub.service.incident(view.id).timeline if e.type == "arrived")
+    e = next(e for e in hub.desk.incident(view.id).timeline if e.type == "arrived")
     assert e.source == "tracker:car1" and e.detail["via"] == "tracker"
 
 
@@ -231,13 +231,11 @@ def test_a_burst_goes_through_a_small_window(
         wait_for(h.link.connected.is_set, what="hub connected")
         with h.store.write():
             for i in range(40):
-                h.service.intake(incident_data(source_id=f"B{i}"), source="cad-110")
+                h.desk.intake(incident_data(source_id=f"B{i}"), source="cad-110")
         got: set[str] = set()
         while len(got) < 40:
             got.add(term.next_order().order_id)
-            peak = max(
-                peak, int(h.service.metrics.registry.get_sample_value("ld_hub_inflight") or 0)
-            )
+            peak = max(peak, int(h.metrics.registry.get_sample_value("ld_hub_inflight") or 0))
         assert len(got) == 40
         assert peak <= 3
     finally:

@@ -6,20 +6,19 @@ from pathlib import Path
 
 from cryptography import x509
 
-from hub.dispatch.actions import HubService
 from hub.sources.api_keys import IntakeKeys
 from hub.terminals.unit_certs import UnitKeys
-from hub.web import create_app
 from provisioning import pki
 from provisioning.county import init_county
 from provisioning.enroll import make_csr
 from provisioning.tokens import create_token
+from tests.support.hubparts import TestService, web_app
 
 
-def test_token_and_csr_give_a_certificate_once(tmp_path: Path, service: HubService) -> None:
+def test_token_and_csr_give_a_certificate_once(tmp_path: Path, service: TestService) -> None:
     root = tmp_path / "PKI"
     init_county(root, "shuangbai")
-    app = create_app(
+    app = web_app(
         service, test_config={"TESTING": True, "INTAKE_KEYS": IntakeKeys(), "PKI_DIR": root}
     )
     client = app.test_client()

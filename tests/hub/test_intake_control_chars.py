@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from hub.dispatch.actions import HubService
 from hub.errors import IntakeError
 from tests.hub.conftest import count, incident_data, post_incident, signed
+from tests.support.hubparts import TestService
 from wire.clock import FakeClock
 
 ESC_POS = {
@@ -37,7 +37,7 @@ def _refused(r: Any, field: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("name", sorted(ESC_POS))
 def test_esc_pos_in_the_summary_is_refused_and_nothing_stored(
-    client: FlaskClient, service: HubService, name: str
+    client: FlaskClient, service: TestService, name: str
 ) -> None:
     r = post_incident(client, incident_data(summary=f"整条街停电{ESC_POS[name]}，有老人。"))
     message = _refused(r, "summary")
@@ -48,7 +48,7 @@ def test_esc_pos_in_the_summary_is_refused_and_nothing_stored(
 
 @pytest.mark.parametrize("char", ["\x00", "\x1b", "\n", "\t", "\x7f", "\x85", "\x9b"])
 def test_the_address_refuses_every_control_character_even_nul(
-    client: FlaskClient, service: HubService, char: str
+    client: FlaskClient, service: TestService, char: str
 ) -> None:
     r = post_incident(client, incident_data(address=f"妥甸镇{char}东街 12 号"))
     message = _refused(r, "address")
@@ -62,7 +62,7 @@ def test_the_summary_refuses_c0_c1_and_del(client: FlaskClient, char: str) -> No
 
 
 def test_surrounding_whitespace_is_trimmed_as_before(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     """Tabs and line breaks around a value never reach a printer: they are trimmed."""
     data = incident_data(summary="\t停电。\r\n", address="\n妥甸镇 东街 12 号\t")
@@ -72,7 +72,7 @@ def test_surrounding_whitespace_is_trimmed_as_before(
 
 
 def test_the_summary_keeps_its_line_breaks_and_windows_ones_become_plain(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     r = post_incident(client, incident_data(summary="第一行\r\n第二行\r第三行\n第四行"))
     assert r.status_code == 201, r.get_data(as_text=True)
@@ -81,7 +81,7 @@ def test_the_summary_keeps_its_line_breaks_and_windows_ones_become_plain(
 
 
 def test_operator_texts_over_the_api_refuse_control_characters(
-    client: FlaskClient, service: HubService, clock: FakeClock
+    client: FlaskClient, service: TestService, clock: FakeClock
 ) -> None:
     inc: Any = post_incident(client, incident_data()).json
     lead = inc["orders"][0]["id"]
@@ -101,7 +101,7 @@ def test_operator_texts_over_the_api_refuse_control_characters(
     assert ok.status_code == 200, ok.get_data(as_text=True)
 
 
-def test_the_console_path_is_refused_by_the_service_too(service: HubService) -> None:
+def test_the_console_path_is_refused_by_the_service_too(service: TestService) -> None:
     """The console calls these same methods: the rule lives in the service, not the API."""
     view, _ = service.intake(incident_data(), source="cad-110")
     with pytest.raises(IntakeError) as e:
@@ -113,7 +113,7 @@ def test_the_console_path_is_refused_by_the_service_too(service: HubService) -> 
 
 
 def test_an_incident_stored_with_windows_line_ends_can_still_get_orders(
-    service: HubService,
+    service: TestService,
 ) -> None:
     """Before this rule, console entries kept the textarea's CR LF. `PrintText` refuses CR,
     so the order writer unifies line ends: assisting on such an open incident still works."""

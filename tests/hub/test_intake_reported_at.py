@@ -14,13 +14,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from hub.config import load_config
-from hub.dispatch.actions import HubService
 from hub.dispatch.intake import IntakeWindow
 from hub.errors import ConfigError
 from hub.registry import Registry
 from hub.sources.api_keys import IntakeKeys
-from hub.web import create_app
 from tests.hub.conftest import KEY, SOURCE, count, incident_data, post_incident
+from tests.support.hubparts import TestService, web_app
 from wire.clock import FakeClock
 
 
@@ -33,7 +32,7 @@ def _at(clock: FakeClock, **delta: float) -> str:
     ["9999-12-30T00:00:00+08:00", "1970-01-01T00:00:00Z", "2126-01-05T01:00:00Z"],
 )
 def test_a_time_far_from_the_hubs_clock_is_refused(
-    client: FlaskClient, service: HubService, when: str
+    client: FlaskClient, service: TestService, when: str
 ) -> None:
     r = post_incident(client, incident_data(reported_at=when))
     assert r.status_code == 422, r.get_data(as_text=True)
@@ -67,10 +66,10 @@ def test_the_window_comes_from_hub_toml(tmp_path: Path) -> None:
 
 def test_a_configured_window_is_what_the_service_uses(tmp_path: Path, registry: Registry) -> None:
     clock = FakeClock(datetime(2026, 6, 1, tzinfo=UTC))
-    svc = HubService.open(tmp_path / "hub.sqlite3", registry=registry, clock=clock)
+    svc = TestService.open(tmp_path / "hub.sqlite3", registry=registry, clock=clock)
     svc.intake_window = IntakeWindow(max_future_s=60, max_age_days=2)
     try:
-        client = create_app(
+        client = web_app(
             svc, test_config={"TESTING": True, "INTAKE_KEYS": IntakeKeys(keys={SOURCE: KEY})}
         ).test_client()
         late = incident_data(source_id="a", reported_at=_at(clock, days=-3))

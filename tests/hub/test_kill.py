@@ -135,7 +135,7 @@ def test_kill_9_with_open_deadlines_then_restart(
         hub.start()
         try:
             order = wait_for(
-                lambda: (o := hub.service.order(order_id)).state == "acknowledged" and o,
+                lambda: (o := hub.desk.order(order_id)).state == "acknowledged" and o,
                 timeout=10,
                 what="queued ack applied after restart",
             )
@@ -151,7 +151,7 @@ def test_kill_9_with_open_deadlines_then_restart(
             }
             # ...but the ack was pressed in time (its signed `at`), so only arrival is missed.
             assert order.overdue == ["arrive"]
-            timeline = hub.service.incident(order.incident_id).timeline
+            timeline = hub.desk.incident(order.incident_id).timeline
             met = [e.detail["deadline"] for e in timeline if e.type == "deadline_met_in_time"]
             assert sorted(met) == ["ack", "receive"]
         finally:

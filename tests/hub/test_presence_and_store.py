@@ -10,13 +10,12 @@ import pytest
 import sqlite_utils
 
 from hub.db.store import MIGRATIONS, Store
-from hub.dispatch.actions import HubService
-from hub.dispatch.deadlines import DeadlineEngine
 from hub.registry import Registry
 from hub.terminals.unit_certs import UnitKeys
-from hub.terminals.uplink import ReportHandler
+from hub.terminals.uplink import Uplink
 from tests.hub.conftest import count, incident_data
 from tests.hub.harness import COUNTY
+from tests.support.hubparts import TestService
 from tests.support.pki import ThrowawayPKI
 from wire import codec, topics
 from wire import kinds as k
@@ -25,22 +24,22 @@ from wire.signing import Signer
 
 
 def _handler(
-    tmp_path: Path, service: HubService, test_pki: ThrowawayPKI, unit: str
-) -> tuple[ReportHandler, Signer]:
+    tmp_path: Path, service: TestService, test_pki: ThrowawayPKI, unit: str
+) -> tuple[Uplink, Signer]:
     cert, key = test_pki.client(unit)
     (tmp_path / "units" / unit).mkdir(parents=True)
     (tmp_path / "units" / unit / "unit.crt").write_bytes(cert.read_bytes())
     (tmp_path / "ca").mkdir(exist_ok=True)
     (tmp_path / "ca" / "ca.crt").write_bytes(test_pki.ca_path.read_bytes())
-    return ReportHandler(service, UnitKeys(tmp_path)), Signer.from_pem(key.read_bytes())
+    return service.parts.uplink(UnitKeys(tmp_path)), Signer.from_pem(key.read_bytes())
 
 
-def _online(service: HubService, unit: str) -> bool:
+def _online(service: TestService, unit: str) -> bool:
     return next(u for u in service.units_status() if u.id == unit).online
 
 
 def test_state_topic_and_silence_drive_presence(
-    tmp_path: Path, service: HubService, clock: FakeClock, test_pki: ThrowawayPKI
+    tmp_path: Path, service: TestService, clock: FakeClock, test_pki: ThrowawayPKI
 ) -> None:
     handler, signer = _handler(tmp_path, service, test_pki, "fire")
     updates = service.events.subscribe()
@@ -57,7 +56,7 @@ def test_state_topic_and_silence_drive_presence(
     stale = service.stale_after_s
     assert stale > 30, "health comes every 30 s: a shorter silence limit would flap"
     clock.advance(stale - 1)
-    engine = DeadlineEngine(service)
+    engine = service.parts.engine()
     assert engine.sweep_presence() == []
     clock.advance(2)
     assert not _online(service, "fire")  # already shown offline on read...
@@ -92,7 +91,7 @@ def test_state_topic_and_silence_drive_presence(
 
 
 def test_state_for_another_county_or_garbage_is_rejected(
-    tmp_path: Path, service: HubService, test_pki: ThrowawayPKI, clock: FakeClock
+    tmp_path: Path, service: TestService, test_pki: ThrowawayPKI, clock: FakeClock
 ) -> None:
     handler, _ = _handler(tmp_path, service, test_pki, "fire")
     handler.handle("ld/v1/other/fire/state", b"{}")
@@ -121,7 +120,7 @@ def test_store_is_wal_full_sync_and_migrations_record_themselves(tmp_path: Path)
     again.close()
 
 
-def test_a_failed_write_leaves_nothing_behind(service: HubService) -> None:
+def test_a_failed_write_leaves_nothing_behind(service: TestService) -> None:
     try:
         with service.store.write() as db:
             db.execute("INSERT INTO seen (msg_id, unit, recorded_at) VALUES ('x1234567', 'u', 't')")
@@ -141,7 +140,7 @@ def test_intake_failing_midway_stores_nothing(tmp_path: Path, registry: Registry
         },
     )
     # the clock of `incident_data`'s reported_at, which must sit inside the intake window
-    service = HubService.open(tmp_path / "hub.sqlite3", registry=broken, clock=FakeClock())
+    service = TestService.open(tmp_path / "hub.sqlite3", registry=broken, clock=FakeClock())
     with pytest.raises(KeyError):
         service.intake(incident_data(), source="cad-110")
     for table in ("incidents", "orders", "deadlines", "events", "outbox"):

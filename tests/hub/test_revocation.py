@@ -15,8 +15,6 @@ from typing import cast
 
 import pytest
 
-from hub.dispatch.actions import HubService
-from hub.terminals.delivery import Delivery
 from hub.terminals.link import MqttLink
 from hub.terminals.revocation import RevocationWatch
 from hub.terminals.unit_certs import UnitKeys
@@ -24,6 +22,7 @@ from provisioning.county import init_county
 from provisioning.enroll import enroll_unit
 from provisioning.revocation import revoke
 from tests.hub.conftest import count, incident_data
+from tests.support.hubparts import TestService
 from wire.clock import FakeClock
 
 UNITS = ["power-co", "water-co"]
@@ -56,11 +55,11 @@ def county(tmp_path: Path) -> Path:
     return root
 
 
-def _watch(service: HubService, county: Path, **kw: float) -> RevocationWatch:
-    return RevocationWatch(service, UnitKeys(county), min_interval_s=0, **kw)
+def _watch(service: TestService, county: Path, **kw: float) -> RevocationWatch:
+    return service.parts.revocations(UnitKeys(county), min_interval_s=0, **kw)
 
 
-def _events(service: HubService, kind: str, unit: str) -> int:
+def _events(service: TestService, kind: str, unit: str) -> int:
     return count(
         service,
         f"SELECT count(*) FROM events WHERE type='{kind}' AND unit='{unit}'",  # noqa: S608
@@ -68,7 +67,7 @@ def _events(service: HubService, kind: str, unit: str) -> int:
 
 
 def test_a_revocation_is_seen_at_once_and_recorded_once(
-    service: HubService, county: Path, clock: FakeClock
+    service: TestService, county: Path, clock: FakeClock
 ) -> None:
     watch = _watch(service, county)
     assert watch.refresh() == frozenset()
@@ -86,7 +85,9 @@ def test_a_revocation_is_seen_at_once_and_recorded_once(
     assert service.metrics.registry.get_sample_value("ld_hub_revoked_units") == 1
 
 
-def test_enrolled_again_the_unit_gets_its_messages_again(service: HubService, county: Path) -> None:
+def test_enrolled_again_the_unit_gets_its_messages_again(
+    service: TestService, county: Path
+) -> None:
     watch = _watch(service, county)
     revoke(county, "water-co")
     assert watch.refresh() == {"water-co"}
@@ -96,7 +97,7 @@ def test_enrolled_again_the_unit_gets_its_messages_again(service: HubService, co
 
 
 def test_a_missing_file_never_takes_a_unit_off_the_list(
-    service: HubService, county: Path, caplog: pytest.LogCaptureFixture
+    service: TestService, county: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """'No CRL' or 'no certificate' is not 'not revoked': the stolen terminal would get its
     orders again. The problem is logged once, not every second."""
@@ -116,7 +117,7 @@ def test_a_missing_file_never_takes_a_unit_off_the_list(
 
 
 def test_a_rewrite_the_file_times_hide_is_seen_within_the_minute(
-    service: HubService, county: Path, clock: FakeClock
+    service: TestService, county: Path, clock: FakeClock
 ) -> None:
     """On a filesystem with coarse times a quick rewrite keeps the old time: the full
     re-read every minute of the hub's clock still finds it."""
@@ -132,11 +133,11 @@ def test_a_rewrite_the_file_times_hide_is_seen_within_the_minute(
 
 
 def test_delivery_sends_a_revoked_unit_nothing_and_the_others_everything(
-    service: HubService, county: Path, clock: FakeClock
+    service: TestService, county: Path, clock: FakeClock
 ) -> None:
     watch = _watch(service, county)
     link = RecordingLink()
-    delivery = Delivery(service, cast(MqttLink, link), window=5, revocations=watch)
+    delivery = service.parts.delivery(cast(MqttLink, link), window=5, revocations=watch)
     revoke(county, "water-co")
     # More waiting for the revoked unit than the whole window holds ...
     for i in range(8):

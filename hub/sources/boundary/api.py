@@ -6,22 +6,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.dispatch.actions import HubService
 from hub.errors import IntakeError, NotFound
 from hub.registry import Registry
 from hub.sources.boundary.mapping import Mapping, load_mapping
 from hub.sources.boundary.model import GateRejection
 from hub.sources.boundary.parse import parse_bytes
+from hub.sources.boundary.ports import GatePorts
 
 _MAPPINGS: dict[int, tuple[Registry, Mapping]] = {}
 
 
-def use_mapping(svc: HubService, mapping: Mapping) -> None:
+def use_mapping(svc: GatePorts, mapping: Mapping) -> None:
     """The bridge hands the county's mapping to the API, so both read files alike."""
     _MAPPINGS[id(svc)] = (svc.registry, mapping)
 
 
-def _mapping(svc: HubService) -> Mapping:
+def _mapping(svc: GatePorts) -> Mapping:
     """The county's mapping from [boundary], else the shipped one."""
     found = _MAPPINGS.get(id(svc))
     if found is None or found[0] is not svc.registry:
@@ -30,7 +30,7 @@ def _mapping(svc: HubService) -> Mapping:
 
 
 def intake_gate_body(
-    svc: HubService, body: bytes, source: str, content_type: str
+    svc: GatePorts, body: bytes, source: str, content_type: str
 ) -> tuple[Any, bool]:
     try:
         msg = parse_bytes(body, svc.registry, _mapping(svc), content_type=content_type)

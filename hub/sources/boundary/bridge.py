@@ -13,7 +13,6 @@ import threading
 import time
 from typing import Any
 
-from hub.dispatch.actions import HubService
 from hub.errors import NotFound
 from hub.sources.boundary import journal
 from hub.sources.boundary.api import use_mapping
@@ -23,13 +22,14 @@ from hub.sources.boundary.inbound import Inbound
 from hub.sources.boundary.mapping import load_mapping
 from hub.sources.boundary.metrics import boundary_metrics
 from hub.sources.boundary.outbound import Outbound
+from hub.sources.boundary.ports import GatePorts
 from hub.sources.boundary.watch import Watcher
 
 log = logging.getLogger(__name__)
 
 
 class Bridge:
-    def __init__(self, service: HubService, config: BoundaryConfig) -> None:
+    def __init__(self, service: GatePorts, config: BoundaryConfig) -> None:
         self.service = service
         self.config = config
         self.folders = config.folders

@@ -17,7 +17,6 @@ import sqlite3
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from hub.dispatch.actions import HubService
 from hub.errors import IntakeError, NotFound
 from hub.sources.boundary import journal
 from hub.sources.boundary.folders import Folders, move, read_limited, write_atomic
@@ -25,6 +24,7 @@ from hub.sources.boundary.mapping import Mapping
 from hub.sources.boundary.metrics import BoundaryMetrics
 from hub.sources.boundary.model import GateRejection
 from hub.sources.boundary.parse import parse_bytes
+from hub.sources.boundary.ports import GatePorts
 
 log = logging.getLogger(__name__)
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -32,7 +32,7 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 
 @dataclass
 class Inbound:
-    service: HubService
+    service: GatePorts
     mapping: Mapping
     folders: Folders
     source: str

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.db.store import parse_ts
-from hub.dispatch.actions import HubService
-from hub.sources.api import BOUNDARY_QUERY
+from hub.dispatch.read import BOUNDARY_QUERY
 from hub.sources.boundary import journal
 from hub.sources.boundary.folders import Folders, fsync_dir, publish, write_temp
 from hub.sources.boundary.metrics import BoundaryMetrics
+from hub.sources.boundary.ports import GatePorts
 
 log = logging.getLogger(__name__)
 _TMP = re.compile(r"\.(\d{12})-[^/]*\.tmp")
@@ -64,7 +64,7 @@ def render(item: dict[str, Any], fmt: str, unit_name: str | None) -> bytes:
 
 @dataclass
 class Outbound:
-    service: HubService
+    service: GatePorts
     folders: Folders
     source: str
     fmt: str

@@ -11,16 +11,16 @@ import pytest
 
 from hub.assessment import periods
 from hub.assessment.rubric import Rubric, load_rubric
-from hub.dispatch.actions import HubService
 from hub.registry import Registry, load_registry
 from tests.hub.assessment.synth import simulate
+from tests.support.hubparts import TestService
 
 QUARTER = periods.quarter(2026, 1)
 
 
 @dataclass
 class Quarter:
-    service: HubService
+    service: TestService
     db_path: Path
     as_of: datetime
     stats: dict[str, int]

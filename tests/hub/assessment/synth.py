@@ -2,8 +2,8 @@
 and the benchmark.
 
 Calls come from the demo's scenario generator (`demo.scenario.make_calls`) and go through
-`HubService.intake`; every terminal report is a message signed with the unit's own key from
-a throwaway county PKI and handed to the hub's real `ReportHandler.handle` (signature
+`TestService.intake`; every terminal report is a message signed with the unit's own key from
+a throwaway county PKI and handed to the hub's real `Uplink.handle` (signature
 checked against the unit certificate, dedupe, judged time), with a `FakeClock` moved to each
 moment in turn: nothing sleeps. The mix: units with their own pace, offline terminals whose
 reports arrive long after they were made, terminals with a wrong clock (clock_suspect),
@@ -22,11 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from demo.scenario import make_calls
-from hub.dispatch.actions import HubService
 from hub.dispatch.deadlines import DeadlineEngine
 from hub.registry import Registry
 from hub.terminals.unit_certs import UnitKeys
-from hub.terminals.uplink import ReportHandler
+from hub.terminals.uplink import Uplink
+from tests.support.hubparts import TestService
 from tests.support.pki import ThrowawayPKI
 from wire import codec, topics
 from wire import kinds as k
@@ -41,9 +41,9 @@ class _Quiet:
 
 @dataclass
 class Sim:
-    service: HubService
+    service: TestService
     clock: FakeClock
-    handler: ReportHandler
+    handler: Uplink
     signers: dict[str, Signer]
     rng: random.Random
     engine: DeadlineEngine
@@ -173,7 +173,7 @@ def simulate(
     days: int,
     calls: int,
     seed: int,
-) -> tuple[HubService, FakeClock, dict[str, int]]:
+) -> tuple[TestService, FakeClock, dict[str, int]]:
     """Run `calls` calls over `days` days from `start` through a real hub at `root`."""
     test_pki = ThrowawayPKI.create(root / "pki-src")
     pki_dir = root / "pki"
@@ -186,11 +186,11 @@ def simulate(
         (pki_dir / "units" / unit / "unit.crt").write_bytes(cert.read_bytes())
         signers[unit] = Signer.from_pem(key.read_bytes())
     clock = FakeClock(start)
-    service = HubService.open(root / "hub.sqlite3", registry=registry, clock=clock)
+    service = TestService.open(root / "hub.sqlite3", registry=registry, clock=clock)
     keys = UnitKeys(pki_dir)  # certificates are checked against the real time they were made
-    handler = ReportHandler(service, keys)
+    handler = service.parts.uplink(keys)
     rng = random.Random(seed)
-    sim = Sim(service, clock, handler, signers, rng, DeadlineEngine(service, notifier=_Quiet()))
+    sim = Sim(service, clock, handler, signers, rng, service.parts.engine(notifier=_Quiet()))
     span_s = days * 86400 - 2 * 86400  # leave the last two days for the reports to come in
     for call in make_calls(registry, calls, seed):
         when = start + timedelta(seconds=rng.uniform(0, span_s))

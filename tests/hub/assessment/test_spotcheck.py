@@ -14,18 +14,18 @@ from hub.assessment.compute import assess
 from hub.assessment.evidence import connect_readonly
 from hub.assessment.rubric import Rubric
 from hub.assessment.spotcheck import SpotCheckError, SpotChecks
-from hub.dispatch.actions import HubService
 from hub.registry import Registry
 from tests.hub.conftest import incident_data
+from tests.support.hubparts import TestService
 from wire.clock import FakeClock, shanghai
 
 DAY = date(2026, 1, 5)
 
 
 @pytest.fixture
-def svc(tmp_path: Path, registry: Registry) -> HubService:
+def svc(tmp_path: Path, registry: Registry) -> TestService:
     clock = FakeClock(periods.day(DAY).start + timedelta(hours=1))
-    service = HubService.open(tmp_path / "hub.sqlite3", registry=registry, clock=clock)
+    service = TestService.open(tmp_path / "hub.sqlite3", registry=registry, clock=clock)
     for i in range(25):
         service.intake(
             incident_data(source_id=f"J{i:04d}", reported_at=clock.now().isoformat()),
@@ -48,7 +48,7 @@ def test_sampling_is_reproducible_and_sized() -> None:
 
 
 def test_the_day_sample_is_drawn_once_and_never_holds_a_drill(
-    svc: HubService, rubric: Rubric
+    svc: TestService, rubric: Rubric
 ) -> None:
     checks = SpotChecks(svc.store, rubric, svc.clock)
     day_orders = checks.day_orders(DAY)
@@ -65,7 +65,7 @@ def test_the_day_sample_is_drawn_once_and_never_holds_a_drill(
 
 
 def test_findings_corrections_appeals_and_the_figures_follow(
-    svc: HubService, rubric: Rubric, registry: Registry
+    svc: TestService, rubric: Rubric, registry: Registry
 ) -> None:
     checks = SpotChecks(svc.store, rubric, svc.clock)
     oid = checks.draw(DAY, by="审核员甲")[0]
@@ -108,7 +108,7 @@ def test_findings_corrections_appeals_and_the_figures_follow(
     assert unit_score()[1]["ack-3min"] == (late_ack[0], late_ack[1] + 1)
 
 
-def test_records_are_append_only_and_checked(svc: HubService, rubric: Rubric) -> None:
+def test_records_are_append_only_and_checked(svc: TestService, rubric: Rubric) -> None:
     checks = SpotChecks(svc.store, rubric, svc.clock)
     oid = checks.draw(DAY, by="审核员甲")[0]
     f = checks.record_dress(oid, ok=True, remark="", by="审核员甲")

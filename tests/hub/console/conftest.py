@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from hub.console import users
-from hub.dispatch.actions import HubService
+from tests.support.hubparts import TestService
 
 PASSWORD = "duty-room-2026"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -28,7 +28,7 @@ def csrf_token(page: TestResponse) -> str:
     return found.group(1)
 
 
-def make_user(service: HubService, name: str, role: str) -> str:
+def make_user(service: TestService, name: str, role: str) -> str:
     """Create `name` with `role` and a settled password (not a one-time one)."""
     once = users.create_user(service.db_path, name, role, by="test", now=service.clock.now())
     users.change_password(service.db_path, name, once, PASSWORD)
@@ -48,7 +48,7 @@ def post_form(client: FlaskClient, page: str, action: str, data: dict[str, str])
 
 
 @pytest.fixture
-def as_role(client: FlaskClient, service: HubService) -> Callable[[str], FlaskClient]:
+def as_role(client: FlaskClient, service: TestService) -> Callable[[str], FlaskClient]:
     """`as_role("supervisor")`: the test client, logged in as a fresh user of that role."""
 
     def signed_in(role: str) -> FlaskClient:

@@ -11,12 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.console import audit, commands, users
-from hub.dispatch.actions import HubService
 from tests.hub.console.conftest import PASSWORD, csrf_token, login, post_form
+from tests.support.hubparts import TestService
 
 
 def test_admin_creates_a_user_who_must_change_the_one_time_password(
-    as_role: Callable[[str], FlaskClient], service: HubService, app: Flask
+    as_role: Callable[[str], FlaskClient], service: TestService, app: Flask
 ) -> None:
     admin = as_role("admin")
     page = post_form(admin, "/users", "/users", {"username": "xiao-li", "role": "operator"})
@@ -38,7 +38,7 @@ def test_admin_creates_a_user_who_must_change_the_one_time_password(
 
 
 def test_admin_resets_and_disables_but_not_themself(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     admin = as_role("admin")
     users.create_user(service.db_path, "lao-zhang", "operator", by="t", now=service.clock.now())
@@ -53,7 +53,7 @@ def test_admin_resets_and_disables_but_not_themself(
 
 
 def test_only_admins_manage_users(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     client = as_role("supervisor")
     assert client.get("/users").status_code == 403
@@ -62,7 +62,7 @@ def test_only_admins_manage_users(
 
 
 def test_auditor_reads_the_audit_log_including_refusals(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     from tests.hub.console.conftest import make_user
 
@@ -83,7 +83,7 @@ def test_operators_cannot_read_the_audit_log(as_role: Callable[[str], FlaskClien
     assert as_role("operator").get("/audit").status_code == 403
 
 
-def test_audit_rows_are_paged_newest_first(service: HubService, app: Flask) -> None:
+def test_audit_rows_are_paged_newest_first(service: TestService, app: Flask) -> None:
     for i in range(5):
         audit.record(service.db_path, at=service.clock.now(), actor="t", role="-", action=f"a{i}")
     newest = audit.entries(service.db_path, limit=2)
@@ -92,7 +92,7 @@ def test_audit_rows_are_paged_newest_first(service: HubService, app: Flask) -> N
     assert [r.action for r in older] == ["a2", "a1"]
 
 
-def test_create_admin_command_prints_a_one_time_password(service: HubService) -> None:
+def test_create_admin_command_prints_a_one_time_password(service: TestService) -> None:
     group = Group("liandong-hub")
     commands.register(group)
     result = CliRunner().invoke(group, ["create-admin", "--db", str(service.db_path), "root"])
@@ -103,7 +103,7 @@ def test_create_admin_command_prints_a_one_time_password(service: HubService) ->
     assert again.exit_code == 1 and "already exists" in again.output
 
 
-def test_flask_cli_create_admin(app: Flask, service: HubService) -> None:
+def test_flask_cli_create_admin(app: Flask, service: TestService) -> None:
     result = app.test_cli_runner().invoke(args=["create-admin", "boss"])
     assert result.exit_code == 0, result.output
     once = result.output.strip().splitlines()[-1]

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 
 from hub.console import audit, users
 from hub.console.commands import create_admin
-from hub.dispatch.actions import HubService
 from tests.hub.console.conftest import PASSWORD, csrf_token, login, make_user, post_form
+from tests.support.hubparts import TestService
 from wire.clock import FakeClock
 
 
@@ -30,7 +30,7 @@ def test_login_page_is_chinese_by_default_and_switches_to_english(client: FlaskC
 
 
 def test_first_admin_must_change_the_one_time_password(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     once = create_admin(service.db_path, "chief")
     assert len(once) >= 16
@@ -52,7 +52,7 @@ def test_first_admin_must_change_the_one_time_password(
     assert login(client, "chief", once).status_code == 401
 
 
-def test_wrong_password_is_refused_and_audited(client: FlaskClient, service: HubService) -> None:
+def test_wrong_password_is_refused_and_audited(client: FlaskClient, service: TestService) -> None:
     make_user(service, "wang", "operator")
     response = login(client, "wang", "not-the-password")
     assert response.status_code == 401
@@ -68,7 +68,7 @@ def test_wrong_password_is_refused_and_audited(client: FlaskClient, service: Hub
 
 
 def test_five_wrong_passwords_lock_the_account_for_ten_minutes(
-    client: FlaskClient, service: HubService, clock: FakeClock
+    client: FlaskClient, service: TestService, clock: FakeClock
 ) -> None:
     make_user(service, "li", "operator")
     for _ in range(users.MAX_FAILED_LOGINS):
@@ -81,7 +81,7 @@ def test_five_wrong_passwords_lock_the_account_for_ten_minutes(
 
 
 def test_session_expires_after_thirty_idle_minutes(
-    client: FlaskClient, service: HubService, clock: FakeClock
+    client: FlaskClient, service: TestService, clock: FakeClock
 ) -> None:
     make_user(service, "zhao", "operator")
     login(client, "zhao")
@@ -94,7 +94,7 @@ def test_session_expires_after_thirty_idle_minutes(
 
 
 def test_session_ends_after_twelve_hours_however_active(
-    client: FlaskClient, service: HubService, clock: FakeClock
+    client: FlaskClient, service: TestService, clock: FakeClock
 ) -> None:
     make_user(service, "qian", "operator")
     login(client, "qian")
@@ -105,7 +105,7 @@ def test_session_ends_after_twelve_hours_however_active(
     assert client.get("/").location.startswith("/login")
 
 
-def test_logout_ends_the_session_server_side(client: FlaskClient, service: HubService) -> None:
+def test_logout_ends_the_session_server_side(client: FlaskClient, service: TestService) -> None:
     make_user(service, "sun", "operator")
     login(client, "sun")
     with client.session_transaction() as cookie:
@@ -118,7 +118,7 @@ def test_logout_ends_the_session_server_side(client: FlaskClient, service: HubSe
 
 
 def test_disabling_a_user_logs_them_out(
-    client: FlaskClient, service: HubService, app: object
+    client: FlaskClient, service: TestService, app: object
 ) -> None:
     make_user(service, "zhou", "operator")
     login(client, "zhou")
@@ -128,7 +128,7 @@ def test_disabling_a_user_logs_them_out(
 
 
 def test_a_post_without_csrf_token_is_refused_and_audited(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     make_user(service, "wu", "supervisor")
     login(client, "wu")
@@ -144,7 +144,7 @@ def test_a_post_without_csrf_token_is_refused_and_audited(
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "/%5Cevil.example/x", "/%09/evil.example"])
 def test_next_after_login_stays_on_this_site(
-    client: FlaskClient, service: HubService, target: str
+    client: FlaskClient, service: TestService, target: str
 ) -> None:
     """`/\\evil.example` and `/<tab>/evil.example` are `//evil.example` to a browser."""
     make_user(service, "zheng", "operator")
@@ -157,7 +157,7 @@ def test_next_after_login_stays_on_this_site(
 
 
 def test_console_pages_carry_strict_security_headers(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     make_user(service, "feng", "auditor")
     login(client, "feng")
@@ -168,7 +168,7 @@ def test_console_pages_carry_strict_security_headers(
 
 
 def test_password_change_refuses_a_wrong_current_password(
-    client: FlaskClient, service: HubService
+    client: FlaskClient, service: TestService
 ) -> None:
     make_user(service, "chen", "operator")
     login(client, "chen")
@@ -182,7 +182,7 @@ def test_password_change_refuses_a_wrong_current_password(
     assert login(client, "chen").status_code == 302
 
 
-def test_the_chosen_language_survives_the_login(client: FlaskClient, service: HubService) -> None:
+def test_the_chosen_language_survives_the_login(client: FlaskClient, service: TestService) -> None:
     make_user(service, "he", "operator")
     service.intake(
         {

@@ -106,7 +106,7 @@ def _login(page: Any, url: str, name: str, password: str) -> Any:
 def test_board_follows_intake_ack_and_escalation_without_reload(
     browser: Any, hub: Hub, terminals: dict[str, Terminal], clock: FakeClock, tmp_path: Path
 ) -> None:
-    make_user(hub.service, "wang", "supervisor")
+    make_user(hub.desk, "wang", "supervisor")
     context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
     board = context.new_page()
 
@@ -122,7 +122,7 @@ def test_board_follows_intake_ack_and_escalation_without_reload(
     _online(terminals["power-co"], "ok", 0, 4.0)
     _online(terminals["water-co"], "paper_out", 7, None)
     _online(terminals["fire"], "ok", 0, None)
-    wait_for(lambda: sum(u.online for u in hub.service.units_status()) == 3, what="units online")
+    wait_for(lambda: sum(u.online for u in hub.desk.units_status()) == 3, what="units online")
 
     # Manual entry in a second tab.
     entry = context.new_page()
@@ -183,7 +183,7 @@ def test_board_follows_intake_ack_and_escalation_without_reload(
     expect(row.locator(".countdown")).to_have_class(re.compile("cd-"))
     assert board.evaluate("window.__sameDocument") is True
     # A fresh incident from 110 over the API path, for units without a terminal here.
-    hub.service.intake(
+    hub.desk.intake(
         incident_data(
             source_id="J532322-0002",
             category="road-damage",
@@ -203,8 +203,8 @@ def test_board_follows_intake_ack_and_escalation_without_reload(
 
 
 def test_a_cross_site_post_is_refused(browser: Any, hub: Hub, tmp_path: Path) -> None:
-    make_user(hub.service, "li", "supervisor")
-    incident, _ = hub.service.intake(incident_data(), source="cad-110")
+    make_user(hub.desk, "li", "supervisor")
+    incident, _ = hub.desk.intake(incident_data(), source="cad-110")
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     assert _login(page, hub.url, "li", PASSWORD).status == 302
@@ -218,13 +218,13 @@ def test_a_cross_site_post_is_refused(browser: Any, hub: Hub, tmp_path: Path) ->
             page.goto(f"{evil}/")
         assert response.value.status == 400
         expect(page.locator("h1")).to_contain_text("请求被拒绝")
-    assert hub.service.incident(incident.id).state == "open"
-    refusals = [r for r in audit.entries(hub.service.db_path) if r.action == "csrf_refused"]
+    assert hub.desk.incident(incident.id).state == "open"
+    refusals = [r for r in audit.entries(hub.desk.db_path) if r.action == "csrf_refused"]
     assert refusals and refusals[0].detail["origin"] == evil
     # The same person's own click, with the page's token, works.
     page.goto(f"{hub.url}/incidents/{incident.id}")
     page.fill("#close-note", "已处置")
     page.click("#close-form input[type=submit]")
     expect(page.locator(".flash.ok")).to_be_visible()
-    assert hub.service.incident(incident.id).state == "closed"
+    assert hub.desk.incident(incident.id).state == "closed"
     context.close()

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 
 from hub.console import audit
-from hub.dispatch.actions import HubService
 from tests.hub.console.conftest import incident_form, post_form
+from tests.support.hubparts import TestService
 
 
 def test_an_entered_incident_is_dispatched_and_shown(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     client = as_role("operator")
     response = post_form(client, "/entry", "/entry", incident_form())
@@ -32,7 +32,7 @@ def test_an_entered_incident_is_dispatched_and_shown(
 
 
 def test_the_same_form_posted_twice_makes_one_incident(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     client = as_role("operator")
     first = post_form(client, "/entry", "/entry", incident_form())
@@ -50,7 +50,7 @@ def test_each_shown_form_gets_its_own_source_id(as_role: Callable[[str], FlaskCl
 
 
 def test_bad_fields_get_chinese_messages_next_to_them(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     client = as_role("operator")
     response = post_form(
@@ -75,7 +75,7 @@ def test_messages_are_english_after_the_switch(as_role: Callable[[str], FlaskCli
 
 
 def test_a_category_outside_the_registry_is_refused_by_the_form(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     client = as_role("operator")
     page = post_form(client, "/entry", "/entry", incident_form(category="alien-landing"))
@@ -84,7 +84,7 @@ def test_a_category_outside_the_registry_is_refused_by_the_form(
 
 
 def test_the_intake_path_names_its_own_problems_beside_the_field(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     # The hidden source_id is checked by the hub's intake, not by the form: its Chinese
     # message comes back from `IntakeError` and is still shown.
@@ -96,7 +96,7 @@ def test_the_intake_path_names_its_own_problems_beside_the_field(
 
 
 def test_auditors_cannot_enter_incidents(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     client = as_role("auditor")
     assert client.get("/entry").status_code == 403

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hub.dispatch.actions import HubService
 from tests.hub.conftest import incident_data
+from tests.support.hubparts import TestService
 from wire.clock import FakeClock
 
 
@@ -34,7 +34,7 @@ def streams() -> Iterator[Callable[[FlaskClient], Iterator[str]]]:
 
 def test_a_hub_change_reaches_the_stream(
     as_role: Callable[[str], FlaskClient],
-    service: HubService,
+    service: TestService,
     streams: Callable[[FlaskClient], Iterator[str]],
 ) -> None:
     stream = streams(as_role("operator"))
@@ -48,7 +48,7 @@ def test_a_hub_change_reaches_the_stream(
 
 def test_an_escalation_is_its_own_event(
     as_role: Callable[[str], FlaskClient],
-    service: HubService,
+    service: TestService,
     streams: Callable[[FlaskClient], Iterator[str]],
 ) -> None:
     stream = streams(as_role("operator"))
@@ -59,7 +59,7 @@ def test_an_escalation_is_its_own_event(
 
 def test_the_stream_ends_with_the_login_and_frees_its_subscription(
     as_role: Callable[[str], FlaskClient],
-    service: HubService,
+    service: TestService,
     app: Flask,
     clock: FakeClock,
     streams: Callable[[FlaskClient], Iterator[str]],
@@ -75,7 +75,7 @@ def test_the_stream_ends_with_the_login_and_frees_its_subscription(
 
 
 def test_streams_past_the_limit_retry_later_and_a_closed_one_frees_its_place(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     """Each stream holds a server thread: past CONSOLE_MAX_STREAMS (4) the API would wait.
     (Streams are closed last-opened first: the test client keeps their request contexts on

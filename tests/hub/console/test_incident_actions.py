@@ -8,14 +8,14 @@ import pytest
 from flask.testing import FlaskClient
 
 from hub.console import audit
-from hub.dispatch.actions import HubService
 from hub.dispatch.views import IncidentView
 from tests.hub.conftest import incident_data
 from tests.hub.console.conftest import post_form
+from tests.support.hubparts import TestService
 
 
 @pytest.fixture
-def incident(service: HubService) -> IncidentView:
+def incident(service: TestService) -> IncidentView:
     found, _created = service.intake(incident_data(category="road-damage"), source="cad-110")
     return found
 
@@ -45,7 +45,7 @@ def test_unknown_incident_is_404(as_role: Callable[[str], FlaskClient]) -> None:
 
 
 def test_operator_adds_an_assisting_unit_and_a_note(
-    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+    as_role: Callable[[str], FlaskClient], service: TestService, incident: IncidentView
 ) -> None:
     client = as_role("operator")
     page = client.get(_page(incident)).get_data(as_text=True)
@@ -69,7 +69,7 @@ def test_operator_adds_an_assisting_unit_and_a_note(
 
 
 def test_operator_may_not_cancel_reassign_or_close(
-    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+    as_role: Callable[[str], FlaskClient], service: TestService, incident: IncidentView
 ) -> None:
     client = as_role("operator")
     order = incident.orders[0]
@@ -97,7 +97,7 @@ def test_operator_may_not_cancel_reassign_or_close(
 
 
 def test_supervisor_reassigns_cancels_and_closes(
-    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+    as_role: Callable[[str], FlaskClient], service: TestService, incident: IncidentView
 ) -> None:
     client = as_role("supervisor")
     page = _page(incident)
@@ -121,7 +121,7 @@ def test_supervisor_reassigns_cancels_and_closes(
 
 
 def test_a_refused_action_is_explained_and_audited(
-    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+    as_role: Callable[[str], FlaskClient], service: TestService, incident: IncidentView
 ) -> None:
     client = as_role("supervisor")
     page = _page(incident)
@@ -137,7 +137,7 @@ def test_a_refused_action_is_explained_and_audited(
 
 
 def test_cancel_needs_a_reason_next_to_the_field(
-    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+    as_role: Callable[[str], FlaskClient], service: TestService, incident: IncidentView
 ) -> None:
     client = as_role("supervisor")
     page = _page(incident)
@@ -168,7 +168,7 @@ def test_refusals_are_console_pages_but_the_api_keeps_its_own(
 
 
 def test_an_order_of_another_incident_cannot_be_changed_from_this_page(
-    as_role: Callable[[str], FlaskClient], service: HubService, incident: IncidentView
+    as_role: Callable[[str], FlaskClient], service: TestService, incident: IncidentView
 ) -> None:
     """The page names one incident: an order id of another (a stale tab, a crafted post)
     is refused, not changed and audited under the wrong incident."""

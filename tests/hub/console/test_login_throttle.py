@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from hub.console import audit, throttle, users
-from hub.dispatch.actions import HubService
 from tests.hub.console.conftest import PASSWORD, csrf_token, make_user
+from tests.support.hubparts import TestService
 from wire.clock import FakeClock
 
 SEAT = "10.20.0.11"  # the operator's own desk in the duty room
@@ -44,7 +44,7 @@ def logout(client: FlaskClient, address: str) -> None:
 
 
 def test_an_attacker_cannot_lock_an_operator_out_of_their_own_seat(
-    app: Flask, service: HubService, clock: FakeClock
+    app: Flask, service: TestService, clock: FakeClock
 ) -> None:
     """The issue's case: before, the account itself was locked for ten minutes after five
     wrong passwords from anywhere, so the real operator's right password was refused."""
@@ -64,7 +64,7 @@ def test_an_attacker_cannot_lock_an_operator_out_of_their_own_seat(
 
 
 def test_guessing_many_names_from_one_address_shuts_that_address(
-    app: Flask, service: HubService, clock: FakeClock
+    app: Flask, service: TestService, clock: FakeClock
 ) -> None:
     for name in ("wang", "zhao"):
         make_user(service, name, "operator")
@@ -86,7 +86,7 @@ def test_guessing_many_names_from_one_address_shuts_that_address(
 
 
 def test_guesses_from_many_addresses_slow_down_only_unknown_addresses(
-    app: Flask, service: HubService, clock: FakeClock
+    app: Flask, service: TestService, clock: FakeClock
 ) -> None:
     """A spread-out attack (a new address for every guess) is slowed down exponentially
     for every address the account has never logged in from; its own seat is not."""
@@ -109,7 +109,7 @@ def test_guesses_from_many_addresses_slow_down_only_unknown_addresses(
 
 
 def test_a_new_desk_gets_in_once_the_account_has_been_quiet(
-    app: Flask, service: HubService, clock: FakeClock
+    app: Flask, service: TestService, clock: FakeClock
 ) -> None:
     make_user(service, "zhou", "operator")
     attacker, desk = app.test_client(), app.test_client()
@@ -121,7 +121,7 @@ def test_a_new_desk_gets_in_once_the_account_has_been_quiet(
 
 
 def test_an_unknown_name_is_throttled_exactly_like_a_real_one(
-    app: Flask, service: HubService
+    app: Flask, service: TestService
 ) -> None:
     """Otherwise the throttle itself would tell a guesser which names exist."""
     make_user(service, "wu", "operator")
@@ -141,7 +141,7 @@ def test_an_unknown_name_is_throttled_exactly_like_a_real_one(
 
 
 def test_forwarded_for_counts_only_behind_a_configured_proxy(
-    app: Flask, service: HubService, clock: FakeClock
+    app: Flask, service: TestService, clock: FakeClock
 ) -> None:
     """A forged X-Forwarded-For must not let an attacker pick the address it is judged by;
     behind nginx (CONSOLE_TRUSTED_PROXIES) the header names the real browser."""
@@ -168,7 +168,7 @@ def test_forwarded_for_counts_only_behind_a_configured_proxy(
 
 
 def test_ipv6_addresses_of_one_network_count_as_one(
-    app: Flask, service: HubService, clock: FakeClock
+    app: Flask, service: TestService, clock: FakeClock
 ) -> None:
     """Anyone on an IPv6 /64 can take a fresh address per guess: the /64 is the address."""
     make_user(service, "he", "operator")

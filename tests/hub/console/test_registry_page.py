@@ -17,9 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.console import audit
-from hub.dispatch.actions import HubService
 from hub.registry import Registry, default_registry_path, load_registry
 from tests.hub.console.conftest import login, make_user
+from tests.support.hubparts import TestService
 
 DEADLINES = """[deadlines]
 receive_s = 45
@@ -112,7 +112,7 @@ def test_the_registry_page_in_english(
 
 
 def test_auditor_reads_it_operator_is_refused_and_audited(
-    as_role: Callable[[str], FlaskClient], service: HubService, app: Flask
+    as_role: Callable[[str], FlaskClient], service: TestService, app: Flask
 ) -> None:
     assert as_role("auditor").get("/registry").status_code == 200
     operator = app.test_client()

@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 
 from hub.console import audit
 from hub.console.units import ordered, problems
-from hub.dispatch.actions import HubService
 from hub.dispatch.views import UnitStatus
 from tests.hub.console.conftest import post_form
+from tests.support.hubparts import TestService
 
 SEEN = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 
@@ -53,7 +53,7 @@ def test_dark_units_come_first_then_degraded_then_healthy() -> None:
 
 
 def test_units_page_lists_every_registry_unit(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     page = as_role("auditor").get("/units").get_data(as_text=True)
     assert page.count("data-unit=") == len(service.registry.units)
@@ -62,7 +62,7 @@ def test_units_page_lists_every_registry_unit(
 
 
 def test_supervisor_sends_a_drill_to_a_tier(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     client = as_role("supervisor")
     response = post_form(
@@ -80,7 +80,7 @@ def test_supervisor_sends_a_drill_to_a_tier(
 
 
 def test_a_drill_to_one_unit_needs_the_unit(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     client = as_role("supervisor")
     page = post_form(client, "/drills", "/drills", {"target": "unit", "unit": ""})
@@ -92,7 +92,7 @@ def test_a_drill_to_one_unit_needs_the_unit(
 
 
 def test_operators_run_no_drills(
-    as_role: Callable[[str], FlaskClient], service: HubService
+    as_role: Callable[[str], FlaskClient], service: TestService
 ) -> None:
     client = as_role("operator")
     assert client.get("/drills").status_code == 403

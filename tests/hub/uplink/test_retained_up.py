@@ -41,7 +41,7 @@ def test_a_retained_report_waiting_on_up_is_refused_cleared_and_never_applied(
     clock: FakeClock,
 ) -> None:
     hub = hubs.build()  # no session yet: the report reaches it only from the retained store
-    view, _ = hub.service.intake(incident_data(), source="cad-110")
+    view, _ = hub.desk.intake(incident_data(), source="cad-110")
     order_id = view.orders[0].id
     power = terminals["power-co"]
     _, ack = codec.encode(
@@ -51,7 +51,7 @@ def test_a_retained_report_waiting_on_up_is_refused_cleared_and_never_applied(
     hub = hubs.start(hub)
     power.send("health", health("behind"))  # read after the retained one
     wait_for(lambda: version_of(hub, "power-co") == "behind", what="the next report")
-    assert hub.service.order(order_id).state == "dispatched"
+    assert hub.desk.order(order_id).state == "dispatched"
     assert refused(hub, "power-co", "retained") == 1
     wait_for(lambda: retained_on(broker, test_pki, up("power-co")) is None, what="retained cleared")
     # The next subscribe (every start) finds nothing to re-deliver.
@@ -59,7 +59,7 @@ def test_a_retained_report_waiting_on_up_is_refused_cleared_and_never_applied(
     power.send("health", health("after"))
     wait_for(lambda: version_of(hub, "power-co") == "after", what="a live report")
     assert refused(hub, "power-co", "retained") == 1
-    assert hub.service.order(order_id).state == "dispatched"
+    assert hub.desk.order(order_id).state == "dispatched"
 
 
 def test_a_report_published_retained_while_the_hub_listens_is_refused_and_cleared(
@@ -68,10 +68,10 @@ def test_a_report_published_retained_while_the_hub_listens_is_refused_and_cleare
     hub = hubs.start()
     power = terminals["power-co"]
     _, payload = codec.encode(
-        "health", "power-co", health("sticky"), power.signer, at=hub.service.clock.now()
+        "health", "power-co", health("sticky"), power.signer, at=hub.desk.clock.now()
     )
     publish(power.mqtt, up("power-co"), payload, retain=True)
-    at = hub.service.clock.now()
+    at = hub.desk.clock.now()
     power.send("position", k.PositionBody(position=k.Position(lat=24.7, lon=101.6), fix_at=at))
     wait_for(lambda: unit_row(hub, "power-co").get("position_at") is not None, what="sync")
     assert version_of(hub, "power-co") is None

@@ -26,7 +26,7 @@ HUGE = b"9" * 5000  # Python's int() refuses more than 4,300 digits: a plain Val
 
 
 def _huge_number(hub: Hub, i: int) -> bytes:
-    at = rfc3339(hub.service.clock.now()).encode()
+    at = rfc3339(hub.desk.clock.now()).encode()
     return (
         b'{"v":1,"id":"01JHUGE00000000000000000%02d","kind":"health","unit":"power-co",' % i
         + b'"at":"'

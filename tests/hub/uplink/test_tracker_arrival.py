@@ -36,7 +36,7 @@ def _fix(at: datetime, where: tuple[float, float] = NEAR) -> bytes:
 
 
 def _dispatch(hub: Hub) -> str:
-    view, _ = hub.service.intake(incident_data(), source="cad-110")
+    view, _ = hub.desk.intake(incident_data(), source="cad-110")
     return view.orders[0].id
 
 
@@ -48,7 +48,7 @@ def _at_position(hub: Hub, at: datetime) -> None:
 
 
 def _state(hub: Hub, order_id: str) -> str:
-    return hub.service.order(order_id).state
+    return hub.desk.order(order_id).state
 
 
 def test_a_retained_fix_from_an_hour_before_dispatch_is_only_a_position(
@@ -66,7 +66,7 @@ def test_a_retained_fix_from_an_hour_before_dispatch_is_only_a_position(
     publish(terminals["power-co"].mqtt, CAR, _fix(later, FAR))  # behind the retained one
     _at_position(hub, later)
     assert _state(hub, order_id) == "dispatched"
-    types = [e.type for e in hub.service.incident(hub.service.order(order_id).incident_id).timeline]
+    types = [e.type for e in hub.desk.incident(hub.desk.order(order_id).incident_id).timeline]
     assert "arrived" not in types
 
 
@@ -96,7 +96,7 @@ def test_a_fix_older_than_the_age_limit_does_not_count_a_fresh_one_does(
     fresh = clock.now() - timedelta(seconds=5)
     publish(terminals["power-co"].mqtt, CAR, _fix(fresh))
     wait_for(lambda: _state(hub, order_id) == "arrived", what="arrival from a fresh fix")
-    assert hub.service.order(order_id).arrived_at == fresh
+    assert hub.desk.order(order_id).arrived_at == fresh
 
 
 def test_a_fresh_fix_delivered_from_the_retained_store_is_only_a_position(

@@ -25,7 +25,7 @@ def test_the_units_page_shows_a_unit_whose_messages_are_refused(
     publish_all(power.mqtt, up("power-co"), [_forged(i) for i in range(45)])
     power.send("health", health("after"))
     wait_for(lambda: version_of(hub, "power-co") == "after", what="refusals read")
-    make_user(hub.service, "duty-1", "operator")
+    make_user(hub.desk, "duty-1", "operator")
     client = hub.app.test_client()
     assert login(client, "duty-1").status_code == 302
     page = client.get("/units").get_data(as_text=True)

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from hub.dispatch.actions import HubService
 from hub.sources.boundary.bridge import Bridge
 from hub.sources.boundary.config import BoundaryConfig
 from hub.sources.boundary.folders import Folders
 from hub.sources.boundary.mockgate import MockGate
 from tests.hub.conftest import count
+from tests.support.hubparts import TestService
 
 SOURCE = "cad-110"
 
@@ -42,8 +42,8 @@ def folders(tmp_path: Path) -> Folders:
 
 
 @pytest.fixture
-def bridge(service: HubService, folders: Folders) -> Iterator[Bridge]:
-    b = Bridge(service, BoundaryConfig(folders=folders, source=SOURCE, settle_s=0))
+def bridge(service: TestService, folders: Folders) -> Iterator[Bridge]:
+    b = Bridge(service.parts.gate, BoundaryConfig(folders=folders, source=SOURCE, settle_s=0))
     b.prepare()
     yield b
     b.stop()
@@ -54,12 +54,12 @@ def gate(folders: Folders) -> MockGate:
     return MockGate(folders)
 
 
-def incidents(service: HubService) -> int:
+def incidents(service: TestService) -> int:
     return count(service, "SELECT count(*) FROM incidents")
 
 
 def test_new_file_makes_one_incident_and_moves_to_done(
-    bridge: Bridge, gate: MockGate, service: HubService
+    bridge: Bridge, gate: MockGate, service: TestService
 ) -> None:
     gate.drop("a.json", call())
     assert bridge.take_all(set()) == {"a.json": "done"}
@@ -73,7 +73,7 @@ def test_new_file_makes_one_incident_and_moves_to_done(
 
 
 def test_later_file_updates_and_cancel_closes(
-    bridge: Bridge, gate: MockGate, service: HubService
+    bridge: Bridge, gate: MockGate, service: TestService
 ) -> None:
     gate.drop("1.json", call())
     gate.drop("2.json", call(summary="停电范围扩大到西街", priority="critical"))
@@ -92,7 +92,7 @@ def test_later_file_updates_and_cancel_closes(
 
 
 def test_committed_but_not_moved_is_only_moved(
-    bridge: Bridge, gate: MockGate, service: HubService
+    bridge: Bridge, gate: MockGate, service: TestService
 ) -> None:
     """A crash after the commit and before the move: the restart only moves the file."""
     gate.drop("a.json", call(summary="x"))
@@ -100,7 +100,7 @@ def test_committed_but_not_moved_is_only_moved(
     from hub.sources.boundary.parse import parse_bytes
 
     msg = parse_bytes(data, service.registry, bridge.mapping)
-    service.gate_message(msg.kind, msg.intake, source=SOURCE, msg_id=msg.msg_id)
+    service.parts.gate.gate_message(msg.kind, msg.intake, source=SOURCE, msg_id=msg.msg_id)
     events = count(service, "SELECT count(*) FROM events")
     bridge.take_all(set())
     assert gate.done() == ["a.json"] and incidents(service) == 1
@@ -108,7 +108,7 @@ def test_committed_but_not_moved_is_only_moved(
 
 
 def test_bad_file_rejected_with_why_and_does_not_block(
-    bridge: Bridge, gate: MockGate, service: HubService
+    bridge: Bridge, gate: MockGate, service: TestService
 ) -> None:
     gate.drop("0-bad.xml", b"\x00garbage")
     gate.drop("1-cat.json", call(category="ufo"))
@@ -147,7 +147,7 @@ def test_temporary_names_and_links_are_left_or_refused(
 
 
 def test_outbound_in_order_once_across_restart(
-    bridge: Bridge, gate: MockGate, service: HubService, folders: Folders
+    bridge: Bridge, gate: MockGate, service: TestService, folders: Folders
 ) -> None:
     gate.drop("a.json", call())
     bridge.take_all(set())
@@ -159,7 +159,7 @@ def test_outbound_in_order_once_across_restart(
     assert all(n.endswith("-J5323220000000123.json") for n in names)
     items = gate.take_outbound()
     assert [i["type"] for i in items][:2] == ["incident", "dispatched"]
-    again = Bridge(service, BoundaryConfig(folders=folders, source=SOURCE))
+    again = Bridge(service.parts.gate, BoundaryConfig(folders=folders, source=SOURCE))
     again.prepare()
     assert again.outbound.pump() == 0 and gate.outbound() == []
     # a crash after the fsync'd temp file and the cursor commit, before the rename
@@ -177,7 +177,7 @@ def test_outbound_in_order_once_across_restart(
 
 
 def test_outbound_unwritable_keeps_and_retries(
-    bridge: Bridge, gate: MockGate, service: HubService, folders: Folders
+    bridge: Bridge, gate: MockGate, service: TestService, folders: Folders
 ) -> None:
     gate.drop("a.json", call())
     bridge.take_all(set())
@@ -192,7 +192,7 @@ def test_outbound_unwritable_keeps_and_retries(
     assert bridge.outbound_status()["backlog"] == 0
 
 
-def test_watcher_takes_a_renamed_file(bridge: Bridge, gate: MockGate, service: HubService) -> None:
+def test_watcher_takes_a_renamed_file(bridge: Bridge, gate: MockGate, service: TestService) -> None:
     bridge.start()
     gate.drop("w.json", call("W1"))
     gate.wait_until(lambda: gate.done() == ["w.json"])

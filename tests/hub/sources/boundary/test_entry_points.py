@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from hub.cli import main
-from hub.dispatch.actions import HubService
 from hub.sources.api_keys import sign
 from tests.hub.conftest import KEY, SOURCE, count
 from tests.hub.sources.boundary.conftest import CAP_DIR, shared
+from tests.support.hubparts import TestService
 from wire.clock import FakeClock
 
 HUB_TOML = """
@@ -73,7 +73,7 @@ def _post(client: FlaskClient, body: bytes, ctype: str) -> tuple[int, dict[str, 
 
 
 def test_api_takes_cap_through_the_same_parser(
-    client: FlaskClient, service: HubService, clock: FakeClock
+    client: FlaskClient, service: TestService, clock: FakeClock
 ) -> None:
     body = shared(CAP_DIR / "tw-zh-fire-alarm-circle-test.xml").read_bytes()
     clock.set(datetime.fromisoformat("2019-07-29T05:45:00+08:00"))  # minutes after its <sent>
