@@ -22,7 +22,7 @@ from hub.assessment.command import Request, write
 from hub.assessment.compute import assess
 from hub.assessment.evidence import connect_readonly
 from hub.assessment.rubric import load_rubric
-from hub.db.store import ts
+from hub.db.times import ts
 from hub.registry import load_registry
 from tests.hub.assessment.synth import simulate
 

@@ -18,10 +18,13 @@ from __future__ import annotations
 import ipaddress
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from hub.dispatch.intake import IntakeWindow
+from hub.dispatch.presence import STALE_AFTER_S, TimeWindow
+from hub.dispatch.rejections import RejectionLimits
 from hub.errors import ConfigError
 from hub.sources.boundary.config import BoundaryConfig, load_boundary
 from hub.terminals.link import MqttSettings
@@ -50,6 +53,36 @@ class HubConfig:
     rejected_sample: int = 20
     rejected_rate_per_s: float = 1.0
     rejected_burst: int = 30
+
+    def settings(self) -> Settings:
+        """The figures the dispatch parts are built with (hub/runtime.py)."""
+        return Settings(
+            stale_after_s=self.stale_after_s,
+            intake_window=self.intake_window,
+            report_window=TimeWindow(
+                past=timedelta(seconds=self.max_report_age_s),
+                ahead=timedelta(seconds=self.max_report_ahead_s),
+            ),
+            arrival_radius_m=self.arrival_radius_m,
+            max_fix_age_s=self.max_fix_age_s,
+            rejection_limits=RejectionLimits(
+                sample=self.rejected_sample,
+                rate_per_s=self.rejected_rate_per_s,
+                burst=self.rejected_burst,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The figures of hub.toml the dispatch parts use (defaults: docs/hub.md)."""
+
+    stale_after_s: float = STALE_AFTER_S
+    intake_window: IntakeWindow = field(default_factory=IntakeWindow)
+    report_window: TimeWindow = field(default_factory=TimeWindow)
+    arrival_radius_m: float = 150.0
+    max_fix_age_s: float = 120.0
+    rejection_limits: RejectionLimits = field(default_factory=RejectionLimits)
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:

@@ -19,8 +19,7 @@ import signal
 import socket
 import threading
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -29,20 +28,22 @@ from waitress.server import create_server
 
 from hub.alerts.live import EventBus
 from hub.alerts.notify import Notifier
-from hub.config import HubConfig
+from hub.assessment.schema import MIGRATIONS as ASSESSMENT_STEPS
+from hub.config import HubConfig, Settings
+from hub.db.migrations import named_set
 from hub.db.store import Store
 from hub.dispatch.actions import Actions
 from hub.dispatch.deadlines import DeadlineEngine
 from hub.dispatch.desk import Desk
 from hub.dispatch.inbox import Inbox
 from hub.dispatch.incoming import Incoming
-from hub.dispatch.intake import IntakeWindow
 from hub.dispatch.ledger import Ledger
 from hub.dispatch.order_reports import OrderReports
 from hub.dispatch.outbox import Outbox
-from hub.dispatch.presence import STALE_AFTER_S, Presence, TimeWindow
+from hub.dispatch.presence import Presence
 from hub.dispatch.read import Reads
-from hub.dispatch.rejections import RejectionLimits, Rejections
+from hub.dispatch.rejections import Rejections
+from hub.dispatch.schema import MIGRATIONS as DISPATCH_SET
 from hub.dispatch.trackers import Trackers
 from hub.dispatch.wake import Wake
 from hub.errors import ConfigError
@@ -62,34 +63,15 @@ from wire.signing import Signer
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The figures of hub.toml the dispatch parts use (defaults: docs/hub.md)."""
+STORE_SETS = (DISPATCH_SET, named_set("assessment", ASSESSMENT_STEPS))
+"""The migration sets the store applies when it opens: the dispatch tables and
+assessment's (`liandong-hub report` reads a file a hub may never have served from). The
+console and the 110 bridge apply their own sets when they start."""
 
-    stale_after_s: float = STALE_AFTER_S
-    intake_window: IntakeWindow = field(default_factory=IntakeWindow)
-    report_window: TimeWindow = field(default_factory=TimeWindow)
-    arrival_radius_m: float = 150.0
-    max_fix_age_s: float = 120.0
-    rejection_limits: RejectionLimits = field(default_factory=RejectionLimits)
 
-    @classmethod
-    def of(cls, config: HubConfig) -> Settings:
-        return cls(
-            stale_after_s=config.stale_after_s,
-            intake_window=config.intake_window,
-            report_window=TimeWindow(
-                past=timedelta(seconds=config.max_report_age_s),
-                ahead=timedelta(seconds=config.max_report_ahead_s),
-            ),
-            arrival_radius_m=config.arrival_radius_m,
-            max_fix_age_s=config.max_fix_age_s,
-            rejection_limits=RejectionLimits(
-                sample=config.rejected_sample,
-                rate_per_s=config.rejected_rate_per_s,
-                burst=config.rejected_burst,
-            ),
-        )
+def open_store(path: Path | str) -> Store:
+    """The hub's database file, created or migrated (hub/db/migrations.py)."""
+    return Store(path, STORE_SETS)
 
 
 @dataclass
@@ -240,7 +222,7 @@ def open_parts(
     and tools that never talk to a terminal)."""
     signer = signer or Signer(ec.generate_private_key(ec.SECP256R1()))
     return build(
-        Store(db_path), registry or load_registry(None), signer, clock=clock, settings=settings
+        open_store(db_path), registry or load_registry(None), signer, clock=clock, settings=settings
     )
 
 
@@ -267,10 +249,10 @@ class Hub:
         except (OSError, ValueError) as e:
             raise ConfigError(f"dispatch key {config.dispatch_key}: {e}") from None
         with ExitStack() as undo:  # a hub that cannot be built leaves nothing open
-            self.store = Store(config.db_path)
+            self.store = open_store(config.db_path)
             undo.callback(self.store.close)
             self.parts = parts = build(
-                self.store, registry, signer, clock=clock, settings=Settings.of(config)
+                self.store, registry, signer, clock=clock, settings=config.settings()
             )
             self.desk = parts.desk
             self.metrics = parts.metrics

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hub.db.store import must_ts, parse_ts, ts
+from hub.db.times import must_ts, parse_ts, ts
 
 REPORT_TYPES = ("received", "ack", "arrived", "feedback")
 END_TYPES = ("closed", "cancelled", "reassigned")

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.assessment.evidence import table_exists
-from hub.db.store import must_ts
+from hub.db.times import must_ts
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""The tables assessment owns, as named migrations for the hub's `Store.migrate` scheme.
+"""The tables assessment owns: the "assessment" set of the hub's one migration scheme.
 
 Assessment writes only these (spotcheck.py is their one writer); it reads the dispatch
 tables and never changes them. Every table is append-only: a correction is a new finding
 that supersedes the old one, a changed decision a new decision, so what an auditor wrote and
-when stays on record for a dispute. Kept free of hub imports: hub/store.py imports this.
+when stays on record for a dispute. Kept free of hub imports: hub/runtime.py opens the store
+with this set.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from hub.assessment.findings import Appeal, Finding
 from hub.assessment.judge import STAGES
 from hub.assessment.periods import day as day_period
 from hub.assessment.rubric import Rubric
-from hub.db.store import Store, ts
+from hub.db.store import Store
+from hub.db.times import ts
 from wire.clock import Clock, SystemClock
 from wire.ids import new_id
 

@@ -2,17 +2,24 @@
 
 The console keeps users, login sessions and the audit log beside the hub's data so one file
 holds everything an assessor may ask for, and one backup covers it. Each call opens a short
-connection: the WSGI server runs requests on several threads and sqlite3 connections must
-not be shared between them. WAL and `synchronous=FULL` so an audit record, once the page
-says "done", survives a power cut.
+connection (`hub.db.store.transaction`): the WSGI server runs requests on several threads
+and sqlite3 connections must not be shared between them. WAL and `synchronous=FULL` so an
+audit record, once the page says "done", survives a power cut. The tables are the "console"
+set of the hub's one migration scheme (hub/db/migrations.py); a file from before it, with
+the console's own `console_schema` versions, is carried over.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import sqlite_utils
+
+from hub.db.migrations import carry_over_versions, named_set
+from hub.db.store import migrate_file, transaction
 
 SCHEMA_VERSION = 2
 
@@ -73,41 +80,34 @@ _MIGRATIONS: dict[int, str] = {
 }
 
 
+_NAMES = {1: "0001_users_sessions_audit", 2: "0002_login_guard"}
+OLD_SCHEMA_TABLE = "console_schema"
+"""The console's table of applied versions before the one scheme (carried over)."""
+
+
+def _step(sql: str) -> Callable[[sqlite_utils.Database], None]:
+    def run(db: sqlite_utils.Database) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                db.execute(statement)
+
+    return run
+
+
+MIGRATIONS = named_set("console", [(_NAMES[v], _step(_MIGRATIONS[v])) for v in sorted(_MIGRATIONS)])
+
+
 @contextmanager
 def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
     """One transaction on the hub file: commit on success, roll back on any exception."""
-    conn = sqlite3.connect(db_path, timeout=10, isolation_level=None)
-    try:
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+    with transaction(db_path, timeout=10) as conn:
+        yield conn
 
 
 def migrate(db_path: Path) -> None:
     """Create or upgrade the console tables; each step records itself, so reruns are no-ops."""
-    with connect(db_path) as conn:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS console_schema"
-            " (version INTEGER PRIMARY KEY, applied_at TEXT)"
-        )
-        done = {row[0] for row in conn.execute("SELECT version FROM console_schema")}
-        for version in sorted(_MIGRATIONS):
-            if version in done:
-                continue
-            for statement in _MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(
-                "INSERT INTO console_schema (version, applied_at) VALUES (?, datetime('now'))",
-                (version,),
-            )
+    migrate_file(
+        db_path,
+        [MIGRATIONS],
+        carry=lambda db: carry_over_versions(db, OLD_SCHEMA_TABLE, MIGRATIONS),
+    )

@@ -1,4 +1,4 @@
-"""The hub's SQLite file: opened WAL + synchronous=FULL, migrated by named steps.
+"""The hub's SQLite file: opened WAL + synchronous=FULL, migrated by named sets.
 
 Every write happens inside `Store.write()`, one `BEGIN IMMEDIATE` transaction: a state
 change, its event and the message it sends are committed together or not at all, so a
@@ -6,7 +6,9 @@ kill -9 at any instant leaves either the whole change or none of it.
 
 One connection is shared by every thread behind a re-entrant lock. The hub's write rate is a
 few hundred a second at most; serialising them is simpler than juggling connections and
-costs nothing at that rate (bench/bench_hub.py measures it).
+costs nothing at that rate (bench/bench_hub.py measures it). Parts that run on threads of
+their own (the console's requests) open short connections with `transaction()`, with the
+same settings.
 
 The `events` table is the truth (append-only: time, recorded time, source, type, signature,
 raw payload); `incidents`, `orders`, `deadlines` and `unit_state` are projections updated in
@@ -19,198 +21,63 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils import Migrations
 
-from wire.clock import rfc3339, utc
+from hub.db import migrations as scheme
 
 log = logging.getLogger(__name__)
 
-Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+
+def _settings(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
 
 
-def ts(dt: datetime) -> str:
-    """Store a time as fixed-width RFC 3339 UTC: sorts as text, reads as a person expects."""
-    return rfc3339(dt)
+@contextmanager
+def transaction(path: Path | str, *, timeout: float = 10) -> Iterator[sqlite3.Connection]:
+    """One transaction on a short connection of its own: commit on success, roll back on
+    any exception. For code on threads that must not share the store's connection (the
+    console's requests: sqlite3 connections are not for sharing between threads)."""
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        _settings(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
-def parse_ts(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+def migrate_file(
+    path: Path | str,
+    sets: Sequence[Migrations],
+    *,
+    carry: Callable[[sqlite_utils.Database], object] | None = None,
+) -> list[str]:
+    """Apply `sets` to the file on a short connection (a part that has no `Store`: the
+    console at start, `create-admin`). `carry(db)` runs first, for a part's old scheme."""
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        _settings(conn)
+        db = sqlite_utils.Database(conn)
+        if carry is not None:
+            carry(db)
+        return scheme.apply(db, sets)
+    finally:
+        conn.close()
 
-
-def must_ts(value: str) -> datetime:
-    """`parse_ts` for a NOT NULL column: a None there is a bug, not a missing time."""
-    dt = parse_ts(value)
-    assert dt is not None  # noqa: S101 - NOT NULL column
-    return dt
-
-
-def _initial(db: sqlite_utils.Database) -> None:
-    db.executescript(
-        """
-        CREATE TABLE events (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            id TEXT NOT NULL UNIQUE,
-            at TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            incident_id TEXT,
-            order_id TEXT,
-            unit TEXT,
-            type TEXT NOT NULL,
-            source TEXT NOT NULL,
-            late INTEGER NOT NULL DEFAULT 0,
-            detail TEXT NOT NULL DEFAULT '{}',
-            sig TEXT,
-            raw BLOB
-        );
-        CREATE INDEX events_incident ON events(incident_id, seq);
-        CREATE INDEX events_order ON events(order_id, seq);
-
-        CREATE TABLE incidents (
-            id TEXT PRIMARY KEY,
-            source TEXT NOT NULL,
-            source_id TEXT NOT NULL,
-            category TEXT NOT NULL,
-            address TEXT NOT NULL,
-            township TEXT NOT NULL,
-            lat REAL,
-            lon REAL,
-            caller_phone TEXT NOT NULL DEFAULT '',
-            summary TEXT NOT NULL DEFAULT '',
-            priority TEXT NOT NULL,
-            drill INTEGER NOT NULL DEFAULT 0,
-            reported_at TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            state TEXT NOT NULL DEFAULT 'open',
-            closed_at TEXT,
-            UNIQUE (source, source_id)
-        );
-        CREATE INDEX incidents_state ON incidents(state, created_at);
-
-        CREATE TABLE orders (
-            id TEXT PRIMARY KEY,
-            incident_id TEXT NOT NULL REFERENCES incidents(id),
-            unit TEXT NOT NULL,
-            role TEXT NOT NULL,
-            rev INTEGER NOT NULL DEFAULT 1,
-            state TEXT NOT NULL,
-            drill INTEGER NOT NULL DEFAULT 0,
-            note TEXT NOT NULL DEFAULT '',
-            arrive_min INTEGER,
-            dispatched_at TEXT NOT NULL,
-            received_at TEXT,
-            acked_at TEXT,
-            arrived_at TEXT,
-            fed_back_at TEXT,
-            closed_at TEXT,
-            result_code TEXT,
-            result_text TEXT,
-            replaced_by TEXT
-        );
-        CREATE INDEX orders_incident ON orders(incident_id);
-        CREATE INDEX orders_unit_state ON orders(unit, state);
-
-        CREATE TABLE deadlines (
-            order_id TEXT NOT NULL REFERENCES orders(id),
-            name TEXT NOT NULL,
-            due_at TEXT NOT NULL,
-            fired_at TEXT,
-            fired_late INTEGER NOT NULL DEFAULT 0,
-            met_at TEXT,
-            void_at TEXT,
-            PRIMARY KEY (order_id, name)
-        );
-        -- the engine's one query: the earliest deadline neither fired, met nor voided
-        CREATE INDEX deadlines_open ON deadlines(due_at)
-            WHERE fired_at IS NULL AND met_at IS NULL AND void_at IS NULL;
-
-        CREATE TABLE seen (
-            msg_id TEXT PRIMARY KEY,
-            unit TEXT NOT NULL,
-            recorded_at TEXT NOT NULL
-        ) WITHOUT ROWID;
-
-        CREATE TABLE outbox (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            msg_id TEXT NOT NULL UNIQUE,
-            unit TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            order_id TEXT,
-            rev INTEGER,
-            payload BLOB NOT NULL,
-            created_at TEXT NOT NULL,
-            next_try_at TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            last_sent_at TEXT,
-            done_at TEXT
-        );
-        CREATE INDEX outbox_due ON outbox(next_try_at) WHERE done_at IS NULL;
-        CREATE INDEX outbox_order ON outbox(order_id) WHERE done_at IS NULL;
-
-        CREATE TABLE unit_state (
-            unit TEXT PRIMARY KEY,
-            online INTEGER NOT NULL DEFAULT 0,
-            last_seen TEXT,
-            state_at TEXT,
-            printer TEXT,
-            gps_fix_age_s REAL,
-            outbox_depth INTEGER,
-            version TEXT,
-            lat REAL,
-            lon REAL,
-            position_at TEXT,
-            position_source TEXT
-        );
-
-        CREATE TABLE rejected (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            recorded_at TEXT NOT NULL,
-            topic TEXT NOT NULL,
-            unit TEXT,
-            reason TEXT NOT NULL,
-            message TEXT NOT NULL,
-            raw BLOB
-        );
-        """
-    )
-
-
-def _rejected_counts(db: sqlite_utils.Database) -> None:
-    """Refused messages: exact counts per unit, reason and hour; `rejected` keeps only a
-    sample of their raw bytes from now on (hub/rejections.py). Counts so far are carried
-    over from the rows already kept."""
-    db.executescript(
-        """
-        CREATE TABLE rejected_counts (
-            unit TEXT NOT NULL,          -- '' when the topic named no unit
-            reason TEXT NOT NULL,
-            hour TEXT NOT NULL,          -- UTC, 'YYYY-MM-DDTHH'
-            n INTEGER NOT NULL,
-            unkept INTEGER NOT NULL DEFAULT 0,  -- counted, raw bytes not kept (rate limit)
-            last_at TEXT NOT NULL,
-            PRIMARY KEY (unit, reason, hour)
-        ) WITHOUT ROWID;
-        CREATE INDEX rejected_counts_hour ON rejected_counts(hour);
-        CREATE INDEX rejected_sample ON rejected(unit, reason, seq);
-        INSERT INTO rejected_counts (unit, reason, hour, n, last_at)
-            SELECT coalesce(unit, ''), reason, substr(recorded_at, 1, 13), count(*),
-                   max(recorded_at)
-            FROM rejected GROUP BY 1, 2, 3;
-        """
-    )
-
-
-MIGRATIONS: list[Migration] = [
-    ("0001_initial", _initial),
-    ("0002_rejected_counts", _rejected_counts),
-]
 
 _UNAVAILABLE = (
     "SQLITE_BUSY",
@@ -240,49 +107,28 @@ def unavailable(exc: BaseException) -> bool:
     return any(w in text for w in ("locked", "busy", "disk is full", "disk i/o", "readonly"))
 
 
-# ---- assessment's own tables (hub/assessment/schema.py is their owner) ----
-from hub.assessment.schema import MIGRATIONS as _ASSESSMENT_MIGRATIONS  # noqa: E402
-
-MIGRATIONS += _ASSESSMENT_MIGRATIONS
-# ---- end assessment ----
-
-
 class Store:
-    """The hub database: one connection, one lock, named migrations."""
+    """The hub database: one connection, one lock, the named sets it is opened with."""
 
-    def __init__(self, path: Path | str, migrations: list[Migration] | None = None) -> None:
+    def __init__(self, path: Path | str, migrations: Sequence[Migrations] = ()) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
             str(self.path), check_same_thread=False, isolation_level=None, timeout=30
         )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
+        _settings(conn)
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
         self._depth = 0
-        self.migrate(migrations if migrations is not None else MIGRATIONS)
+        self.migrate(migrations)
 
-    def migrate(self, migrations: list[Migration]) -> list[str]:
-        """Apply each named migration not yet recorded, each in its own transaction."""
-        applied: list[str] = []
-        with self.write() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
-            )
-        done = {r[0] for r in self.db.execute("SELECT name FROM _migrations").fetchall()}
-        for name, step in migrations:
-            if name in done:
-                continue
-            with self.write() as db:
-                step(db)
-                db.execute(
-                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                    (name, ts(datetime.now(UTC))),
-                )
+    def migrate(self, migrations: Sequence[Migrations]) -> list[str]:
+        """Apply each set's steps not yet recorded, each in its own transaction; returns
+        the names applied (a file of the old scheme is carried over first)."""
+        with self.lock:
+            applied = scheme.apply(self.db, migrations)
+        for name in applied:
             log.info("database %s: applied migration %s", self.path, name)
-            applied.append(name)
         return applied
 
     @contextmanager

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from hub.db.store import Store, ts
+from hub.db.store import Store
+from hub.db.times import ts
 from hub.dispatch.ledger import ACTIVE_SQL, ACTIVE_STATES, Ledger
 from hub.dispatch.read import Reads
 from hub.dispatch.text import checked

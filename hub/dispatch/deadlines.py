@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.alerts.notify import Escalation, LogNotifier, Notifier
-from hub.db.store import Store, must_ts, parse_ts, ts
+from hub.db.store import Store
+from hub.db.times import must_ts, parse_ts, ts
 from hub.dispatch.ledger import Ledger
 from hub.dispatch.presence import Presence
 from hub.dispatch.wake import Wake

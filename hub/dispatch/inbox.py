@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from hub.db.store import Store, ts
+from hub.db.store import Store
+from hub.db.times import ts
 from hub.dispatch.order_reports import OrderReports
 from hub.dispatch.presence import Presence
 from hub.dispatch.rejections import Rejections

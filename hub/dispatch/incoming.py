@@ -15,7 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
-from hub.db.store import Store, must_ts, ts
+from hub.db.store import Store
+from hub.db.times import must_ts, ts
 from hub.dispatch.intake import IntakeWindow, NewIncident, validate
 from hub.dispatch.ledger import ACTIVE_SQL, Ledger
 from hub.dispatch.read import Reads

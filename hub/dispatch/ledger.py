@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from hub.db.store import must_ts, ts
+from hub.db.times import must_ts, ts
 from hub.dispatch.text import unify_newlines
 from hub.registry import Registry
 from wire import codec

@@ -14,7 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
-from hub.db.store import Store, parse_ts, ts
+from hub.db.store import Store
+from hub.db.times import parse_ts, ts
 from hub.dispatch.ledger import ACTIVE_STATES, STATE_RANK, Ledger
 from hub.errors import ReportRejected
 from wire import kinds as k

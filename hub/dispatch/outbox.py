@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.db.store import Store, ts
+from hub.db.store import Store
+from hub.db.times import ts
 
 FIRST_RETRY_S = 30.0
 MAX_RETRY_S = 600.0

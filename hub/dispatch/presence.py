@@ -18,7 +18,8 @@ from typing import Any
 
 import sqlite_utils
 
-from hub.db.store import Store, ts
+from hub.db.store import Store
+from hub.db.times import ts
 from hub.dispatch.ledger import Ledger
 from hub.dispatch.wake import Wake
 from hub.errors import ReportRejected

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.db.store import Store, must_ts, parse_ts
+from hub.db.store import Store
+from hub.db.times import must_ts, parse_ts
 from hub.dispatch.rejections import refused_since
 from hub.dispatch.views import EventView, IncidentView, NextDeadline, OrderView, UnitStatus
 from hub.errors import NotFound

@@ -21,7 +21,8 @@ from datetime import datetime
 
 import sqlite_utils
 
-from hub.db.store import Store, ts
+from hub.db.store import Store
+from hub.db.times import ts
 from hub.metrics import HubMetrics
 
 log = logging.getLogger(__name__)

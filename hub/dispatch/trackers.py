@@ -18,7 +18,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.db.store import Store, must_ts
+from hub.db.store import Store
+from hub.db.times import must_ts
 from hub.dispatch.order_reports import OrderReports
 from hub.dispatch.presence import Presence
 from hub.dispatch.wake import Wake

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from hub.db.store import MIGRATIONS, Store
+from hub.db.migrations import named_set
+from hub.db.store import Store
 from hub.registry import Registry
+from hub.runtime import STORE_SETS, open_store
 from hub.terminals.unit_certs import UnitKeys
 from hub.terminals.uplink import Uplink
 from tests.hub.conftest import count, incident_data
@@ -103,7 +105,7 @@ def test_state_for_another_county_or_garbage_is_rejected(
 
 def test_store_is_wal_full_sync_and_migrations_record_themselves(tmp_path: Path) -> None:
     path = tmp_path / "hub.sqlite3"
-    store = Store(path)
+    store = open_store(path)
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     store.close()
@@ -111,12 +113,17 @@ def test_store_is_wal_full_sync_and_migrations_record_themselves(tmp_path: Path)
     def add_column(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE incidents ADD COLUMN extra TEXT")
 
-    again = Store(path, [*MIGRATIONS, ("0002_extra", add_column)])
-    names = [r["name"] for r in again.query("SELECT name FROM _migrations ORDER BY name")]
+    # One scheme (hub/db/migrations.py): the store's sets, the dispatch set with a later step.
+    MIGRATIONS = [(m.name, m.fn) for s in STORE_SETS for m in s._migrations]
+    dispatch, *others = STORE_SETS
+    steps = [(m.name, m.fn) for m in dispatch._migrations]
+    sets = [named_set("dispatch", [*steps, ("0002_extra", add_column)]), *others]
+    again = Store(path, sets)
+    names = [r["name"] for r in again.query("SELECT name FROM _sqlite_migrations ORDER BY name")]
     assert names == sorted([*(name for name, _ in MIGRATIONS), "0002_extra"])
     assert names[0] == "0001_initial" and "0002_extra" in names
     assert "assessment_0001_spot_checks" in names
-    assert again.migrate([*MIGRATIONS, ("0002_extra", add_column)]) == []
+    assert again.migrate(sets) == []
     again.close()
 
 

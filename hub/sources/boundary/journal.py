@@ -1,6 +1,7 @@
 """The bridge's own tables in the hub file: the fate of every inbound file, and the
 outbound cursor. Incidents and orders are not here: those only the one writer touches
-(`HubService.gate_message`). Named migrations through `Store.migrate`, like the rest.
+(`Incoming.gate_message` in hub/dispatch/incoming.py). Its "boundary" set of the hub's one
+migration scheme (hub/db/migrations.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import Any
 
 import sqlite_utils
 
-from hub.db.store import Migration, Store, ts
+from hub.db.migrations import Step, named_set
+from hub.db.store import Store
+from hub.db.times import ts
 
 
 def _files(db: sqlite_utils.Database) -> None:
@@ -37,11 +40,11 @@ def _files(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [("boundary_0001_files_cursor", _files)]
+MIGRATIONS: list[Step] = [("boundary_0001_files_cursor", _files)]
 
 
 def migrate(store: Store) -> None:
-    store.migrate(MIGRATIONS)
+    store.migrate([named_set("boundary", MIGRATIONS)])
 
 
 def record(

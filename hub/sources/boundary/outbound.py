@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.db.store import parse_ts
+from hub.db.times import parse_ts
 from hub.dispatch.read import BOUNDARY_QUERY
 from hub.sources.boundary import journal
 from hub.sources.boundary.folders import Folders, fsync_dir, publish, write_temp

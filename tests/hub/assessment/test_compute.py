@@ -16,7 +16,7 @@ from hub.assessment import periods
 from hub.assessment.compute import Scope, assess
 from hub.assessment.evidence import connect_readonly
 from hub.assessment.rubric import Rubric
-from hub.db.store import ts
+from hub.db.times import ts
 from hub.registry import Registry
 from tests.hub.assessment.conftest import QUARTER, Quarter
 

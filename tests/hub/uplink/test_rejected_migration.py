@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.db.store import MIGRATIONS, Store
+from hub.db.migrations import named_set
+from hub.db.store import Store
+from hub.dispatch.schema import MIGRATIONS as DISPATCH
+from hub.runtime import open_store
+
+MIGRATIONS = [(m.name, m.fn) for m in DISPATCH._migrations]
 
 
 def test_counts_are_carried_over_from_the_rows_already_kept(tmp_path: Path) -> None:
     path = tmp_path / "hub.sqlite3"
-    old = Store(path, MIGRATIONS[:1])
+    old = Store(path, [named_set("dispatch", MIGRATIONS[:1])])
     with old.write() as db:
         for i, (unit, reason) in enumerate(
             [("power-co", "bad_signature")] * 3 + [("water-co", "not_json"), (None, "bad_topic")]
@@ -20,7 +25,7 @@ def test_counts_are_carried_over_from_the_rows_already_kept(tmp_path: Path) -> N
                 (f"2026-01-05T0{i}:00:00.000Z", unit, reason),
             )
     old.close()
-    store = Store(path)
+    store = open_store(path)
     rows = store.query("SELECT unit, reason, sum(n) AS n FROM rejected_counts GROUP BY 1, 2")
     assert {(r["unit"], r["reason"]): r["n"] for r in rows} == {
         ("power-co", "bad_signature"): 3,

@@ -1,0 +1,25 @@
+"""Times as the hub stores them: fixed-width RFC 3339 UTC text, which sorts as it reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from wire.clock import rfc3339, utc
+
+
+def ts(dt: datetime) -> str:
+    """Store a time as fixed-width RFC 3339 UTC: sorts as text, reads as a person expects."""
+    return rfc3339(dt)
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+def must_ts(value: str) -> datetime:
+    """`parse_ts` for a NOT NULL column: a None there is a bug, not a missing time."""
+    dt = parse_ts(value)
+    assert dt is not None  # noqa: S101 - NOT NULL column
+    return dt
