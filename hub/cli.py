@@ -161,7 +161,8 @@ def boundary_check(config_path: Path, file: Path) -> None:
     from hub.sources.boundary.check import check_file
 
     try:
-        ok, text = check_file(load_config(config_path), file)
+        config = load_config(config_path)
+        ok, text = check_file(config.registry, config.boundary, file)
     except (HubError, RegistryError, OSError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(text)

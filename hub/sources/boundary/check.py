@@ -9,18 +9,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hub.config import HubConfig
 from hub.registry import load_registry
+from hub.sources.boundary.config import BoundaryConfig
 from hub.sources.boundary.mapping import load_mapping
 from hub.sources.boundary.model import GateRejection
 from hub.sources.boundary.parse import parse_bytes
 from hub.sources.boundary.rawbytes import DEFAULT_LIMIT
 
 
-def check_file(config: HubConfig, path: Path) -> tuple[bool, str]:
-    """(ok, text to print): the message as JSON, or the reasons (Chinese, then English)."""
-    registry = load_registry(config.registry)
-    boundary = config.boundary
+def check_file(
+    registry_path: Path | None, boundary: BoundaryConfig | None, path: Path
+) -> tuple[bool, str]:
+    """(ok, text to print): the message as JSON, or the reasons (Chinese, then English).
+    Takes hub.toml's registry and [boundary], not the config itself: hub.config reads
+    [boundary] with this package, which must not import it back."""
+    registry = load_registry(registry_path)
     mapping = load_mapping(boundary.mapping if boundary else None, registry)
     limit = boundary.limit_bytes if boundary else DEFAULT_LIMIT
     with path.open("rb") as f:
