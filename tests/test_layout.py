@@ -1,5 +1,6 @@
 """The layout rules of DESIGN.md: the gateway never imports the hub, nor the hub the gateway,
-and the shared contract imports neither."""
+the shared contract imports neither (nor paho: it is plain data and crypto), and the shared
+MQTT package `mqttlink` imports no side of the system."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
     "gateway": {"hub", "demo"},
     "hub": {"gateway", "demo"},
-    "wire": {"hub", "gateway", "provisioning", "demo"},
+    "wire": {"hub", "gateway", "provisioning", "demo", "mqttlink", "paho"},
+    "mqttlink": {"hub", "gateway", "provisioning", "demo"},
     "provisioning": {"hub", "gateway", "demo"},
 }
 
