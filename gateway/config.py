@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gateway.devices.pin_numbers import DEFAULT_PINS
 from gateway.errors import ConfigError
-from gateway.pins import DEFAULT_PINS
 from wire.errors import WireError
 from wire.ids import check_name
 

@@ -18,20 +18,20 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from gateway.alarm import Alarm, choose_pattern
 from gateway.config import GatewayConfig, check_files
+from gateway.devices.alarm import Alarm, choose_pattern
+from gateway.devices.gps import Fix, GpsReader, NmeaParser
+from gateway.devices.pins import Debouncer, Pins
+from gateway.devices.printer import Printer
+from gateway.devices.spool import Spooler
 from gateway.errors import UnknownOrderError
-from gateway.gps import Fix, GpsReader, NmeaParser
-from gateway.hardware import Debouncer, Pins
-from gateway.link import Link
-from gateway.metrics import Metrics
-from gateway.orders import OrderBook, OrderView, Outcome
-from gateway.outbox import WINDOW, Sender
-from gateway.printer import Printer
-from gateway.reports import Reporter
-from gateway.screen import order_view
-from gateway.spool import Spooler
-from gateway.store import Store
+from gateway.health.metrics import Metrics
+from gateway.health.screen import order_view
+from gateway.state.orders import OrderBook, OrderView, Outcome
+from gateway.state.store import Store
+from gateway.uplink.link import Link
+from gateway.uplink.sender import WINDOW, Sender
+from gateway.uplink.signer import Reporter
 from wire import Signer, Verifier, WireError, decode
 from wire.clock import Clock, SystemClock
 from wire.codec import Message

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.simulators import printed_text
+from gateway.devices.simulators import printed_text
 from gateway.terminal import Gateway
 from hub.config import load_config
 from hub.runtime import Hub

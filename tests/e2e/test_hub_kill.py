@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from tests.e2e import api
 from tests.e2e.conftest import Running
 from tests.e2e.county import County

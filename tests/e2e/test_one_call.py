@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from hub.config import load_config
 from hub.runtime import Hub
 from tests.e2e import api

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from demo.netcut import NetCut
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from gateway.terminal import Gateway
 from hub.config import load_config
 from hub.runtime import Hub

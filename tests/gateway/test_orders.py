@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from gateway.simulators import GpsSimulator, PrinterSimulator
+from gateway.devices.simulators import GpsSimulator, PrinterSimulator
 from gateway.terminal import Gateway
 from provisioning import pki
 from tests.gateway.conftest import SHARED_DATA, UNIT, TerminalFiles, order_body

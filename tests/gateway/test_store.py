@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway import store as store_module
 from gateway.errors import StoreError
-from gateway.store import Store
+from gateway.state import store as store_module
+from gateway.state.store import Store
 from wire.clock import FakeClock
 
 

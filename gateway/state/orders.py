@@ -15,8 +15,8 @@ from datetime import datetime
 import msgspec
 
 from gateway.errors import UnknownOrderError
-from gateway.reports import Reporter
-from gateway.store import Store
+from gateway.state.store import Store
+from gateway.uplink.signer import Reporter
 from wire.clock import parse_rfc3339, rfc3339
 from wire.codec import Message
 from wire.kinds import (

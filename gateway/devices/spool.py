@@ -13,10 +13,10 @@ import threading
 from datetime import datetime
 from functools import partial
 
+from gateway.devices.printer import Printer
+from gateway.devices.slip import Slip, cancel_slip, check_page_slip, order_slip, reprint
 from gateway.errors import PrinterError, UnknownOrderError
-from gateway.orders import OrderBook, PrintJob
-from gateway.printer import Printer
-from gateway.slip import Slip, cancel_slip, check_page_slip, order_slip, reprint
+from gateway.state.orders import OrderBook, PrintJob
 from wire.clock import Clock
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from gateway.store import Store
+from gateway.state.store import Store
 
 log = logging.getLogger(__name__)
 
