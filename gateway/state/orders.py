@@ -303,6 +303,10 @@ class OrderBook:
         """Orders still open and not yet fed back (fed-back orders need nothing more)."""
         return self._select("status = 'open' AND fed_back_at IS NULL")
 
+    def unacknowledged(self) -> list[OrderView]:
+        """Open orders that nobody has acknowledged yet."""
+        return [o for o in self.open() if not o.acked_at]
+
     # ---- print jobs ----------------------------------------------------------------------
 
     def pending_prints(self) -> list[PrintJob]:
