@@ -21,20 +21,23 @@ from gateway.devices.alarm import Alarm
 from gateway.devices.gps import Fix, GpsReader, NmeaParser
 from gateway.devices.pins import Debouncer, Pins
 from gateway.devices.printer import Printer
-from gateway.devices.spool import Spooler
+from gateway.devices.spool import PrintQueue, Spooler
 from gateway.down.commands import CommandMessages
 from gateway.down.handler import DownHandler
 from gateway.down.orders import OrderMessages
 from gateway.down.receipts import ReceiptMessages
 from gateway.duty.alarming import Alarming
 from gateway.duty.arrival import Arrival
+from gateway.duty.reports import DutyReports
 from gateway.duty.room import DutyRoom
 from gateway.health.clock_offset import ClockOffset
 from gateway.health.metrics import Metrics
 from gateway.health.status import HealthStatus
 from gateway.state.orders import OrderBook
+from gateway.state.seen import SeenIds
 from gateway.state.store import Store
 from gateway.uplink.link import Link
+from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import WINDOW, Sender
 from gateway.uplink.signer import Reporter
 from wire import Signer, Verifier
@@ -70,30 +73,41 @@ class Gateway:
             self.unit, Signer.from_pem(config.mqtt.key.read_bytes()), self.clock
         )
         self.store = Store(config.state_dir / "gateway.sqlite3", self.clock)
-        self.orders = OrderBook(self.store, self.reporter)
+        self.orders = OrderBook(self.store)
+        self.seen = SeenIds(self.store)
+        self.outbox = Outbox(self.store)
+        self.prints = PrintQueue(self.store)
         self.sender = Sender(
-            self.store, self._publish_up, window=window, resend_s=resend_s, monotonic=monotonic
+            self.outbox, self._publish_up, window=window, resend_s=resend_s, monotonic=monotonic
         )
 
         # devices
         self.pins = Pins(config.pins, pin_factory)
         self.alarm = Alarm(self.pins.buzzer, self.pins.light, monotonic)
         self.printer = Printer(config.printer)
-        self.spooler = Spooler(self.orders, self.printer, self.clock, self.unit, print_retry_s)
+        self.spooler = Spooler(
+            self.prints, self.orders, self.printer, self.clock, self.unit, print_retry_s
+        )
 
         # the duty room
         self.alarming = Alarming(self.orders, self.alarm)
+        reports = DutyReports(self.store, self.orders, self.reporter, self.outbox)
         self.arrival = Arrival(
             self.orders,
             self.store,
+            reports,
             self.reporter,
+            self.outbox,
             self.sender,
             self.alarming.refresh,
             self.clock,
             radius_m=config.gps.arrival_radius_m if config.gps else 150.0,
         )
         self.room = DutyRoom(
+            self.store,
             self.orders,
+            reports,
+            self.prints,
             self.arrival,
             self.alarm,
             self.alarming.refresh,
@@ -128,8 +142,9 @@ class Gateway:
             clock=self.clock,
             monotonic=monotonic,
             interval=health_interval,
-            store=self.store,
             orders=self.orders,
+            prints=self.prints,
+            outbox=self.outbox,
             reporter=self.reporter,
             alarm=self.alarm,
             printer=self.printer,
@@ -144,28 +159,40 @@ class Gateway:
             self.health_status.health, lambda: self.sender.in_flight, self.link.connected.is_set
         )
         order_messages = OrderMessages(
-            self.orders, self.metrics, self.alarming.refresh, self.spooler, self.sender
+            self.store,
+            self.seen,
+            self.orders,
+            self.reporter,
+            self.outbox,
+            self.prints,
+            self.metrics,
+            self.alarming.refresh,
+            self.spooler,
+            self.sender,
         )
         commands = CommandMessages(
             self.store,
+            self.seen,
             self.orders,
+            self.prints,
             self.clock,
             self.alarming.refresh,
             self.spooler,
             self.sender,
             self.health_status.publish_state,
         )
+        receipts = ReceiptMessages(self.store, self.seen, self.outbox, self.sender)
         self.down = DownHandler(
             self.unit,
             Verifier.from_pem(config.mqtt.hub_key.read_bytes()),
             self.clock,
-            self.orders,
+            self.seen,
             self.metrics,
             self.clock_offset,
             {
                 "order": order_messages.on_order,
                 "cancel": order_messages.on_cancel,
-                "receipt": ReceiptMessages(self.store, self.orders, self.sender).on_receipt,
+                "receipt": receipts.on_receipt,
                 "command": commands.on_command,
             },
         )

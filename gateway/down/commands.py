@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from gateway.devices.spool import Spooler
+from gateway.devices.spool import PrintQueue, Spooler
 from gateway.errors import UnknownOrderError
 from gateway.state.orders import OrderBook
+from gateway.state.seen import SeenIds
 from gateway.state.store import Store
 from gateway.uplink.sender import Sender
 from wire.clock import Clock
@@ -25,7 +26,9 @@ class CommandMessages:
     def __init__(
         self,
         store: Store,
+        seen: SeenIds,
         orders: OrderBook,
+        prints: PrintQueue,
         clock: Clock,
         refresh_alarm: Callable[[], None],
         spooler: Spooler,
@@ -33,7 +36,9 @@ class CommandMessages:
         publish_state: Callable[[], None],
     ) -> None:
         self.store = store
+        self.seen = seen
         self.orders = orders
+        self.prints = prints
         self.clock = clock
         self.refresh_alarm = refresh_alarm
         self.spooler = spooler
@@ -47,7 +52,7 @@ class CommandMessages:
             raise TypeError("expected a CommandBody")
         log.info("command %s (order %s)", body.command, body.order_id)
         with self.store.tx():
-            self.orders.mark_seen(msg)
+            self.seen.mark(msg)
             if body.command == "silence":
                 self.orders.set_alarming(body.order_id, False)
             elif body.command == "realarm":
@@ -60,7 +65,7 @@ class CommandMessages:
                     if self.still_needs_action(order_id):
                         self.orders.set_alarming(order_id, True)
             elif body.command == "test_print":
-                self.orders.queue_print("", "test", body.text)
+                self.prints.add("", "test", body.text)
         if body.command == "test_print":
             self.spooler.kick()
         elif body.command == "resync":

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 from gateway.health.clock_offset import ClockOffset
 from gateway.health.metrics import Metrics
-from gateway.state.orders import OrderBook
+from gateway.state.seen import SeenIds
 from wire import Verifier, WireError, decode
 from wire.clock import Clock
 from wire.codec import Message
@@ -29,7 +29,7 @@ class DownHandler:
         unit: str,
         verifier: Verifier,
         clock: Clock,
-        orders: OrderBook,
+        seen: SeenIds,
         metrics: Metrics,
         clock_offset: ClockOffset,
         handlers: Mapping[str, Handler],
@@ -37,7 +37,7 @@ class DownHandler:
         self.unit = unit
         self.verifier = verifier
         self.clock = clock
-        self.orders = orders
+        self.seen = seen
         self.metrics = metrics
         self.clock_offset = clock_offset
         self.handlers = handlers
@@ -52,7 +52,7 @@ class DownHandler:
             return
         self.metrics.received.labels(kind=msg.kind).inc()
         self.clock_offset.observe(msg.at, self.clock.now())
-        if self.orders.seen(msg.id):
+        if self.seen.seen(msg.id):
             self.metrics.duplicates.inc()
             return
         self.handlers[msg.kind](msg)

@@ -11,12 +11,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from gateway.devices.spool import Spooler
+from gateway.devices.spool import PrintQueue, Spooler
 from gateway.health.metrics import Metrics
 from gateway.state.orders import OrderBook, Outcome
+from gateway.state.seen import SeenIds
+from gateway.state.store import Store
+from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import Sender
+from gateway.uplink.signer import Reporter
 from wire.codec import Message
-from wire.kinds import CancelBody, OrderBody
+from wire.kinds import CancelBody, OrderBody, ReceivedBody
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +28,23 @@ log = logging.getLogger(__name__)
 class OrderMessages:
     def __init__(
         self,
+        store: Store,
+        seen: SeenIds,
         orders: OrderBook,
+        reporter: Reporter,
+        outbox: Outbox,
+        prints: PrintQueue,
         metrics: Metrics,
         refresh_alarm: Callable[[], None],
         spooler: Spooler,
         sender: Sender,
     ) -> None:
+        self.store = store
+        self.seen = seen
         self.orders = orders
+        self.reporter = reporter
+        self.outbox = outbox
+        self.prints = prints
         self.metrics = metrics
         self.refresh_alarm = refresh_alarm
         self.spooler = spooler
@@ -39,7 +53,7 @@ class OrderMessages:
     def on_order(self, msg: Message) -> None:
         if not isinstance(msg.body, OrderBody):
             raise TypeError("expected an OrderBody")
-        outcome = self.orders.accept(msg)
+        outcome = self._store(msg, msg.body)
         if outcome is Outcome.DUPLICATE:
             self.metrics.duplicates.inc()
             if self.orders.received_pending(msg.body.order_id):
@@ -53,7 +67,25 @@ class OrderMessages:
     def on_cancel(self, msg: Message) -> None:
         if not isinstance(msg.body, CancelBody):
             raise TypeError("expected a CancelBody")
-        if self.orders.cancel(msg):
+        with self.store.tx():
+            self.seen.mark(msg)
+            cancelled = self.orders.cancel(msg.body.order_id)
+            if cancelled:
+                self.prints.add(msg.body.order_id, "cancel", msg.body.reason)
+        if cancelled:
             log.info("order %s cancelled", msg.body.order_id)
             self.refresh_alarm()
             self.spooler.kick()
+
+    def _store(self, msg: Message, order: OrderBody) -> Outcome:
+        """The order with its id seen, its `received` report and its print job, in one
+        transaction; DUPLICATE (only the id marked) for an equal or older rev."""
+        with self.store.tx():
+            self.seen.mark(msg)
+            if self.orders.is_stale(order):
+                return Outcome.DUPLICATE
+            received = self.reporter.make("received", ReceivedBody(order.order_id, order.rev))
+            self.outbox.add(received)
+            outcome = self.orders.put(order, received.at, received.id)
+            self.prints.add(order.order_id, "order")
+        return outcome

@@ -6,23 +6,25 @@ make the broker's re-delivery be skipped as already seen.
 
 from __future__ import annotations
 
-from gateway.state.orders import OrderBook
+from gateway.state.seen import SeenIds
 from gateway.state.store import Store
+from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import Sender
 from wire.codec import Message
 from wire.kinds import ReceiptBody
 
 
 class ReceiptMessages:
-    def __init__(self, store: Store, orders: OrderBook, sender: Sender) -> None:
+    def __init__(self, store: Store, seen: SeenIds, outbox: Outbox, sender: Sender) -> None:
         self.store = store
-        self.orders = orders
+        self.seen = seen
+        self.outbox = outbox
         self.sender = sender
 
     def on_receipt(self, msg: Message) -> None:
         if not isinstance(msg.body, ReceiptBody):
             raise TypeError("expected a ReceiptBody")
         with self.store.tx():
-            self.orders.mark_seen(msg)
-            removed = self.store.outbox_remove(msg.body.ids)
+            self.seen.mark(msg)
+            removed = self.outbox.remove(msg.body.ids)
         self.sender.on_receipt(removed)

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from gateway.devices.gps import Fix
+from gateway.duty.reports import DutyReports
 from gateway.errors import UnknownOrderError
 from gateway.state.orders import OrderBook, OrderView
 from gateway.state.store import Store
+from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import Sender
 from gateway.uplink.signer import Reporter
 from wire.clock import Clock
@@ -38,7 +40,9 @@ class Arrival:
         self,
         orders: OrderBook,
         store: Store,
+        reports: DutyReports,
         reporter: Reporter,
+        outbox: Outbox,
         sender: Sender,
         refresh_alarm: Callable[[], None],
         clock: Clock,
@@ -46,7 +50,9 @@ class Arrival:
     ) -> None:
         self.orders = orders
         self.store = store
+        self.reports = reports
         self.reporter = reporter
+        self.outbox = outbox
         self.sender = sender
         self.refresh_alarm = refresh_alarm
         self.clock = clock
@@ -88,12 +94,23 @@ class Arrival:
         if order_id is None:
             log.info("arrival pressed with no open order waiting for arrival")
             return None
-        if not self.orders.arrive(order_id, source, self.fix_position()):
+        if not self._record(order_id, source, self.fix_position()):
             return None
         log.info("arrival at order %s (%s)", order_id, source)
         self.refresh_alarm()
         self.sender.kick()
         return order_id
+
+    def _record(self, order_id: str, source: str, position: Position | None) -> bool:
+        """到场: also acknowledges an order not yet acknowledged (someone clearly has it)."""
+        with self.store.tx():
+            view = self.orders.get(order_id)
+            if not view.is_open or view.arrived_at:
+                return False
+            if not view.acked_at:
+                self.reports.ack(order_id, "kiosk" if source == "kiosk" else "button")
+            self.reports.arrived(order_id, source, position)
+        return True
 
     def on_fix(self, fix: Fix) -> None:
         """Every fix (once a second): one read of the orders serves both uses."""
@@ -115,7 +132,6 @@ class Arrival:
         if not waiting:
             return
         body = PositionBody(position=Position(lat=fix.lat, lon=fix.lon), fix_at=fix.at)
-        with self.store.tx() as c:
-            Store.outbox_add(c, self.reporter.make("position", body))
+        self.outbox.add(self.reporter.make("position", body))
         self._last_position_at = fix.at
         self.sender.kick()

@@ -12,9 +12,12 @@ import logging
 from collections.abc import Callable
 
 from gateway.devices.alarm import Alarm
-from gateway.devices.spool import Spooler
+from gateway.devices.spool import PrintQueue, Spooler
 from gateway.duty.arrival import Arrival
+from gateway.duty.reports import DutyReports
+from gateway.errors import UnknownOrderError
 from gateway.state.orders import OrderBook
+from gateway.state.store import Store
 from gateway.uplink.sender import Sender
 from wire.clock import Clock
 
@@ -24,7 +27,10 @@ log = logging.getLogger(__name__)
 class DutyRoom:
     def __init__(
         self,
+        store: Store,
         orders: OrderBook,
+        reports: DutyReports,
+        prints: PrintQueue,
         arrival: Arrival,
         alarm: Alarm,
         refresh_alarm: Callable[[], None],
@@ -32,7 +38,10 @@ class DutyRoom:
         sender: Sender,
         clock: Clock,
     ) -> None:
+        self.store = store
         self.orders = orders
+        self.reports = reports
+        self.prints = prints
         self.arrival = arrival
         self.alarm = alarm
         self.refresh_alarm = refresh_alarm
@@ -49,7 +58,14 @@ class DutyRoom:
             order_ids = [o.order_id for o in self.orders.alarming()] or [
                 o.order_id for o in self.orders.unacknowledged()
             ]
-        done = self.orders.acknowledge(order_ids, via)
+        done: list[str] = []
+        with self.store.tx():
+            for order_id in order_ids:
+                view = self.orders.get(order_id)
+                if not view.is_open or view.acked_at:
+                    continue
+                self.reports.ack(order_id, via)
+                done.append(order_id)
         if done:
             log.info("acknowledged %s via %s", ", ".join(done), via)
         self.refresh_alarm()
@@ -57,14 +73,18 @@ class DutyRoom:
         return done
 
     def feedback(self, order_id: str, result_code: str, text: str) -> None:
-        self.orders.feedback(order_id, result_code, text)
+        """处置反馈; may be given again (a later feedback corrects an earlier one)."""
+        with self.store.tx():
+            if self.orders.get(order_id).status == "cancelled":
+                raise UnknownOrderError(f"order {order_id} was cancelled")
+            self.reports.feedback(order_id, result_code, text)
         self.sender.kick()
 
     def test_device(self, device: str) -> bool:
         """设备测试 from the kiosk: sound the buzzer, light the lamp (one second each) or print
         a test slip. The buzzer and light are refused while a real alarm sounds."""
         if device == "printer":
-            self.orders.queue_print("", "test", "设备测试 / device test")
+            self.prints.add("", "test", "设备测试 / device test")
             self.spooler.kick()
             return True
         return self.alarm.test(device)

@@ -18,12 +18,13 @@ from typing import Any
 
 from gateway.devices.alarm import Alarm
 from gateway.devices.printer import Printer
+from gateway.devices.spool import PrintQueue
 from gateway.duty.arrival import Arrival
 from gateway.health.clock_offset import ClockOffset
 from gateway.health.screen import order_view
 from gateway.state.orders import OrderBook
-from gateway.state.store import Store
 from gateway.uplink.link import Link
+from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import Sender
 from gateway.uplink.signer import Reporter
 from wire.clock import Clock
@@ -48,8 +49,9 @@ class HealthStatus:
         clock: Clock,
         monotonic: Callable[[], float],
         interval: float,
-        store: Store,
         orders: OrderBook,
+        prints: PrintQueue,
+        outbox: Outbox,
         reporter: Reporter,
         alarm: Alarm,
         printer: Printer,
@@ -64,8 +66,9 @@ class HealthStatus:
         self.clock = clock
         self.monotonic = monotonic
         self.interval = interval
-        self.store = store
         self.orders = orders
+        self.prints = prints
+        self.outbox = outbox
         self.reporter = reporter
         self.alarm = alarm
         self.printer = printer
@@ -96,12 +99,12 @@ class HealthStatus:
             version=VERSION,
             uptime_s=round(max(0.0, self.monotonic() - self.started), 1),
             printer=self.printer.state,
-            outbox_depth=self.store.outbox_depth(),
+            outbox_depth=self.outbox.depth(),
             alarm_active=self.alarm.active,
             open_orders=len(open_orders),
             gps=self.gps_health(),
             clock_offset_s=self.clock_offset.estimate(),
-            unprinted=len(self.orders.pending_prints()),
+            unprinted=len(self.prints.pending()),
         )
 
     def publish_state(self) -> None:
@@ -110,8 +113,7 @@ class HealthStatus:
 
     def report(self) -> None:
         health = self.health()
-        with self.store.tx() as c:
-            Store.outbox_add(c, self.reporter.make("health", health))
+        self.outbox.add(self.reporter.make("health", health))
         self.link.publish_state(self.reporter.state(health))
         self.sender.kick()
 
@@ -127,10 +129,10 @@ class HealthStatus:
             "alarm": {"active": self.alarm.active, "pattern": self.alarm.pattern},
             "buttons": dict(self.last_press),
             "link": {"connected": self.link.connected.is_set(), "error": self.link.last_error},
-            "outbox": {"depth": self.store.outbox_depth(), "in_flight": self.sender.in_flight},
+            "outbox": {"depth": self.outbox.depth(), "in_flight": self.sender.in_flight},
             "printer": {
                 "state": self.printer.state,
-                "unprinted": len(self.orders.pending_prints()),
+                "unprinted": len(self.prints.pending()),
             },
             "gps": None
             if fix is None

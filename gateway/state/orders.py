@@ -1,8 +1,10 @@
-"""Order state on the terminal: every transition and its signed report in one transaction.
+"""Order state on the terminal: the `orders` table and nothing else (its one writer).
 
-The rule of the whole terminal lives here: a state change and the report that tells the hub
-about it are committed together, before anything is alarmed or printed, so a power cut can
-lose neither one without the other.
+Each method runs in the caller's transaction when there is one (a `Store.tx()` inside
+another joins it): the down handlers and the duty room commit an order's change together
+with its signed report (`uplink.outbox`), its id in `seen` and its print job
+(`devices.spool`), before anything is alarmed or printed, so a power cut can lose neither
+one without the other.
 """
 
 from __future__ import annotations
@@ -10,24 +12,13 @@ from __future__ import annotations
 import enum
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 
 import msgspec
 
 from gateway.errors import UnknownOrderError
 from gateway.state.store import Store
-from gateway.uplink.signer import Reporter
-from wire.clock import parse_rfc3339, rfc3339
-from wire.codec import Message
-from wire.kinds import (
-    AckBody,
-    ArrivedBody,
-    CancelBody,
-    FeedbackBody,
-    OrderBody,
-    Position,
-    ReceivedBody,
-)
+from wire.clock import rfc3339
+from wire.kinds import OrderBody
 
 _COLUMNS = (
     "order_id, rev, body, status, received_at, acked_at, arrived_at, fed_back_at, "
@@ -40,16 +31,6 @@ class Outcome(enum.Enum):
     REVISED = "revised"
     DUPLICATE = "duplicate"
     """Same or older rev: nothing stored, nothing queued."""
-
-
-@dataclass(frozen=True)
-class PrintJob:
-    job: int
-    order_id: str
-    what: str  # order | cancel | test
-    note: str
-    started_at: datetime | None = None
-    """When its bytes first went to the printer; set, the job may be on paper already."""
 
 
 @dataclass(frozen=True)
@@ -103,11 +84,10 @@ def _view(row: tuple[object, ...]) -> OrderView:
 
 
 class OrderBook:
-    """Orders stored on this terminal, with their reports and print jobs."""
+    """Orders stored on this terminal and their state."""
 
-    def __init__(self, store: Store, reporter: Reporter) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.reporter = reporter
 
     def _now(self) -> str:
         return rfc3339(self.store.clock.now())
@@ -118,56 +98,51 @@ class OrderBook:
             raise UnknownOrderError(f"no order {order_id} on this terminal")
         return _view(row)
 
-    def _print(self, c: sqlite3.Connection, order_id: str, what: str, note: str = "") -> None:
-        c.execute(
-            "INSERT INTO prints (order_id, what, note, created) VALUES (?, ?, ?, ?)",
-            (order_id, what, note, self._now()),
-        )
-
     # ---- from the hub --------------------------------------------------------------------
 
-    def accept(self, msg: Message) -> Outcome:
-        """Store an order (new or revised) with its `received` report and its print job."""
-        order = msg.body
-        if not isinstance(order, OrderBody):
-            raise TypeError("expected a OrderBody")
-        with self.store.tx() as c:
-            Store.mark_seen(c, msg.id, msg.kind, rfc3339(msg.at))
+    def is_stale(self, order: OrderBody) -> bool:
+        """Same or older rev than the one stored, or an order already cancelled: a
+        re-delivery or an order re-sent after its cancel, which changes nothing."""
+        with self.store.read() as c:
             row = c.execute(
                 "SELECT rev, status FROM orders WHERE order_id = ?", (order.order_id,)
             ).fetchone()
-            if row is not None and (int(row[0]) >= order.rev or row[1] == "cancelled"):
-                return Outcome.DUPLICATE
-            received = self.reporter.make("received", ReceivedBody(order.order_id, order.rev))
-            Store.outbox_add(c, received)
-            pos = order.position
-            values = {
-                "order_id": order.order_id,
-                "rev": order.rev,
-                "body": msgspec.json.encode(order).decode(),
-                "priority": order.priority,
-                "drill": int(order.drill),
-                "dispatched_at": rfc3339(order.dispatched_at),
-                "received_at": received.at,
-                "received_id": received.id,
-                "lat": pos.lat if pos else None,
-                "lon": pos.lon if pos else None,
-            }
-            if row is None:
+        return row is not None and (int(row[0]) >= order.rev or row[1] == "cancelled")
+
+    def put(self, order: OrderBody, received_at: str, received_id: str) -> Outcome:
+        """Store a new order (alarming) or a newer rev of one (alarming again unless it
+        was acknowledged), with the time and id of its `received` report."""
+        pos = order.position
+        values = {
+            "order_id": order.order_id,
+            "rev": order.rev,
+            "body": msgspec.json.encode(order).decode(),
+            "priority": order.priority,
+            "drill": int(order.drill),
+            "dispatched_at": rfc3339(order.dispatched_at),
+            "received_at": received_at,
+            "received_id": received_id,
+            "lat": pos.lat if pos else None,
+            "lon": pos.lon if pos else None,
+        }
+        with self.store.tx() as c:
+            known = c.execute(
+                "SELECT 1 FROM orders WHERE order_id = ?", (order.order_id,)
+            ).fetchone()
+            if known is None:
                 values.update(status="open", alarming=1)
                 cols = ", ".join(values)
                 marks = ", ".join("?" * len(values))
                 c.execute(f"INSERT INTO orders ({cols}) VALUES ({marks})", tuple(values.values()))  # noqa: S608
-            else:
-                sets = ", ".join(f"{k} = ?" for k in values if k != "order_id")
-                args = [v for k, v in values.items() if k != "order_id"]
-                c.execute(
-                    f"UPDATE orders SET {sets}, alarming = CASE WHEN acked_at IS NULL THEN 1"  # noqa: S608
-                    " ELSE alarming END WHERE order_id = ?",
-                    (*args, order.order_id),
-                )
-            self._print(c, order.order_id, "order")
-        return Outcome.NEW if row is None else Outcome.REVISED
+                return Outcome.NEW
+            sets = ", ".join(f"{k} = ?" for k in values if k != "order_id")
+            args = [v for k, v in values.items() if k != "order_id"]
+            c.execute(
+                f"UPDATE orders SET {sets}, alarming = CASE WHEN acked_at IS NULL THEN 1"  # noqa: S608
+                " ELSE alarming END WHERE order_id = ?",
+                (*args, order.order_id),
+            )
+        return Outcome.REVISED
 
     def received_pending(self, order_id: str) -> bool:
         """True while the order's `received` report has no receipt yet."""
@@ -178,31 +153,15 @@ class OrderBook:
             ).fetchone()
         return row is not None
 
-    def cancel(self, msg: Message) -> bool:
-        """Cancel an order: stop its alarm, queue a cancel slip. False if unknown or done."""
-        body = msg.body
-        if not isinstance(body, CancelBody):
-            raise TypeError("expected a CancelBody")
+    def cancel(self, order_id: str) -> bool:
+        """Cancel an open order and stop its alarm. False if unknown or already done."""
         with self.store.tx() as c:
-            Store.mark_seen(c, msg.id, msg.kind, rfc3339(msg.at))
             n = c.execute(
                 "UPDATE orders SET status = 'cancelled', cancelled_at = ?, alarming = 0"
                 " WHERE order_id = ? AND status = 'open'",
-                (self._now(), body.order_id),
+                (self._now(), order_id),
             ).rowcount
-            if n:
-                self._print(c, body.order_id, "cancel", body.reason)
         return bool(n)
-
-    def mark_seen(self, msg: Message) -> bool:
-        with self.store.tx() as c:
-            return Store.mark_seen(c, msg.id, msg.kind, rfc3339(msg.at))
-
-    def seen(self, msg_id: str) -> bool:
-        with self.store.read() as c:
-            return (
-                c.execute("SELECT 1 FROM seen WHERE msg_id = ?", (msg_id,)).fetchone() is not None
-            )
 
     def set_alarming(self, order_id: str | None, on: bool) -> list[str]:
         """Silence (on=False) or re-alarm one order, or silence all when order_id is None."""
@@ -222,58 +181,23 @@ class OrderBook:
         with self.store.tx() as c:
             c.execute("UPDATE orders SET alarming = 1 WHERE status = 'open' AND acked_at IS NULL")
 
-    # ---- from the duty room --------------------------------------------------------------
+    # ---- from the duty room (the reports that go with these are the caller's) ------------
 
-    def acknowledge(self, order_ids: list[str], via: str) -> list[str]:
-        """签收: each order not yet acknowledged gets its own signed `ack`. Returns those."""
-        done: list[str] = []
+    def set_acked(self, order_id: str, at: str) -> None:
         with self.store.tx() as c:
-            for order_id in order_ids:
-                view = self._get(c, order_id)
-                if not view.is_open or view.acked_at:
-                    continue
-                report = self.reporter.make("ack", AckBody(order_id, via=via))  # type: ignore[arg-type]
-                Store.outbox_add(c, report)
-                c.execute(
-                    "UPDATE orders SET acked_at = ?, alarming = 0 WHERE order_id = ?",
-                    (report.at, order_id),
-                )
-                done.append(order_id)
-        return done
-
-    def arrive(self, order_id: str, source: str, position: Position | None) -> bool:
-        """到场: also acknowledges an order not yet acknowledged (someone clearly has it)."""
-        with self.store.tx() as c:
-            view = self._get(c, order_id)
-            if not view.is_open or view.arrived_at:
-                return False
-            if not view.acked_at:
-                via = "kiosk" if source == "kiosk" else "button"
-                ack = self.reporter.make("ack", AckBody(order_id, via=via))  # type: ignore[arg-type]
-                Store.outbox_add(c, ack)
-                c.execute(
-                    "UPDATE orders SET acked_at = ?, alarming = 0 WHERE order_id = ?",
-                    (ack.at, order_id),
-                )
-            body = ArrivedBody(order_id, source=source, position=position)  # type: ignore[arg-type]
-            report = self.reporter.make("arrived", body)
-            Store.outbox_add(c, report)
             c.execute(
-                "UPDATE orders SET arrived_at = ?, alarming = 0 WHERE order_id = ?",
-                (report.at, order_id),
+                "UPDATE orders SET acked_at = ?, alarming = 0 WHERE order_id = ?", (at, order_id)
             )
-        return True
 
-    def feedback(self, order_id: str, result_code: str, text: str) -> None:
-        """处置反馈; may be given again (a later feedback corrects an earlier one)."""
+    def set_arrived(self, order_id: str, at: str) -> None:
         with self.store.tx() as c:
-            view = self._get(c, order_id)
-            if view.status == "cancelled":
-                raise UnknownOrderError(f"order {order_id} was cancelled")
-            body = FeedbackBody(order_id, result_code=result_code, text=text)  # type: ignore[arg-type]
-            report = self.reporter.make("feedback", body)
-            Store.outbox_add(c, report)
-            c.execute("UPDATE orders SET fed_back_at = ? WHERE order_id = ?", (report.at, order_id))
+            c.execute(
+                "UPDATE orders SET arrived_at = ?, alarming = 0 WHERE order_id = ?", (at, order_id)
+            )
+
+    def set_fed_back(self, order_id: str, at: str) -> None:
+        with self.store.tx() as c:
+            c.execute("UPDATE orders SET fed_back_at = ? WHERE order_id = ?", (at, order_id))
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -306,41 +230,3 @@ class OrderBook:
     def unacknowledged(self) -> list[OrderView]:
         """Open orders that nobody has acknowledged yet."""
         return [o for o in self.open() if not o.acked_at]
-
-    # ---- print jobs ----------------------------------------------------------------------
-
-    def pending_prints(self) -> list[PrintJob]:
-        with self.store.read() as c:
-            rows = c.execute(
-                "SELECT job, order_id, what, note, started_at FROM prints"
-                " WHERE printed_at IS NULL ORDER BY job"
-            ).fetchall()
-        return [
-            PrintJob(int(j), str(o), str(w), str(n), parse_rfc3339(s) if s else None)
-            for j, o, w, n, s in rows
-        ]
-
-    def print_started(self, job: int, when: datetime) -> None:
-        """Committed just before the job's bytes go to the port; the first time is kept.
-
-        This is what tells the slip that was on its way to paper when the terminal died
-        (reprinted as 补打) from one that never left (printed as the original)."""
-        with self.store.tx() as c:
-            c.execute(
-                "UPDATE prints SET started_at = COALESCE(started_at, ?) WHERE job = ?",
-                (rfc3339(when), job),
-            )
-
-    def printed(self, job: int, when: datetime) -> None:
-        """The done mark: once committed, no path selects the job again (pending_prints
-        reads only jobs without it, and nothing ever clears it)."""
-        with self.store.tx() as c:
-            c.execute("UPDATE prints SET printed_at = ? WHERE job = ?", (rfc3339(when), job))
-
-    def print_failed(self, job: int) -> None:
-        with self.store.tx() as c:
-            c.execute("UPDATE prints SET attempts = attempts + 1 WHERE job = ?", (job,))
-
-    def queue_print(self, order_id: str, what: str, note: str = "") -> None:
-        with self.store.tx() as c:
-            self._print(c, order_id, what, note)

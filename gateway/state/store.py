@@ -1,4 +1,7 @@
-"""The terminal's SQLite state: orders, ids seen, the outbox of signed reports, print jobs.
+"""The terminal's SQLite file: the connection, its transactions, its schema and migrations.
+
+The tables are written by one module each: `orders` by `state.orders`, `seen` by
+`state.seen`, `outbox` by `uplink.outbox`, `prints` by `devices.spool`.
 
 One file per terminal, WAL with `synchronous=FULL`, so a committed transaction survives
 kill -9 and a power cut. sqlite-utils creates and migrates the schema (named migrations
@@ -21,7 +24,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -31,16 +33,6 @@ from gateway.errors import StoreError
 from wire.clock import Clock, rfc3339
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Report:
-    """A signed report ready for the outbox; `payload` is exactly what goes on the wire."""
-
-    id: str
-    kind: str
-    at: str
-    payload: bytes
 
 
 def _m001_schema(db: sqlite_utils.Database) -> None:
@@ -175,47 +167,3 @@ class Store:
     def read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield self.conn
-
-    # ---- ids seen ------------------------------------------------------------------------
-
-    @staticmethod
-    def mark_seen(c: sqlite3.Connection, msg_id: str, kind: str, at: str) -> bool:
-        """Record a down message id; False when it was already seen (a re-delivery)."""
-        cur = c.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (msg_id, kind, at))
-        return cur.rowcount == 1
-
-    # ---- outbox --------------------------------------------------------------------------
-
-    @staticmethod
-    def outbox_add(c: sqlite3.Connection, report: Report) -> None:
-        """Queue a report. Health is a snapshot: only the latest unsent one is kept."""
-        if report.kind == "health":
-            c.execute("DELETE FROM outbox WHERE kind = 'health'")
-        c.execute(
-            "INSERT INTO outbox (id, kind, at, payload) VALUES (?, ?, ?, ?)",
-            (report.id, report.kind, report.at, report.payload),
-        )
-
-    def outbox_batch(self, after_seq: int, limit: int) -> list[tuple[int, str, bytes]]:
-        with self.read() as c:
-            rows = c.execute(
-                "SELECT seq, id, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after_seq, limit),
-            ).fetchall()
-        return [(int(s), str(i), bytes(p)) for s, i, p in rows]
-
-    def outbox_remove(self, ids: list[str]) -> int:
-        """A receipt: the hub has committed these reports. Returns how many left the outbox."""
-        with self.tx() as c:
-            n = 0
-            for msg_id in ids:
-                n += c.execute("DELETE FROM outbox WHERE id = ?", (msg_id,)).rowcount
-        return n
-
-    def outbox_depth(self) -> int:
-        with self.read() as c:
-            return int(c.execute("SELECT count(*) FROM outbox").fetchone()[0])
-
-    def outbox_has(self, msg_id: str) -> bool:
-        with self.read() as c:
-            return c.execute("SELECT 1 FROM outbox WHERE id = ?", (msg_id,)).fetchone() is not None

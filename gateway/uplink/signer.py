@@ -7,7 +7,7 @@ dispute. Each report takes its `at` from the clock when it is made, not when it 
 
 from __future__ import annotations
 
-from gateway.state.store import Report
+from gateway.uplink.outbox import Report
 from wire import Signer, encode
 from wire.clock import Clock, rfc3339
 from wire.kinds import Body, HealthBody, StateBody

@@ -45,7 +45,7 @@ def _post_burst(url: str, key: bytes, errors: list[BaseException]) -> None:
 
 
 def _printed_all(gw: Gateway) -> Callable[[], bool]:
-    return lambda: not gw.orders.pending_prints()
+    return lambda: not gw.prints.pending()
 
 
 def _paper_ids(path: Path) -> Counter[str]:

@@ -10,6 +10,7 @@ import pytest
 
 from gateway.errors import StoreError
 from gateway.state import store as store_module
+from gateway.state.seen import mark_seen
 from gateway.state.store import Store
 from wire.clock import FakeClock
 
@@ -24,13 +25,13 @@ def test_inner_transactions_join_the_outer_one(tmp_path: Path) -> None:
     try:
         with pytest.raises(RuntimeError), store.tx():
             with store.tx() as c:
-                assert Store.mark_seen(c, "01JSEEN0000000000000000001", "command", "t")
+                assert mark_seen(c, "01JSEEN0000000000000000001", "command", "t")
             with store.tx() as c:
                 c.execute("UPDATE orders SET alarming = 0")
             raise RuntimeError("killed before the command was carried out")
         assert _seen(store) == []  # the inner commit did not happen on its own
         with store.tx(), store.tx() as c:
-            Store.mark_seen(c, "01JSEEN0000000000000000002", "command", "t")
+            mark_seen(c, "01JSEEN0000000000000000002", "command", "t")
         assert _seen(store) == ["01JSEEN0000000000000000002"]
     finally:
         store.close()
@@ -42,7 +43,7 @@ def test_another_thread_waits_for_the_outer_transaction(tmp_path: Path) -> None:
     other = threading.Thread(target=lambda: seen_by_other.append(_seen(store)))
     try:
         with store.tx() as c:
-            Store.mark_seen(c, "01JSEEN0000000000000000003", "receipt", "t")
+            mark_seen(c, "01JSEEN0000000000000000003", "receipt", "t")
             other.start()
             other.join(0.2)
             assert other.is_alive()  # blocked on the store's lock, not reading half a change
