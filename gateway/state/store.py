@@ -4,10 +4,11 @@ The tables are written by one module each: `orders` by `state.orders`, `seen` by
 `state.seen`, `outbox` by `uplink.outbox`, `prints` by `devices.spool`.
 
 One file per terminal, WAL with `synchronous=FULL`, so a committed transaction survives
-kill -9 and a power cut. sqlite-utils creates and migrates the schema (named migrations
-that record themselves, so terminals in the field upgrade safely); the writes themselves
-are plain SQL inside `Store.tx()`, because sqlite-utils commits on its own inside its
-table methods and a state change must share one transaction with its outgoing report.
+kill -9 and a power cut. sqlite-utils creates and migrates the schema (`state.migrations`:
+the named set "gateway" of sqlite-utils' `Migrations`, so terminals in the field upgrade
+safely); the writes themselves
+are plain SQL inside `Store.tx()`, because a state change must share one transaction,
+under the store's lock, with its outgoing report.
 
 One connection is shared by the terminal's threads behind a lock: the write rate of a duty
 room is a few rows a minute, and one connection keeps every transaction strictly ordered.
@@ -22,7 +23,7 @@ import fcntl
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -30,60 +31,10 @@ from typing import IO
 import sqlite_utils
 
 from gateway.errors import StoreError
-from wire.clock import Clock, rfc3339
+from gateway.state.migrations import migrate
+from wire.clock import Clock
 
 log = logging.getLogger(__name__)
-
-
-def _m001_schema(db: sqlite_utils.Database) -> None:
-    db.table("orders").create(
-        {
-            "order_id": str,
-            "rev": int,
-            "body": str,
-            "priority": str,
-            "drill": int,
-            "status": str,
-            "dispatched_at": str,
-            "received_at": str,
-            "received_id": str,
-            "acked_at": str,
-            "arrived_at": str,
-            "fed_back_at": str,
-            "cancelled_at": str,
-            "alarming": int,
-            "lat": float,
-            "lon": float,
-        },
-        pk="order_id",
-        not_null={"rev", "body", "priority", "drill", "status", "alarming"},
-    )
-    db.table("seen").create({"msg_id": str, "kind": str, "at": str}, pk="msg_id")
-    db.execute(
-        "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
-        " kind TEXT NOT NULL, at TEXT NOT NULL, payload BLOB NOT NULL)"
-    )
-    db.execute(
-        "CREATE TABLE prints (job INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL,"
-        " what TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', created TEXT NOT NULL,"
-        " printed_at TEXT, attempts INTEGER"
-        " NOT NULL DEFAULT 0)"
-    )
-    db.table("outbox").create_index(["kind"])
-    db.table("prints").create_index(["printed_at"])
-
-
-def _m002_print_started(db: sqlite_utils.Database) -> None:
-    """`started_at`: when bytes of the job first went to the printer, committed before they
-    go. A job with it and no `printed_at` may already be on paper (kill -9 or a power cut
-    after the write, paper out or unplugged mid-job): its next print says 补打."""
-    db.execute("ALTER TABLE prints ADD COLUMN started_at TEXT")
-
-
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
-    ("001_schema", _m001_schema),
-    ("002_print_started", _m002_print_started),
-]
 
 
 def _hold(lock_path: Path) -> IO[bytes]:
@@ -124,18 +75,7 @@ class Store:
             raise StoreError(f"cannot open the terminal's state at {path}: {e}") from e
 
     def _migrate(self) -> None:
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
-        )
-        done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
-        for name, step in MIGRATIONS:
-            if name in done:
-                continue
-            with self.tx() as c:
-                step(self.db)
-                c.execute(
-                    "INSERT INTO _migrations VALUES (?, ?)", (name, rfc3339(self.clock.now()))
-                )
+        for name in migrate(self.db):
             log.info("state migrated: %s", name)
 
     def close(self) -> None:

@@ -3,15 +3,16 @@ message's handler commits its steps and the mark that it was seen together or no
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
 
 from gateway.errors import StoreError
-from gateway.state import store as store_module
 from gateway.state.seen import mark_seen
 from gateway.state.store import Store
+from tests.gateway.old_state import make_old_state
 from wire.clock import FakeClock
 
 
@@ -53,23 +54,24 @@ def test_another_thread_waits_for_the_outer_transaction(tmp_path: Path) -> None:
         store.close()
 
 
-def test_a_terminal_in_the_field_upgrades_with_its_waiting_jobs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_terminal_in_the_field_upgrades_with_its_waiting_jobs(tmp_path: Path) -> None:
     """A job that waited through the upgrade has no start mark: it prints as the original."""
-    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
-    old = Store(tmp_path / "gw.sqlite3", FakeClock())
-    with old.tx() as c:
+    make_old_state(tmp_path / "gw.sqlite3", upto="001_schema")
+    with sqlite3.connect(tmp_path / "gw.sqlite3") as c:
         c.execute("INSERT INTO prints (order_id, what, created) VALUES ('o', 'order', 't')")
-    old.close()
-    monkeypatch.undo()
     store = Store(tmp_path / "gw.sqlite3", FakeClock())
     try:
         with store.read() as c:
             assert c.execute("SELECT started_at, printed_at FROM prints").fetchall() == [
                 (None, None)
             ]
-            names = [r[0] for r in c.execute("SELECT name FROM _migrations ORDER BY name")]
+            names = [
+                r[0]
+                for r in c.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = 'gateway'"
+                    " ORDER BY name"
+                )
+            ]
         assert names == ["001_schema", "002_print_started"]
     finally:
         store.close()
