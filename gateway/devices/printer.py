@@ -18,18 +18,30 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 import serial
 from escpos.printer import Dummy
 
-from gateway.config import PrinterConfig
 from gateway.devices.plain import one_line
 from gateway.devices.slip import Slip
 from gateway.errors import PrinterError
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    """The printer's settings (gateway.toml `[printer]`)."""
+
+    port: str
+    """A pyserial URL or device (`/dev/ttyUSB0`, `socket://h:9100`, `loop://`), or
+    `file:PATH` to append the ESC/POS bytes to a file (the demo's paper)."""
+    baudrate: int = 9600
+    encoding: str = "gb18030"
+
 
 PrinterState = Literal["ok", "paper_out", "paper_low", "offline", "unknown"]
 

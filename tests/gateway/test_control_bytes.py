@@ -20,8 +20,7 @@ import msgspec
 import pytest
 
 from demo.broker import Broker
-from gateway.config import PrinterConfig
-from gateway.devices.printer import Printer
+from gateway.devices.printer import Printer, PrinterConfig
 from gateway.devices.simulators import PrinterSimulator
 from gateway.devices.slip import order_slip
 from gateway.health.screen import order_view

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.config import PrinterConfig
-from gateway.devices.printer import FS_CHINESE_ON, Printer, parse_status, render
+from gateway.devices.printer import FS_CHINESE_ON, Printer, PrinterConfig, parse_status, render
 from gateway.devices.simulators import PrinterSimulator, printed_text, strip_escpos
 from gateway.devices.slip import cancel_slip, check_page_slip, order_slip, reprint
 from gateway.errors import PrinterError
