@@ -39,7 +39,7 @@ from gateway.state.store import Store
 from gateway.uplink.link import Link
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import WINDOW, Sender
-from gateway.uplink.signer import Reporter
+from gateway.uplink.signer import ReportSigner
 from wire import Signer, Verifier
 from wire.clock import Clock, SystemClock
 
@@ -69,7 +69,7 @@ class Gateway:
         self.ready = threading.Event()
 
         # state and the way to the hub
-        self.reporter = Reporter(
+        self.signer = ReportSigner(
             self.unit, Signer.from_pem(config.mqtt.key.read_bytes()), self.clock
         )
         self.store = Store(config.state_dir / "gateway.sqlite3", self.clock)
@@ -91,12 +91,12 @@ class Gateway:
 
         # the duty room
         self.alarming = Alarming(self.orders, self.alarm)
-        reports = DutyReports(self.store, self.orders, self.reporter, self.outbox)
+        reports = DutyReports(self.store, self.orders, self.signer, self.outbox)
         self.arrival = Arrival(
             self.orders,
             self.store,
             reports,
-            self.reporter,
+            self.signer,
             self.outbox,
             self.sender,
             self.alarming.refresh,
@@ -129,7 +129,7 @@ class Gateway:
         # the link, health and the down messages
         self.link = Link(
             config,
-            will=self.reporter.state(None),
+            will=self.signer.state(None),
             on_down=self.handle_down,
             on_connected=self._on_connected,
             on_disconnected=self.sender.on_disconnect,
@@ -145,7 +145,7 @@ class Gateway:
             orders=self.orders,
             prints=self.prints,
             outbox=self.outbox,
-            reporter=self.reporter,
+            signer=self.signer,
             alarm=self.alarm,
             printer=self.printer,
             arrival=self.arrival,
@@ -162,7 +162,7 @@ class Gateway:
             self.store,
             self.seen,
             self.orders,
-            self.reporter,
+            self.signer,
             self.outbox,
             self.prints,
             self.metrics,
@@ -227,7 +227,7 @@ class Gateway:
     def stop(self) -> None:
         self.health_status.stop()
         self.gps.stop()
-        self.link.stop(offline_state=self.reporter.state(None))
+        self.link.stop(offline_state=self.signer.state(None))
         self.sender.stop()
         self.spooler.stop()
         self.alarm.stop()

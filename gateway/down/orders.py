@@ -18,7 +18,7 @@ from gateway.state.seen import SeenIds
 from gateway.state.store import Store
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import Sender
-from gateway.uplink.signer import Reporter
+from gateway.uplink.signer import ReportSigner
 from wire.codec import Message
 from wire.kinds import CancelBody, OrderBody, ReceivedBody
 
@@ -31,7 +31,7 @@ class OrderMessages:
         store: Store,
         seen: SeenIds,
         orders: OrderBook,
-        reporter: Reporter,
+        signer: ReportSigner,
         outbox: Outbox,
         prints: PrintQueue,
         metrics: Metrics,
@@ -42,7 +42,7 @@ class OrderMessages:
         self.store = store
         self.seen = seen
         self.orders = orders
-        self.reporter = reporter
+        self.signer = signer
         self.outbox = outbox
         self.prints = prints
         self.metrics = metrics
@@ -84,7 +84,7 @@ class OrderMessages:
             self.seen.mark(msg)
             if self.orders.is_stale(order):
                 return Outcome.DUPLICATE
-            received = self.reporter.make("received", ReceivedBody(order.order_id, order.rev))
+            received = self.signer.make("received", ReceivedBody(order.order_id, order.rev))
             self.outbox.add(received)
             outcome = self.orders.put(order, received.at, received.id)
             self.prints.add(order.order_id, "order")

@@ -22,7 +22,7 @@ from gateway.state.orders import OrderBook, OrderView
 from gateway.state.store import Store
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import Sender
-from gateway.uplink.signer import Reporter
+from gateway.uplink.signer import ReportSigner
 from wire.clock import Clock
 from wire.geo import distance_m
 from wire.kinds import Position, PositionBody
@@ -41,7 +41,7 @@ class Arrival:
         orders: OrderBook,
         store: Store,
         reports: DutyReports,
-        reporter: Reporter,
+        signer: ReportSigner,
         outbox: Outbox,
         sender: Sender,
         refresh_alarm: Callable[[], None],
@@ -51,7 +51,7 @@ class Arrival:
         self.orders = orders
         self.store = store
         self.reports = reports
-        self.reporter = reporter
+        self.signer = signer
         self.outbox = outbox
         self.sender = sender
         self.refresh_alarm = refresh_alarm
@@ -132,6 +132,6 @@ class Arrival:
         if not waiting:
             return
         body = PositionBody(position=Position(lat=fix.lat, lon=fix.lon), fix_at=fix.at)
-        self.outbox.add(self.reporter.make("position", body))
+        self.outbox.add(self.signer.make("position", body))
         self._last_position_at = fix.at
         self.sender.kick()

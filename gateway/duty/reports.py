@@ -11,33 +11,35 @@ from __future__ import annotations
 from gateway.state.orders import OrderBook
 from gateway.state.store import Store
 from gateway.uplink.outbox import Outbox
-from gateway.uplink.signer import Reporter
+from gateway.uplink.signer import ReportSigner
 from wire.kinds import AckBody, ArrivedBody, FeedbackBody, Position
 
 
 class DutyReports:
-    def __init__(self, store: Store, orders: OrderBook, reporter: Reporter, outbox: Outbox) -> None:
+    def __init__(
+        self, store: Store, orders: OrderBook, signer: ReportSigner, outbox: Outbox
+    ) -> None:
         self.store = store
         self.orders = orders
-        self.reporter = reporter
+        self.signer = signer
         self.outbox = outbox
 
     def ack(self, order_id: str, via: str) -> None:
         with self.store.tx():
-            report = self.reporter.make("ack", AckBody(order_id, via=via))  # type: ignore[arg-type]
+            report = self.signer.make("ack", AckBody(order_id, via=via))  # type: ignore[arg-type]
             self.outbox.add(report)
             self.orders.set_acked(order_id, report.at)
 
     def arrived(self, order_id: str, source: str, position: Position | None) -> None:
         with self.store.tx():
             body = ArrivedBody(order_id, source=source, position=position)  # type: ignore[arg-type]
-            report = self.reporter.make("arrived", body)
+            report = self.signer.make("arrived", body)
             self.outbox.add(report)
             self.orders.set_arrived(order_id, report.at)
 
     def feedback(self, order_id: str, result_code: str, text: str) -> None:
         with self.store.tx():
             body = FeedbackBody(order_id, result_code=result_code, text=text)  # type: ignore[arg-type]
-            report = self.reporter.make("feedback", body)
+            report = self.signer.make("feedback", body)
             self.outbox.add(report)
             self.orders.set_fed_back(order_id, report.at)

@@ -26,7 +26,7 @@ from gateway.state.orders import OrderBook
 from gateway.uplink.link import Link
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import Sender
-from gateway.uplink.signer import Reporter
+from gateway.uplink.signer import ReportSigner
 from wire.clock import Clock
 from wire.kinds import GpsHealth, HealthBody
 
@@ -52,7 +52,7 @@ class HealthStatus:
         orders: OrderBook,
         prints: PrintQueue,
         outbox: Outbox,
-        reporter: Reporter,
+        signer: ReportSigner,
         alarm: Alarm,
         printer: Printer,
         arrival: Arrival,
@@ -69,7 +69,7 @@ class HealthStatus:
         self.orders = orders
         self.prints = prints
         self.outbox = outbox
-        self.reporter = reporter
+        self.signer = signer
         self.alarm = alarm
         self.printer = printer
         self.arrival = arrival
@@ -109,12 +109,12 @@ class HealthStatus:
 
     def publish_state(self) -> None:
         """The retained `online` state with fresh health (on connect and on `resync`)."""
-        self.link.publish_state(self.reporter.state(self.health()))
+        self.link.publish_state(self.signer.state(self.health()))
 
     def report(self) -> None:
         health = self.health()
-        self.outbox.add(self.reporter.make("health", health))
-        self.link.publish_state(self.reporter.state(health))
+        self.outbox.add(self.signer.make("health", health))
+        self.link.publish_state(self.signer.state(health))
         self.sender.kick()
 
     # ---- for the kiosk and /status.json --------------------------------------------------

@@ -13,7 +13,7 @@ from wire.clock import Clock, rfc3339
 from wire.kinds import Body, HealthBody, StateBody
 
 
-class Reporter:
+class ReportSigner:
     """Makes signed up and state messages for one unit."""
 
     def __init__(self, unit: str, signer: Signer, clock: Clock) -> None:
