@@ -175,7 +175,7 @@ def _drain(root: Path, port: int, hub_key: Any, n: int = 10_000) -> dict[str, ob
         t0 = time.perf_counter()
         gw.start()
         got = hub.receipt_loop(n, 300)
-        while gw.store.outbox_depth() and time.perf_counter() - t0 < 300:
+        while gw.outbox.depth() and time.perf_counter() - t0 < 300:
             time.sleep(0.01)
         drained = time.perf_counter() - t0
     finally:

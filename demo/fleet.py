@@ -23,7 +23,7 @@ from gpiozero.pins.mock import MockFactory
 from demo.netcut import NetCut
 from demo.vehicle import Vehicle
 from gateway.config import load_config
-from gateway.simulators import GpsSimulator, PrinterSimulator, printed_text
+from gateway.devices.simulators import GpsSimulator, PrinterSimulator, printed_text
 from gateway.terminal import Gateway
 from hub.registry import Registry
 from provisioning.configs import GatewayOptions

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from demo.fleet import Fleet, Terminal
 from demo.scenario import RESULTS
 from gateway.errors import GatewayError
-from gateway.orders import OrderView
+from gateway.state.orders import OrderView
 from wire.clock import Clock
 from wire.geo import distance_m
 

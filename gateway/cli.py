@@ -113,8 +113,8 @@ def check_config(config_path: Path) -> None:
 @config_option
 def test_print(config_path: Path) -> None:
     """Print a test page with Chinese text and punctuation on the configured printer."""
-    from gateway.printer import Printer
-    from gateway.slip import check_page_slip
+    from gateway.devices.printer import Printer
+    from gateway.devices.slip import check_page_slip
     from wire.clock import SystemClock
 
     try:

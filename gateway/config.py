@@ -3,6 +3,9 @@
 Installers edit this file by hand, so every mistake gets an error that names the key and
 says what is expected, and unknown keys are refused (a typo such as `buzer = 5` must not
 silently leave the buzzer on its default pin). Paths are relative to the folder of the file.
+
+The devices define their own settings (`PrinterConfig`, `DEFAULT_PINS`) and know nothing
+of this file: config maps gateway.toml onto them, never the other way round.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gateway.devices.pin_numbers import DEFAULT_PINS
+from gateway.devices.printer import PrinterConfig
 from gateway.errors import ConfigError
-from gateway.pins import DEFAULT_PINS
 from wire.errors import WireError
 from wire.ids import check_name
 
@@ -39,15 +43,6 @@ class MqttConfig:
     key: Path
     hub_key: Path
     keepalive: int = 10
-
-
-@dataclass(frozen=True)
-class PrinterConfig:
-    port: str
-    """A pyserial URL or device (`/dev/ttyUSB0`, `socket://h:9100`, `loop://`), or
-    `file:PATH` to append the ESC/POS bytes to a file (the demo's paper)."""
-    baudrate: int = 9600
-    encoding: str = "gb18030"
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectField, TextAreaField  # type: ignore[import-untyped]
 from wtforms.validators import DataRequired, Length  # type: ignore[import-untyped]
 
+from gateway.devices.plain import block
 from gateway.errors import UnknownOrderError
 from gateway.kiosk.text import TEXT, stage_name
-from gateway.plain import block
 from wire.kinds import RESULT_NAMES
 from wire.limits import MAX_TEXT
 

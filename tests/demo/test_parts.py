@@ -13,7 +13,7 @@ import pytest
 from demo.clock import ScaledClock
 from demo.netcut import NetCut
 from demo.vehicle import Vehicle
-from gateway.gps import NmeaParser
+from gateway.devices.gps import NmeaParser
 from wire.clock import FakeClock
 from wire.geo import distance_m
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.simulators import printed_text
+from gateway.devices.simulators import printed_text
 from gateway.terminal import Gateway
 from hub.config import load_config
 from hub.runtime import Hub
@@ -45,7 +45,7 @@ def _post_burst(url: str, key: bytes, errors: list[BaseException]) -> None:
 
 
 def _printed_all(gw: Gateway) -> Callable[[], bool]:
-    return lambda: not gw.orders.pending_prints()
+    return lambda: not gw.prints.pending()
 
 
 def _paper_ids(path: Path) -> Counter[str]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from tests.e2e import api
 from tests.e2e.conftest import Running
 from tests.e2e.county import County
@@ -59,7 +59,7 @@ def test_hub_killed_with_open_deadlines_restarts_with_nothing_lost(
     assert b["orders"][0]["unit"] == "water-co"
     db = county.hub_db
     wait_for(
-        lambda: holds(power, order_a) and power.store.outbox_depth() == 0,
+        lambda: holds(power, order_a) and power.outbox.depth() == 0,
         what="power-co to hold order A, its `received` receipted",
     )
     wait_for(
@@ -113,7 +113,7 @@ def test_hub_killed_with_open_deadlines_restarts_with_nothing_lost(
         15,
         "order B received",
     )
-    wait_for(lambda: power.store.outbox_depth() == 0, what="power-co's ack receipted")
+    wait_for(lambda: power.outbox.depth() == 0, what="power-co's ack receipted")
 
     # Nothing lost: both incidents, both orders, every deadline row.
     assert [r[0] for r in query(db, "SELECT count(*) FROM incidents")] == [2]

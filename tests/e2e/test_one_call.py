@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from hub.config import load_config
 from hub.runtime import Hub
 from tests.e2e import api
@@ -83,6 +83,6 @@ def test_one_call_from_intake_to_feedback(
     [shown] = view["orders"]
     assert shown["state"] == "fed_back" and shown["overdue"] == []
     assert view["caller_phone_masked"] == "138****5678"
-    assert gw.store.outbox_depth() == 0 or wait_for(
-        lambda: gw.store.outbox_depth() == 0, what="every report receipted"
+    assert gw.outbox.depth() == 0 or wait_for(
+        lambda: gw.outbox.depth() == 0, what="every report receipted"
     )

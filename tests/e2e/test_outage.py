@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from demo.netcut import NetCut
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from gateway.terminal import Gateway
 from hub.config import load_config
 from hub.runtime import Hub
@@ -85,7 +85,7 @@ def drill(county: County, proxy: NetCut, running: Running) -> Drill:
     _, incident = api.post_incident(hub.url, county.intake_key, api.incident_data("J2"))
     order_id = incident["orders"][0]["id"]
     wait_for(lambda: hub.desk.order(order_id).state == "received", what="received")
-    wait_for(lambda: gw.store.outbox_depth() == 0, what="the received report receipted")
+    wait_for(lambda: gw.outbox.depth() == 0, what="the received report receipted")
 
     # The terminal's line goes dead; the hub and the broker do not notice anything else.
     proxy.cut()
@@ -107,7 +107,7 @@ def drill(county: County, proxy: NetCut, running: Running) -> Drill:
     clock.advance(60)
     gw.feedback(order_id, "resolved", "已恢复供电。")
     feedback_at = clock.now()
-    assert gw.store.outbox_depth() == 3  # ack, arrived, feedback: kept until receipted
+    assert gw.outbox.depth() == 3  # ack, arrived, feedback: kept until receipted
     # A new call for the same unit while it is cut off: the broker queues the order in the
     # unit's session, and the hub will send it again when the unit comes back online.
     _, later = api.post_incident(
@@ -124,7 +124,7 @@ def drill(county: County, proxy: NetCut, running: Running) -> Drill:
     wait_for(gw.link.connected.is_set, 15, "the terminal to reconnect")
     wait_for(lambda: hub.desk.order(order_id).state == "fed_back", 15, "the queued reports")
     wait_for(lambda: hub.desk.order(order_c).state == "received", 15, "order C received")
-    wait_for(lambda: gw.store.outbox_depth() == 0, 10, "every report receipted")
+    wait_for(lambda: gw.outbox.depth() == 0, 10, "every report receipted")
 
     return Drill(
         hub,

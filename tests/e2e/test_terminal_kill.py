@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from demo.broker import free_port
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from hub.config import load_config
 from hub.runtime import Hub
 from tests.e2e import api

@@ -7,6 +7,7 @@ import tomllib
 
 import pytest
 
+import gateway.devices.pin_numbers as pins_module
 from tests.firmware.conftest import FIRMWARE, REPO
 
 BOARDS = ("pi3bplus", "pi4", "pi5", "zero2w")
@@ -33,9 +34,6 @@ def test_every_board_has_a_profile_and_a_pin_map() -> None:
 
 @pytest.mark.parametrize("board", BOARDS)
 def test_board_pins_match_gateway_defaults(board: str) -> None:
-    pins_module = pytest.importorskip(
-        "gateway.pins", reason="gateway/pins.py (DEFAULT_PINS) has not landed yet"
-    )
     assert board_pins(board) == pins_module.DEFAULT_PINS
 
 

@@ -1,7 +1,7 @@
 """Fixtures for the terminal: mock pins, a hub key, a terminal's files, a running Gateway.
 
 The hub side in these tests is a plain paho client (tests.support.mqtt) that signs with a
-test dispatch key, as the real hub does; the printer is gateway.simulators.PrinterSimulator
+test dispatch key, as the real hub does; the printer is gateway.devices.simulators.PrinterSimulator
 on a local TCP port; pins are gpiozero's own MockFactory.
 """
 
@@ -24,7 +24,7 @@ from gpiozero.pins.mock import MockFactory
 
 from demo.broker import Broker, free_port
 from gateway.config import GatewayConfig, parse_config
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from gateway.terminal import Gateway
 from provisioning import pki
 from tests.support import samples

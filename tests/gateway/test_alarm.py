@@ -5,7 +5,7 @@ from __future__ import annotations
 from gpiozero import LED, Buzzer
 from gpiozero.pins.mock import MockFactory
 
-from gateway.alarm import PATTERNS, Alarm, choose_pattern, pattern_state
+from gateway.devices.alarm import PATTERNS, Alarm, choose_pattern, pattern_state
 
 
 def _alarm(factory: MockFactory) -> tuple[Alarm, Buzzer, LED]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from gateway.cli import main
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from tests.gateway.conftest import TerminalFiles
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from gateway.config import load_config
+from gateway.devices.pin_numbers import DEFAULT_PINS
 from gateway.errors import ConfigError
-from gateway.pins import DEFAULT_PINS
 
 DOC = Path(__file__).parents[2] / "docs" / "layout-and-config.md"
 

@@ -20,12 +20,11 @@ import msgspec
 import pytest
 
 from demo.broker import Broker
-from gateway.config import PrinterConfig
-from gateway.orders import OrderView
-from gateway.printer import Printer
-from gateway.screen import order_view
-from gateway.simulators import PrinterSimulator
-from gateway.slip import order_slip
+from gateway.devices.printer import Printer, PrinterConfig
+from gateway.devices.simulators import PrinterSimulator
+from gateway.devices.slip import order_slip
+from gateway.health.screen import order_view
+from gateway.state.orders import OrderView
 from gateway.terminal import Gateway
 from tests.gateway.conftest import COUNTY, UNIT, Hub, TerminalFiles, order_body
 from tests.support.wait import wait_for

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.gps import NmeaParser
+from gateway.devices.gps import NmeaParser
 from tests.gateway.conftest import SHARED_DATA
 from wire.clock import FakeClock
 

@@ -10,8 +10,8 @@ import msgspec
 import pytest
 from flask.testing import FlaskClient
 
+from gateway.devices.simulators import PrinterSimulator
 from gateway.kiosk import create_app
-from gateway.simulators import PrinterSimulator
 from gateway.terminal import Gateway
 from tests.gateway.conftest import UNIT, TerminalFiles, order_body
 from tests.support.wait import wait_for

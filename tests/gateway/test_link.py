@@ -11,7 +11,7 @@ import pytest
 
 from demo.broker import Broker
 from demo.netcut import NetCut
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from gateway.terminal import Gateway
 from tests.gateway.conftest import Hub, TerminalFiles, order_body
 from tests.support.wait import wait_for

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from gateway.simulators import GpsSimulator, PrinterSimulator
+from gateway.devices.simulators import GpsSimulator, PrinterSimulator
 from gateway.terminal import Gateway
 from provisioning import pki
 from tests.gateway.conftest import SHARED_DATA, UNIT, TerminalFiles, order_body
@@ -118,7 +118,7 @@ def test_an_old_open_order_still_alarms_after_two_hundred_newer_ones(
     for i, order_id in enumerate(newer):
         at = clock.now() + timedelta(seconds=i + 1)
         gw.handle_down(_down(hub_signer, "order", order_body(order_id, now=at), clock))
-    assert gw.orders.acknowledge(newer, "kiosk") == newer
+    assert gw.acknowledge(newer, "kiosk") == newer
     assert [o.order_id for o in gw.orders.alarming()] == [old.order_id]
     assert len(gw.orders.open()) == 201 and gw.orders.open()[-1].order_id == old.order_id
     assert len(gw.orders.all()) == 200  # the kiosk's list stays bounded
@@ -383,9 +383,9 @@ def test_a_job_that_may_be_on_paper_is_reprinted_as_such(
     assert isinstance(clock, FakeClock)
     first = clock.now()
     gw.handle_down(_down(hub_signer, "order", order_body(), clock))
-    [job] = gw.orders.pending_prints()
-    gw.orders.print_started(job.job, first)
-    gw.orders.print_started(job.job, first + timedelta(minutes=9))  # the first time is kept
+    [job] = gw.prints.pending()
+    gw.prints.started(job.job, first)
+    gw.prints.started(job.job, first + timedelta(minutes=9))  # the first time is kept
     clock.advance(timedelta(minutes=7).total_seconds())
     gw.start()
     wait_for(lambda: gw.health().unprinted == 0, what="the reprint")

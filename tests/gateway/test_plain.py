@@ -1,4 +1,4 @@
-"""gateway.plain and the printer's last guard, with literal strings and any text at all."""
+"""gateway.devices.plain and the printer's last guard, with literal strings and any text at all."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.plain import block, lines, one_line
-from gateway.printer import COMMAND_BYTES, text_bytes
+from gateway.devices.plain import block, lines, one_line
+from gateway.devices.printer import COMMAND_BYTES, text_bytes
 
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 

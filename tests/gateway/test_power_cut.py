@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from demo.broker import Broker, free_port
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from tests.gateway.conftest import Hub, TerminalFiles, order_body
 from tests.support.wait import wait_for
 

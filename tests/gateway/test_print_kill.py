@@ -22,7 +22,7 @@ from datetime import datetime
 import pytest
 
 from demo.broker import Broker, free_port
-from gateway.simulators import PrinterSimulator
+from gateway.devices.simulators import PrinterSimulator
 from tests.e2e.procs import GatewayProcess, query
 from tests.gateway.conftest import Hub, TerminalFiles, order_body
 from tests.support.wait import wait_for

@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.config import PrinterConfig
+from gateway.devices.printer import FS_CHINESE_ON, Printer, PrinterConfig, parse_status, render
+from gateway.devices.simulators import PrinterSimulator, printed_text, strip_escpos
+from gateway.devices.slip import cancel_slip, check_page_slip, order_slip, reprint
 from gateway.errors import PrinterError
-from gateway.printer import FS_CHINESE_ON, Printer, parse_status, render
-from gateway.simulators import PrinterSimulator, printed_text, strip_escpos
-from gateway.slip import cancel_slip, check_page_slip, order_slip, reprint
 from tests.gateway.conftest import order_body
 
 NOW = datetime(2026, 11, 28, 16, 5, tzinfo=UTC)  # 00:05 on the 29th in Shanghai

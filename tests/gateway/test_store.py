@@ -3,14 +3,16 @@ message's handler commits its steps and the mark that it was seen together or no
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
 
-from gateway import store as store_module
 from gateway.errors import StoreError
-from gateway.store import Store
+from gateway.state.seen import mark_seen
+from gateway.state.store import Store
+from tests.gateway.old_state import make_old_state
 from wire.clock import FakeClock
 
 
@@ -24,13 +26,13 @@ def test_inner_transactions_join_the_outer_one(tmp_path: Path) -> None:
     try:
         with pytest.raises(RuntimeError), store.tx():
             with store.tx() as c:
-                assert Store.mark_seen(c, "01JSEEN0000000000000000001", "command", "t")
+                assert mark_seen(c, "01JSEEN0000000000000000001", "command", "t")
             with store.tx() as c:
                 c.execute("UPDATE orders SET alarming = 0")
             raise RuntimeError("killed before the command was carried out")
         assert _seen(store) == []  # the inner commit did not happen on its own
         with store.tx(), store.tx() as c:
-            Store.mark_seen(c, "01JSEEN0000000000000000002", "command", "t")
+            mark_seen(c, "01JSEEN0000000000000000002", "command", "t")
         assert _seen(store) == ["01JSEEN0000000000000000002"]
     finally:
         store.close()
@@ -42,7 +44,7 @@ def test_another_thread_waits_for_the_outer_transaction(tmp_path: Path) -> None:
     other = threading.Thread(target=lambda: seen_by_other.append(_seen(store)))
     try:
         with store.tx() as c:
-            Store.mark_seen(c, "01JSEEN0000000000000000003", "receipt", "t")
+            mark_seen(c, "01JSEEN0000000000000000003", "receipt", "t")
             other.start()
             other.join(0.2)
             assert other.is_alive()  # blocked on the store's lock, not reading half a change
@@ -52,23 +54,24 @@ def test_another_thread_waits_for_the_outer_transaction(tmp_path: Path) -> None:
         store.close()
 
 
-def test_a_terminal_in_the_field_upgrades_with_its_waiting_jobs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_terminal_in_the_field_upgrades_with_its_waiting_jobs(tmp_path: Path) -> None:
     """A job that waited through the upgrade has no start mark: it prints as the original."""
-    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
-    old = Store(tmp_path / "gw.sqlite3", FakeClock())
-    with old.tx() as c:
+    make_old_state(tmp_path / "gw.sqlite3", upto="001_schema")
+    with sqlite3.connect(tmp_path / "gw.sqlite3") as c:
         c.execute("INSERT INTO prints (order_id, what, created) VALUES ('o', 'order', 't')")
-    old.close()
-    monkeypatch.undo()
     store = Store(tmp_path / "gw.sqlite3", FakeClock())
     try:
         with store.read() as c:
             assert c.execute("SELECT started_at, printed_at FROM prints").fetchall() == [
                 (None, None)
             ]
-            names = [r[0] for r in c.execute("SELECT name FROM _migrations ORDER BY name")]
+            names = [
+                r[0]
+                for r in c.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = 'gateway'"
+                    " ORDER BY name"
+                )
+            ]
         assert names == ["001_schema", "002_print_started"]
     finally:
         store.close()

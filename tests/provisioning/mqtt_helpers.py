@@ -6,10 +6,8 @@ import queue
 import time
 from pathlib import Path
 
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-
 from demo.broker import Broker
+from mqttlink import release_sockets, session_properties
 from tests.support.mqtt import MqttTestClient
 
 QUIET = 0.5  # how long "nothing arrives" is watched, after a positive control arrived
@@ -35,8 +33,7 @@ def client_as(broker: Broker, pki: Path, who: str, client_id: str | None = None)
 
 def connect_persistent(client: MqttTestClient, timeout: float = 5.0) -> MqttTestClient:
     """Connect with clean_start false and a session of an hour, as a gateway does."""
-    props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-    props.SessionExpiryInterval = 3600
+    props = session_properties(3600)
     client.client.connect(client.host, client.port, clean_start=False, properties=props)
     client.client.loop_start()
     if not client.connected.wait(timeout):
@@ -72,7 +69,7 @@ def outcome_of_connect(client: MqttTestClient, timeout: float = 5.0) -> str:
 def release(client: MqttTestClient) -> None:
     """Close paho's wake-up socket pair now: left to the garbage collector (the client is in
     a reference cycle with its callbacks) it raises ResourceWarning in a later test."""
-    client.client._reset_sockets()
+    release_sockets(client.client)
 
 
 def nothing_arrives(client: MqttTestClient, wait: float = QUIET) -> bool:

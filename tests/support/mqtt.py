@@ -1,4 +1,9 @@
-"""Small paho-mqtt 2.x helpers for tests: a TLS client that records what it receives."""
+"""Small paho-mqtt 2.x helpers for tests: a TLS client that records what it receives.
+
+Made and stopped through `mqttlink`, as the hub's and the terminal's links are; it
+acknowledges automatically (no store behind it) and connects synchronously, so a refused
+handshake raises at `connect()`.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ import threading
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from mqttlink import make_client, never_raise
+from mqttlink import stop as stop_client
 from wire.tls import client_context
 
 
@@ -30,15 +36,13 @@ class MqttTestClient:
         self.connected = threading.Event()
         self.disconnected = threading.Event()
         self.reason: ReasonCode | None = None
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
-        )
-        self.client.tls_set_context(client_context(ca, cert, key))
+        self.client = make_client(client_id, client_context(ca, cert, key), manual_ack=False)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.host, self.port = host, port
 
+    @never_raise
     def _on_connect(
         self,
         client: mqtt.Client,
@@ -51,6 +55,7 @@ class MqttTestClient:
         if not reason.is_failure:
             self.connected.set()
 
+    @never_raise
     def _on_disconnect(
         self,
         client: mqtt.Client,
@@ -62,6 +67,7 @@ class MqttTestClient:
         self.reason = reason
         self.disconnected.set()
 
+    @never_raise
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         self.messages.put((msg.topic, bytes(msg.payload)))
 
@@ -75,7 +81,7 @@ class MqttTestClient:
 
     def subscribe(self, topic: str, qos: int = 1) -> None:
         done = threading.Event()
-        self.client.on_subscribe = lambda *a: done.set()
+        self.client.on_subscribe = never_raise(lambda *a: done.set())
         self.client.subscribe(topic, qos)
         if not done.wait(5):
             raise TimeoutError(f"no SUBACK for {topic}")
@@ -88,6 +94,4 @@ class MqttTestClient:
         return self.messages.get(timeout=timeout)
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-        self.client._reset_sockets()  # see hub/link.py: paho frees these only in __del__
+        stop_client(self.client)

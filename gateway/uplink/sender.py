@@ -2,7 +2,7 @@
 
 paho keeps its outgoing queue in memory and rescans it on every acknowledgement, so it is
 handed at most `window` messages at a time from our SQLite outbox, never thousands at once.
-A report leaves the outbox only when a hub `receipt` names it (`Store.outbox_remove`);
+A report leaves the outbox only when a hub `receipt` names it (`Outbox.remove`);
 a PUBACK only frees a slot in the window.
 
 Sending goes in rounds over the outbox in order (`seq`). A new round starts at every
@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from gateway.store import Store
+from gateway.uplink.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +30,14 @@ class Sender:
 
     def __init__(
         self,
-        store: Store,
+        outbox: Outbox,
         publish: Callable[[bytes], int | None],
         window: int = WINDOW,
         resend_s: float = 30.0,
         max_resend_s: float = 600.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.store = store
+        self.outbox = outbox
         self.publish = publish
         self.window = window
         self.base_resend_s = resend_s
@@ -100,7 +100,7 @@ class Sender:
                 if not self._connected or room <= 0:
                     return sent
                 cursor = self._cursor
-            batch = self.store.outbox_batch(cursor, room)
+            batch = self.outbox.batch(cursor, room)
             if not batch:
                 with self._lock:
                     if self._round_done_at is None and not self._in_flight:
@@ -127,7 +127,7 @@ class Sender:
             done = self._round_done_at
         if done is None or self.monotonic() - done < self.resend_s:
             return
-        if self.store.outbox_depth() == 0:
+        if self.outbox.depth() == 0:
             with self._lock:
                 self._round_done_at = self.monotonic()
             return

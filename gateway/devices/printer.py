@@ -18,18 +18,30 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 import serial
 from escpos.printer import Dummy
 
-from gateway.config import PrinterConfig
+from gateway.devices.plain import one_line
+from gateway.devices.slip import Slip
 from gateway.errors import PrinterError
-from gateway.plain import one_line
-from gateway.slip import Slip
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    """The printer's settings (gateway.toml `[printer]`)."""
+
+    port: str
+    """A pyserial URL or device (`/dev/ttyUSB0`, `socket://h:9100`, `loop://`), or
+    `file:PATH` to append the ESC/POS bytes to a file (the demo's paper)."""
+    baudrate: int = 9600
+    encoding: str = "gb18030"
+
 
 PrinterState = Literal["ok", "paper_out", "paper_low", "offline", "unknown"]
 
@@ -88,7 +100,7 @@ def open_port(url: str, baudrate: int, timeout: float) -> Port:
 def text_bytes(text: str, encoding: str) -> bytes:
     """One line of text as printer bytes that hold no command.
 
-    The slip's words are already plain (gateway.plain); this is the last guard before the
+    The slip's words are already plain (gateway.devices.plain); this is the last guard before the
     port, so whatever built the slip, a control character never becomes a command. The
     encoded bytes are checked too: GB18030, GBK, Big5 and Shift-JIS never put a byte below
     0x20 or 0x7F inside a character, but a misconfigured encoding (UTF-16's NULs,

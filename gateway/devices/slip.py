@@ -4,7 +4,7 @@ Pure functions from an order to text, apart from any printer, so the layout is t
 literal strings and the same text is the raw fallback when ESC/POS rendering fails.
 Times are shown in Asia/Shanghai; the caller's phone is already masked by the contract.
 
-Every word from the order goes through `gateway.plain` (no control characters: to a
+Every word from the order goes through `gateway.devices.plain` (no control characters: to a
 printer they are commands); a summary, note or reason may hold several lines, and each
 becomes its own line on the slip, so the only line breaks on paper are the layout's.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from gateway.plain import lines as plain_lines
-from gateway.plain import one_line
+from gateway.devices.plain import lines as plain_lines
+from gateway.devices.plain import one_line
 from wire.clock import shanghai
 from wire.kinds import PRIORITY_NAMES, OrderBody
 

@@ -1,31 +1,98 @@
 """The print spool: jobs live in SQLite and leave only once printed.
 
-A job is written in the same transaction as the order it prints, so after a power cut, or
-while the printer is out of paper or unplugged, nothing is forgotten: the spool retries
-every `retry_s` and prints what is waiting as soon as the printer answers again. The alarm
-and the buttons never wait for the printer.
+A job is written in the same transaction as the order it prints (`PrintQueue.add` inside
+the caller's `Store.tx()`), so after a power cut, or while the printer is out of paper or
+unplugged, nothing is forgotten: the spool retries every `retry_s` and prints what is
+waiting as soon as the printer answers again. The alarm and the buttons never wait for the
+printer. `PrintQueue` is the one writer of the `prints` table.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from gateway.devices.printer import Printer
+from gateway.devices.slip import Slip, cancel_slip, check_page_slip, order_slip, reprint
 from gateway.errors import PrinterError, UnknownOrderError
-from gateway.orders import OrderBook, PrintJob
-from gateway.printer import Printer
-from gateway.slip import Slip, cancel_slip, check_page_slip, order_slip, reprint
-from wire.clock import Clock
+from gateway.state.orders import OrderBook
+from gateway.state.store import Store
+from wire.clock import Clock, parse_rfc3339, rfc3339
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class PrintJob:
+    job: int
+    order_id: str
+    what: str  # order | cancel | test
+    note: str
+    started_at: datetime | None = None
+    """When its bytes first went to the printer; set, the job may be on paper already."""
+
+
+class PrintQueue:
+    """The print jobs in the terminal's store, with their two marks (started, printed)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, order_id: str, what: str, note: str = "") -> None:
+        """Queue a job, inside the caller's transaction if there is one."""
+        with self.store.tx() as c:
+            c.execute(
+                "INSERT INTO prints (order_id, what, note, created) VALUES (?, ?, ?, ?)",
+                (order_id, what, note, rfc3339(self.store.clock.now())),
+            )
+
+    def pending(self) -> list[PrintJob]:
+        with self.store.read() as c:
+            rows = c.execute(
+                "SELECT job, order_id, what, note, started_at FROM prints"
+                " WHERE printed_at IS NULL ORDER BY job"
+            ).fetchall()
+        return [
+            PrintJob(int(j), str(o), str(w), str(n), parse_rfc3339(s) if s else None)
+            for j, o, w, n, s in rows
+        ]
+
+    def started(self, job: int, when: datetime) -> None:
+        """Committed just before the job's bytes go to the port; the first time is kept.
+
+        This is what tells the slip that was on its way to paper when the terminal died
+        (reprinted as 补打) from one that never left (printed as the original)."""
+        with self.store.tx() as c:
+            c.execute(
+                "UPDATE prints SET started_at = COALESCE(started_at, ?) WHERE job = ?",
+                (rfc3339(when), job),
+            )
+
+    def printed(self, job: int, when: datetime) -> None:
+        """The done mark: once committed, no path selects the job again (`pending` reads
+        only jobs without it, and nothing ever clears it)."""
+        with self.store.tx() as c:
+            c.execute("UPDATE prints SET printed_at = ? WHERE job = ?", (rfc3339(when), job))
+
+    def failed(self, job: int) -> None:
+        with self.store.tx() as c:
+            c.execute("UPDATE prints SET attempts = attempts + 1 WHERE job = ?", (job,))
+
+
 class Spooler:
     def __init__(
-        self, orders: OrderBook, printer: Printer, clock: Clock, unit: str, retry_s: float = 5.0
+        self,
+        jobs: PrintQueue,
+        orders: OrderBook,
+        printer: Printer,
+        clock: Clock,
+        unit: str,
+        retry_s: float = 5.0,
     ) -> None:
+        self.jobs = jobs
         self.orders = orders
         self.printer = printer
         self.clock = clock
@@ -63,28 +130,28 @@ class Spooler:
         selected again, so a finished slip is never printed twice.
         """
         done = 0
-        jobs = self.orders.pending_prints()
+        jobs = self.jobs.pending()
         latest = {j.order_id: j.job for j in jobs if j.what == "order"}
         for job in jobs:
             if job.what == "order" and latest[job.order_id] != job.job:
                 # a revision came before this was printed: print only the latest rev once
-                self.orders.printed(job.job, self.clock.now())
+                self.jobs.printed(job.job, self.clock.now())
                 continue
             now = self.clock.now()
             try:
                 slip = self.slip(job, now)
             except UnknownOrderError:
                 log.error("print job %s names an unknown order %s; dropped", job.job, job.order_id)
-                self.orders.printed(job.job, now)
+                self.jobs.printed(job.job, now)
                 continue
             try:
-                self.printer.print_slip(slip, partial(self.orders.print_started, job.job, now))
+                self.printer.print_slip(slip, partial(self.jobs.started, job.job, now))
             except PrinterError as e:
                 self.failures += 1
-                self.orders.print_failed(job.job)
+                self.jobs.failed(job.job)
                 log.warning("print job %s (%s) waits: %s", job.job, job.what, e)
                 return done
-            self.orders.printed(job.job, self.clock.now())
+            self.jobs.printed(job.job, self.clock.now())
             self.printed += 1
             done += 1
             log.info(

@@ -1,7 +1,7 @@
 """What the terminal shows of an order: the dict behind the kiosk page and /status.json.
 
 Apart from `Gateway` so that the one place where an order's words meet a screen is small
-and easy to find. The words go through `gateway.plain`: Jinja escapes HTML, but a control
+and easy to find. The words go through `gateway.devices.plain`: Jinja escapes HTML, but a control
 character (ESC, NUL, a bidirectional override) would still reach the page and the JSON
 as it is, and draw oddly or hide what the order says. A summary keeps its line breaks
 (the page shows them with `white-space: pre-line`); the one-line fields lose theirs.
@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from gateway.orders import OrderView
-from gateway.plain import block, one_line
+from gateway.devices.plain import block, one_line
+from gateway.state.orders import OrderView
 
 
 def _left(when: datetime | None, now: datetime) -> float | None:

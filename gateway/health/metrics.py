@@ -1,20 +1,19 @@
 """Prometheus metrics of one terminal, on its own registry (several terminals can share a
 process in the demo). Counters are kept as things happen; gauges are read at scrape time
-from the terminal itself, so they can never drift from what the kiosk shows.
+through the callables the terminal hands in (the same health the kiosk and the hub get),
+so they can never drift from what the kiosk shows, and this module needs no terminal.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-if TYPE_CHECKING:
-    from gateway.terminal import Gateway
+from wire.kinds import HealthBody
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +21,19 @@ _PRINTER_STATES = ("ok", "paper_out", "paper_low", "offline", "unknown")
 
 
 class _Gauges(Collector):
-    def __init__(self, gateway: Gateway) -> None:
-        self.gw = gateway
+    def __init__(
+        self,
+        health: Callable[[], HealthBody],
+        in_flight: Callable[[], int],
+        link_up: Callable[[], bool],
+    ) -> None:
+        self.health = health
+        self.in_flight = in_flight
+        self.link_up = link_up
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        gw = self.gw
         try:
-            health = gw.health()
+            health = self.health()
         except Exception:  # a scrape must never raise into the web server
             log.exception("metrics: cannot read health")
             return
@@ -40,7 +45,7 @@ class _Gauges(Collector):
         yield GaugeMetricFamily(
             "liandong_gateway_outbox_in_flight",
             "Reports handed to MQTT awaiting PUBACK",
-            value=gw.sender.in_flight,
+            value=self.in_flight(),
         )
         yield GaugeMetricFamily(
             "liandong_gateway_alarm_active",
@@ -56,7 +61,7 @@ class _Gauges(Collector):
         yield GaugeMetricFamily(
             "liandong_gateway_link_up",
             "1 while connected to the broker",
-            value=int(gw.link.connected.is_set()),
+            value=int(self.link_up()),
         )
         yield GaugeMetricFamily(
             "liandong_gateway_uptime_seconds", "Seconds since start", value=health.uptime_s
@@ -82,7 +87,15 @@ class _Gauges(Collector):
 
 
 class Metrics:
-    def __init__(self, gateway: Gateway) -> None:
+    """The counters, and the gauges read at scrape time from `health`, the sender's
+    `in_flight` and whether the link is up."""
+
+    def __init__(
+        self,
+        health: Callable[[], HealthBody],
+        in_flight: Callable[[], int],
+        link_up: Callable[[], bool],
+    ) -> None:
         self.registry = CollectorRegistry()
         self.rejected = Counter(
             "liandong_gateway_rejected_messages",
@@ -101,7 +114,7 @@ class Metrics:
             "Down messages already seen (re-deliveries, older revisions)",
             registry=self.registry,
         )
-        self.registry.register(_Gauges(gateway))
+        self.registry.register(_Gauges(health, in_flight, link_up))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -10,7 +10,8 @@
   the broker delivers it again after reconnecting.
 - Reconnect with exponential back-off and jitter (paho's own back-off has no jitter: a
   county's terminals would all reconnect in the same second after a broker restart).
-- Every callback catches its exceptions: an exception in a callback kills paho's thread.
+- Every callback is wrapped in `mqttlink.never_raise`: an exception in a callback kills
+  paho's thread. Client set-up, the session and the socket-pair close are `mqttlink`'s.
 """
 
 from __future__ import annotations
@@ -23,18 +24,19 @@ import threading
 from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
-from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+import mqttlink
 from gateway.config import GatewayConfig
+from mqttlink import never_raise
 from wire import topics
 from wire.tls import client_context
 
 log = logging.getLogger(__name__)
 
-SESSION_EXPIRY_S = 7 * 24 * 3600
+SESSION_EXPIRY_S = mqttlink.SESSION_EXPIRY_S
 MIN_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 60.0
 
@@ -64,13 +66,9 @@ class Link:
         self.connects = 0
         self.last_error = ""
         self._attempt = 0
-        c = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=config.unit_id,
-            protocol=mqtt.MQTTv5,
-            manual_ack=True,
+        c = mqttlink.make_client(
+            config.unit_id, client_context(config.mqtt.ca, config.mqtt.cert, config.mqtt.key)
         )
-        c.tls_set_context(client_context(config.mqtt.ca, config.mqtt.cert, config.mqtt.key))
         c.will_set(self.state_topic, will, qos=1, retain=True)
         c.max_inflight_messages_set(window)
         c.max_queued_messages_set(0)
@@ -86,13 +84,10 @@ class Link:
     # ---- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> None:
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = SESSION_EXPIRY_S
         m = self.config.mqtt
-        self.client.connect_async(
-            m.host, m.port, keepalive=m.keepalive, clean_start=False, properties=props
+        mqttlink.start(
+            self.client, m.host, m.port, keepalive=m.keepalive, session_expiry_s=SESSION_EXPIRY_S
         )
-        self.client.loop_start()
 
     def stop(self, offline_state: bytes | None = None) -> None:
         """Say `offline` (retained) when we can, then leave cleanly."""
@@ -100,11 +95,7 @@ class Link:
             info = self.client.publish(self.state_topic, offline_state, qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(2)
-        self.client.disconnect()
-        self.client.loop_stop()
-        # paho closes its wake-up socket pair only in __del__, which a reference cycle can
-        # postpone past interpreter shutdown (an "unclosed socket" warning): close it now.
-        self.client._reset_sockets()
+        mqttlink.stop(self.client)
 
     # ---- sending -------------------------------------------------------------------------
 
@@ -121,7 +112,7 @@ class Link:
         if self.connected.is_set():
             self.client.publish(self.state_topic, payload, qos=1, retain=True)
 
-    # ---- paho callbacks (each catches everything: paho's thread must live) ---------------
+    # ---- paho callbacks (each wrapped in never_raise: paho's thread must live) -----------
 
     def _backoff(self) -> None:
         self._attempt += 1
@@ -129,6 +120,7 @@ class Link:
         delay = max(1, round(delay * random.uniform(0.5, 1.0)))  # noqa: S311 (jitter, not crypto)
         self.client.reconnect_delay_set(delay, delay)
 
+    @never_raise
     def _on_connect(
         self,
         client: mqtt.Client,
@@ -137,33 +129,29 @@ class Link:
         reason: ReasonCode,
         props: Properties | None,
     ) -> None:
-        try:
-            if reason.is_failure:
-                self.last_error = str(reason)
-                log.warning("broker refused the connection: %s", reason)
-                self._backoff()
-                return
-            self._attempt = 0
-            self.client.reconnect_delay_set(1, int(MAX_BACKOFF_S))
-            self.connects += 1
-            log.info(
-                "connected to %s (session present: %s)",
-                self.config.mqtt.host,
-                flags.session_present,
-            )
-            client.subscribe(self.down_topic, qos=1)
-            self.connected.set()
-            self.on_connected()
-        except Exception:
-            log.exception("on_connect failed")
-
-    def _on_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
-        try:
-            self.last_error = "cannot reach the broker"
+        if reason.is_failure:
+            self.last_error = str(reason)
+            log.warning("broker refused the connection: %s", reason)
             self._backoff()
-        except Exception:
-            log.exception("on_connect_fail failed")
+            return
+        self._attempt = 0
+        self.client.reconnect_delay_set(1, int(MAX_BACKOFF_S))
+        self.connects += 1
+        log.info(
+            "connected to %s (session present: %s)",
+            self.config.mqtt.host,
+            flags.session_present,
+        )
+        client.subscribe(self.down_topic, qos=1)
+        self.connected.set()
+        self.on_connected()
 
+    @never_raise
+    def _on_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
+        self.last_error = "cannot reach the broker"
+        self._backoff()
+
+    @never_raise
     def _on_disconnect(
         self,
         client: mqtt.Client,
@@ -172,17 +160,15 @@ class Link:
         reason: ReasonCode,
         props: Properties | None,
     ) -> None:
-        try:
-            was = self.connected.is_set()
-            self.connected.clear()
-            if was:
-                log.warning("link to the hub lost: %s", reason)
-                self.last_error = str(reason)
-            self._backoff()
-            self.on_disconnected()
-        except Exception:
-            log.exception("on_disconnect failed")
+        was = self.connected.is_set()
+        self.connected.clear()
+        if was:
+            log.warning("link to the hub lost: %s", reason)
+            self.last_error = str(reason)
+        self._backoff()
+        self.on_disconnected()
 
+    @never_raise
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         try:
             self.on_down(bytes(msg.payload))
@@ -196,6 +182,7 @@ class Link:
         except Exception:
             log.exception("ack failed")
 
+    @never_raise
     def _on_publish(
         self,
         client: mqtt.Client,
@@ -204,11 +191,9 @@ class Link:
         reason: ReasonCode,
         props: Properties | None,
     ) -> None:
-        try:
-            self.on_puback(mid)
-        except Exception:
-            log.exception("on_publish failed")
+        self.on_puback(mid)
 
+    @never_raise
     def _on_subscribe(
         self,
         client: mqtt.Client,

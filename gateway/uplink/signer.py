@@ -7,13 +7,13 @@ dispute. Each report takes its `at` from the clock when it is made, not when it 
 
 from __future__ import annotations
 
-from gateway.store import Report
+from gateway.uplink.outbox import Report
 from wire import Signer, encode
 from wire.clock import Clock, rfc3339
 from wire.kinds import Body, HealthBody, StateBody
 
 
-class Reporter:
+class ReportSigner:
     """Makes signed up and state messages for one unit."""
 
     def __init__(self, unit: str, signer: Signer, clock: Clock) -> None:

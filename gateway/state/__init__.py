@@ -1,0 +1,1 @@
+"""What the terminal keeps across a power cut: the SQLite store, its orders, the ids seen."""
