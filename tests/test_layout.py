@@ -80,9 +80,9 @@ def test_size_check_can_fail(tmp_path: Path) -> None:
 
 # ---- import cycles between the parts of a package ----------------------------------------
 
-ACYCLIC = ["gateway"]
+ACYCLIC = ["gateway", "hub"]
 """Packages whose parts (sub-packages and top-level modules) import each other without a
-cycle. Add a package here once its layout has no cycle (hub: after its re-layout)."""
+cycle: hub.dispatch -> hub.terminals -> hub.dispatch, or hub.config <-> hub.sources, fails."""
 
 
 def _imported_modules(path: Path, module: str) -> set[str]:
@@ -289,3 +289,95 @@ def test_writer_check_can_fail(tmp_path: Path) -> None:
         "outbox": {"pkg/sneaky.py"},
         "prints": set(),
     }
+
+
+# ---- the hub's tables: each written only from the folder that owns it --------------------
+
+DISPATCH_TABLES = {
+    "incidents",
+    "orders",
+    "deadlines",
+    "unit_state",
+    "outbox",
+    "seen",
+    "rejected",
+    "rejected_counts",
+    "events",
+}
+"""The one writer's tables (DESIGN.md): nothing outside hub/dispatch/ writes them."""
+HUB_TABLE_OWNERS = {
+    **{table: "hub/dispatch/" for table in DISPATCH_TABLES},
+    "boundary_files": "hub/sources/boundary/",
+    "boundary_cursor": "hub/sources/boundary/",
+    **{
+        f"assessment_{t}": "hub/assessment/"
+        for t in ("samples", "findings", "appeals", "decisions")
+    },
+    **{
+        f"console_{t}": "hub/console/"
+        for t in ("users", "sessions", "audit", "login_guard", "login_seats")
+    },
+}
+
+
+def foreign_writers(package_dir: Path, owners: dict[str, str]) -> dict[str, set[str]]:
+    """For each table, the modules under `package_dir` that write it from outside the
+    folder that owns it (an empty dict: every table has its one writer's folder)."""
+    found = writers(package_dir, set(owners))
+    return {
+        table: bad
+        for table, modules in found.items()
+        if (bad := {m for m in modules if not m.startswith(owners[table])})
+    }
+
+
+def test_hub_tables_are_written_only_by_their_owner() -> None:
+    assert foreign_writers(ROOT / "hub", HUB_TABLE_OWNERS) == {}
+    found = writers(ROOT / "hub", DISPATCH_TABLES)
+    assert all(found.values()), f"the scan sees no writer of some table: {found}"
+
+
+def test_hub_owner_check_can_fail(tmp_path: Path) -> None:
+    """The layout before issue 12: delivery, the uplink and the gate wrote dispatch tables."""
+    hub = tmp_path / "hub"
+    for folder in ("dispatch", "terminals", "sources/boundary"):
+        (hub / folder).mkdir(parents=True)
+    (hub / "dispatch" / "ledger.py").write_text(
+        'def f(db):\n    db.execute("INSERT INTO events (id) VALUES (?)", ("e",))\n'
+    )
+    (hub / "terminals" / "delivery.py").write_text(
+        "def pump(db, now, seq):\n"
+        '    db.conn.executemany("UPDATE outbox SET done_at=? WHERE seq=?", [(now, seq)])\n'
+    )
+    (hub / "terminals" / "uplink.py").write_text(
+        "def up(db, sets):\n"
+        '    db.execute("INSERT INTO seen (msg_id) VALUES (?)", ("m",))\n'
+        '    db.execute(f"UPDATE incidents SET {sets} WHERE id=?", ("i",))\n'
+        '    db.execute("SELECT * FROM orders")  # a read is no write\n'
+    )
+    (hub / "sources" / "boundary" / "journal.py").write_text(
+        "def gate(db, row):\n"
+        '    db.table("incidents").insert(row)\n'
+        '    db["boundary_files"].insert(row)  # its own table\n'
+    )
+    assert foreign_writers(hub, HUB_TABLE_OWNERS) == {
+        "outbox": {"hub/terminals/delivery.py"},
+        "seen": {"hub/terminals/uplink.py"},
+        "incidents": {"hub/terminals/uplink.py", "hub/sources/boundary/journal.py"},
+    }
+
+
+def test_hub_cycle_check_can_fail(tmp_path: Path) -> None:
+    """Two circles the hub's layout must not have: dispatch <-> terminals, and a top-level
+    module with a sub-package (config reads [boundary] with sources, whose check read the
+    config back)."""
+    hub = tmp_path / "hub"
+    for part in ("dispatch", "terminals", "sources"):
+        (hub / part).mkdir(parents=True)
+        (hub / part / "__init__.py").write_text("")
+    (hub / "__init__.py").write_text("")
+    (hub / "dispatch" / "inbox.py").write_text("from hub.terminals.link import publish\n")
+    (hub / "terminals" / "link.py").write_text("from hub.dispatch import inbox\n")
+    (hub / "config.py").write_text("from hub.sources.boundary import load_boundary\n")
+    (hub / "sources" / "check.py").write_text("from hub.config import HubConfig\n")
+    assert cycles(part_graph(hub)) == [["config", "sources"], ["dispatch", "terminals"]]
