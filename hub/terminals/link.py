@@ -4,7 +4,9 @@
   reports for the hub while it restarts;
 - manual acknowledgement: a report is acknowledged to the broker only after its database
   commit, so a kill -9 between receipt and commit makes the broker deliver it again;
-- every callback catches its exceptions: one bad message must not kill paho's thread;
+- every callback is wrapped in `mqttlink.never_raise`: one bad message must not kill
+  paho's thread (client set-up, the persistent session and the socket-pair close are
+  `mqttlink`'s, shared with the terminal's link);
 - a message is left unacknowledged only while the database cannot take it (the handler
   raises StoreUnavailable): it is tried again on a thread of its own, with back-off, and
   acknowledged once stored. Anything else is acknowledged, since the broker holds at most
@@ -28,19 +30,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+import mqttlink
 from hub.errors import ConfigError, StoreUnavailable
+from mqttlink import never_raise
 from wire import topics
 from wire.tls import client_context
 
 log = logging.getLogger(__name__)
 
-SESSION_EXPIRY_S = 7 * 24 * 3600
+SESSION_EXPIRY_S = mqttlink.SESSION_EXPIRY_S
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,7 @@ class MqttLink:
             raise ConfigError(
                 f"MQTT TLS files (ca {settings.ca}, cert {settings.cert}, key {settings.key}): {e}"
             ) from None
-        c = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=settings.client_id,
-            protocol=mqtt.MQTTv5,
-            manual_ack=True,
-        )
-        c.tls_set_context(ctx)
+        c = mqttlink.make_client(settings.client_id, ctx, manual_ack=True)
         c.reconnect_delay_set(min_delay=1, max_delay=15)
         c.max_inflight_messages_set(1000)
         c.on_connect = self._on_connect
@@ -112,16 +108,13 @@ class MqttLink:
         self.client = c
 
     def start(self) -> None:
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = SESSION_EXPIRY_S
-        self.client.connect_async(
+        mqttlink.start(
+            self.client,
             self.settings.host,
             self.settings.port,
             keepalive=self.settings.keepalive,
-            clean_start=False,
-            properties=props,
+            session_expiry_s=SESSION_EXPIRY_S,
         )
-        self.client.loop_start()
         self._stopping.clear()
         self._retrier = threading.Thread(target=self._retry_loop, name="hub-retry", daemon=True)
         self._retrier.start()
@@ -135,16 +128,15 @@ class MqttLink:
             self._retrier.join(10)
         self.connected.clear()
         self.subscribed.clear()
-        # paho closes its wake-up socket pair only in __del__, which a reference cycle can
-        # postpone past interpreter shutdown (an "unclosed socket" warning): close it now.
-        self.client._reset_sockets()
+        mqttlink.release_sockets(self.client)
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> int:
         """QoS 1; returns paho's message id (acknowledged later through `on_published`)."""
         info = self.client.publish(topic, payload, qos=1, retain=retain)
         return info.mid
 
-    # ---- callbacks (paho's thread; never let an exception escape) -----------------------
+    # ---- callbacks (paho's thread; each wrapped in never_raise) --------------------------
+    @never_raise
     def _on_connect(
         self,
         client: mqtt.Client,
@@ -153,22 +145,20 @@ class MqttLink:
         reason: ReasonCode,
         props: Properties | None,
     ) -> None:
-        try:
-            if reason.is_failure:
-                log.error("broker refused the hub: %s", reason)
-                return
-            client.subscribe(_subscriptions(self.county))
-            log.info(
-                "connected to %s:%d (session present: %s)",
-                self.settings.host,
-                self.settings.port,
-                flags.session_present,
-            )
-            self.connected.set()
-            self.on_connected()
-        except Exception:
-            log.exception("on_connect failed")
+        if reason.is_failure:
+            log.error("broker refused the hub: %s", reason)
+            return
+        client.subscribe(_subscriptions(self.county))
+        log.info(
+            "connected to %s:%d (session present: %s)",
+            self.settings.host,
+            self.settings.port,
+            flags.session_present,
+        )
+        self.connected.set()
+        self.on_connected()
 
+    @never_raise
     def _on_disconnect(
         self,
         client: mqtt.Client,
@@ -182,6 +172,7 @@ class MqttLink:
         self._generation += 1  # the broker delivers what we did not acknowledge again
         log.warning("disconnected from the broker: %s", reason)
 
+    @never_raise
     def _on_subscribe(
         self,
         client: mqtt.Client,
@@ -196,6 +187,7 @@ class MqttLink:
             return
         self.subscribed.set()
 
+    @never_raise
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         try:
             if self._apply(msg):
@@ -266,6 +258,7 @@ class MqttLink:
             if generation == self._generation:
                 self._ack(msg)
 
+    @never_raise
     def _on_publish(
         self,
         client: mqtt.Client,
@@ -274,7 +267,4 @@ class MqttLink:
         reason: ReasonCode,
         props: Properties | None,
     ) -> None:
-        try:
-            self.on_published(mid)
-        except Exception:
-            log.exception("on_publish failed")
+        self.on_published(mid)
