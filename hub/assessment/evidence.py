@@ -1,6 +1,6 @@
 """The facts of each order, read from the hub's database through a read-only connection.
 
-The event log is the truth (hub/store.py): an order's dispatch, its deadlines (as written in
+The event log is the truth (hub/dispatch/): an order's dispatch, its deadlines (as written in
 its `dispatched` event), every report with the time it is judged by (`at`, already the
 hub's receipt time when the signed time was impossible: `clock_suspect`), and how it ended
 (closed, cancelled, reassigned). Only what the hub had *recorded* by `as_of` is read, so a

@@ -3,7 +3,7 @@
 Every bad field is named with a Chinese and an English message, all at once, so the sending
 system's operator fixes the record in one pass. Unknown categories and townships are
 errors, never guesses: a wrong guess sends a crew to the wrong place. Text that reaches a
-duty-room printer holds no control characters (`hub.text`), and `reported_at` must sit in
+duty-room printer holds no control characters (`hub.dispatch.text`), and `reported_at` must sit in
 a window around the hub's clock (`IntakeWindow`), so a call dated 9999 cannot top the board
 nor skew every age and report figure.
 """

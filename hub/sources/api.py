@@ -1,7 +1,7 @@
 """`/api/v1`: intake, incident and unit reads, operator actions; all HMAC-authenticated.
 
 Errors are JSON: `{"error": code, "message": ..., "fields": {field: {"zh": ..., "en": ...}}}`.
-Bodies are read by `hub.jsonbody`, so no body, however odd, reaches a handler as a crash;
+Bodies are read by `hub.sources.jsonbody`, so no body, however odd, reaches a handler as a crash;
 anything that still fails is a JSON 500, never Flask's HTML page.
 """
 

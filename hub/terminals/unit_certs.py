@@ -5,7 +5,7 @@ folder (docs/layout-and-config.md). A certificate is used only if the county CA 
 its common name is the unit id, it is within its validity period and its serial is not on
 the CRL. Verifiers are cached and re-checked when the certificate or CRL file changes, so a
 revocation takes effect at the next report without a restart. `certificates` tells the
-delivery side which units it must send nothing more (hub/revocation.py).
+delivery side which units it must send nothing more (hub/terminals/revocation.py).
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class UnitKeys:
     ) -> dict[str, tuple[int, bool]]:
         """unit -> (serial, revoked) of each of `units` that has a usable certificate from the
         county CA: what the delivery side needs to send nothing more to a revoked unit
-        (hub/revocation.py). A unit without one is left out.
+        (hub/terminals/revocation.py). A unit without one is left out.
 
         Files are read again only when they changed, or all of them with `reread` (for a
         filesystem whose times are too coarse to show a quick rewrite). Raises ConfigError

@@ -22,7 +22,7 @@ Format = Literal["json", "cap", "eido"]
 class GateMessage:
     """One incident message from the 110 side, mapped to the intake dict.
 
-    `intake` is exactly what `hub.intake.validate` takes (source_id is the 110 incident
+    `intake` is exactly what `hub.dispatch.intake.validate` takes (source_id is the 110 incident
     number). `refs` are further 110 numbers an update or cancel may name (CAP's
     `<references>`: the first known one wins). `msg_id` identifies this message itself, so a
     file taken twice (a crash between commit and move) is applied once. `notes` go to the
