@@ -70,8 +70,14 @@ class Bridge:
 
     # ---- inbound -------------------------------------------------------------------------
     def pending(self, ready: set[str] | frozenset[str] = frozenset()) -> list[str]:
-        """Inbound names to take now, oldest first; temporary names and unsettled files
-        (found by rescan, still changing) wait."""
+        """Inbound names to take now, oldest first; temporary names wait, and so does
+        everything from the first unsettled file on (found by rescan, still changing).
+
+        Stopping at that file rather than skipping it keeps the gate's order: an update
+        dropped while the hub was down and still unsettled at its start must not be
+        overtaken by the cancel of the same 110 number that inotify names a moment later
+        (the kill -9 drill found exactly that). The wait is bounded: a file that stops
+        changing settles, and a half-written one is then refused as truncated."""
         now = time.time()
         found = []
         with os.scandir(self.folders.inbound) as it:
@@ -82,10 +88,14 @@ class Bridge:
                     st = entry.stat(follow_symlinks=False)
                 except OSError:
                     continue
-                if entry.name not in ready and now - st.st_mtime < self.config.settle_s:
-                    continue
-                found.append((st.st_mtime_ns, entry.name))
-        return [name for _, name in sorted(found)]
+                settled = entry.name in ready or now - st.st_mtime >= self.config.settle_s
+                found.append((st.st_mtime_ns, entry.name, settled))
+        taken = []
+        for _, name, settled in sorted(found):
+            if not settled:
+                break
+            taken.append(name)
+        return taken
 
     def take_all(self, ready: set[str]) -> dict[str, str]:
         outcomes: dict[str, str] = {}
