@@ -32,6 +32,7 @@ from hub.notify import Notifier
 from hub.registry import Registry, load_registry
 from hub.reports import ReportHandler
 from hub.service import HubService
+from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
 from hub.sources.boundary.bridge import Bridge
 from hub.store import Store
 from wire.clock import Clock, SystemClock
@@ -85,6 +86,8 @@ class Hub:
                 self.service,
                 test_config={"INTAKE_KEYS": config.intake_keys, "PKI_DIR": config.pki_dir},
             )
+            if self.bridge:  # the console's 边界交换 page reads it
+                self.app.extensions[BRIDGE_KEY] = self.bridge
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
             family = socket.AF_INET6 if ":" in config.listen_host else socket.AF_INET

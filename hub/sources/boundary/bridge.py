@@ -27,6 +27,10 @@ from hub.sources.boundary.watch import Watcher
 
 log = logging.getLogger(__name__)
 
+APP_KEY = "liandong.boundary"
+"""Where `liandong-hub serve` leaves the running `Bridge` on the Flask app for the console
+page (边界交换); absent when hub.toml has no `[boundary]`."""
+
 
 class Bridge:
     def __init__(self, service: HubService, config: BoundaryConfig) -> None:
@@ -121,7 +125,26 @@ class Bridge:
         return target
 
     def recent_files(self, limit: int = 100) -> list[dict[str, Any]]:
-        return journal.recent(self.service.store, limit)
+        """The journal's last files, each marked `can_reprocess` while its file is still in
+        rejected/ (not yet put back, not removed by hand)."""
+        rows = journal.recent(self.service.store, limit)
+        for r in rows:
+            stored = str(r["stored_as"])
+            name = stored.removeprefix("rejected/")
+            r["can_reprocess"] = (
+                r["outcome"] == "rejected"
+                and stored.startswith("rejected/")
+                and (self.folders.rejected / name).is_file()
+            )
+            r["rejected_name"] = name if r["can_reprocess"] else None
+        return rows
+
+    def waiting(self) -> int:
+        """Files in inbound/ not yet taken (temporary names left out)."""
+        try:
+            return sum(1 for p in os.scandir(self.folders.inbound) if not is_temporary(p.name))
+        except OSError:
+            return 0
 
     # ---- outbound ------------------------------------------------------------------------
     def outbound_status(self) -> dict[str, Any]:
