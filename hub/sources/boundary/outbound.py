@@ -20,6 +20,7 @@ from typing import Any
 from hub.api import BOUNDARY_QUERY
 from hub.service import HubService
 from hub.sources.boundary import journal
+from hub.sources.boundary.eidostatus import status_document
 from hub.sources.boundary.folders import Folders, fsync_dir, publish, write_temp
 from hub.sources.boundary.metrics import BoundaryMetrics
 from hub.store import parse_ts
@@ -34,30 +35,20 @@ def file_name(seq: int, source_id: str, ext: str) -> str:
     return f"{seq:012d}-{_UNSAFE.sub('_', source_id)[:64]}.{ext}"
 
 
-def render(item: dict[str, Any], fmt: str, unit_name: str | None) -> bytes:
-    """The project's JSON (the outbox API's item), or a minimal EIDO status update."""
+def render(
+    item: dict[str, Any],
+    fmt: str,
+    unit_name: str | None,
+    *,
+    county: str = "",
+    category: tuple[str, str] = ("", ""),
+) -> bytes:
+    """The project's JSON (the outbox API's item), or an EIDO document (eidostatus.py)."""
     if fmt == "eido":
-        doc: dict[str, Any] = {
-            "$id": f"urn:liandong:status:{item['cursor']}",
-            "eidoVersion": "1.0",
-            "lastUpdateTimeStamp": item["at"],
-            "incidentComponent": {
-                "$id": item["incident_id"],
-                "lastUpdateTimeStamp": item["at"],
-                "incidentTrackingIdentifier": item["source_id"],
-                "incidentTypeCommonRegistryText": item["type"],
-                "incidentStatusCommonRegistryText": [item["type"]],
-            },
-            "notesComponent": [
-                {
-                    "$id": f"urn:liandong:note:{item['cursor']}",
-                    "lastUpdateTimeStamp": item["at"],
-                    "notesActionComments": json.dumps(
-                        {"unit": unit_name, **item["detail"]}, ensure_ascii=False
-                    ),
-                }
-            ],
-        }
+        doc = status_document(
+            item, county=county, category=category[0], category_name=category[1],
+            unit_name=unit_name,
+        )  # fmt: skip
         return json.dumps(doc, ensure_ascii=False, indent=1).encode()
     return json.dumps({**item, "unit_name": unit_name}, ensure_ascii=False, indent=1).encode()
 
@@ -109,9 +100,12 @@ class Outbound:
                 }  # fmt: skip
                 unit = self.service.registry.units.get(r["unit"] or "")
                 name = file_name(r["seq"], r["source_id"], "json")
+                data = render(
+                    item, self.fmt, unit.name_zh if unit else None,
+                    county=self.service.county, category=self._category(r["incident_id"]),
+                )  # fmt: skip
                 try:
-                    write_temp(self.folders.outbound, name, render(item, self.fmt,
-                               unit.name_zh if unit else None))  # fmt: skip
+                    write_temp(self.folders.outbound, name, data)
                     journal.set_cursor(store, r["seq"], self.service.clock.now())
                     publish(self.folders.outbound, name)
                 except OSError as e:
@@ -122,6 +116,15 @@ class Outbound:
         self.metrics.writable.set(1)
         self.backlog()
         return written
+
+    def _category(self, incident_id: str) -> tuple[str, str]:
+        """(code, Chinese name) of the incident's category, for the EIDO format only."""
+        if self.fmt != "eido":
+            return ("", "")
+        row = self.service.store.one("SELECT category FROM incidents WHERE id=?", (incident_id,))
+        code = str(row["category"]) if row else ""
+        cat = self.service.registry.categories.get(code)
+        return (code, cat.name_zh if cat else code)
 
     def _failed(self, e: OSError) -> None:
         if not self.error:
