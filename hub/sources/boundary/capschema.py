@@ -57,6 +57,16 @@ def _any_uri(text: str) -> str | None:
     return None
 
 
+def _or_default(check: Check) -> Check:
+    """An element the XSD gives a `default` (<language>: en-US): empty, it takes the
+    default and is valid, as libxml2 agrees (hypothesis found `<language></language>`)."""
+
+    def inner(text: str) -> str | None:
+        return None if text == "" else check(text)
+
+    return inner
+
+
 def _enum(*values: str) -> Check:
     def check(text: str) -> str | None:  # xs:string keeps whitespace: " Actual" is wrong
         return None if text in values else "one of " + ", ".join(values)
@@ -103,7 +113,7 @@ _AREA: Spec = [
 CATEGORIES = ("Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
               "Transport", "Infra", "CBRNE", "Other")  # fmt: skip
 _INFO: Spec = [
-    ("language", 0, 1, _collapsed(_LANGUAGE, "a language tag such as zh-CN")),
+    ("language", 0, 1, _or_default(_collapsed(_LANGUAGE, "a language tag such as zh-CN"))),
     ("category", 1, INF, _enum(*CATEGORIES)),
     ("event", 1, 1, _string),
     (
