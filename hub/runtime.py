@@ -35,6 +35,7 @@ from hub.rejections import RejectionLimits
 from hub.reports import ReportHandler
 from hub.revocation import RevocationWatch
 from hub.service import HubService
+from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
 from hub.sources.boundary.bridge import Bridge
 from hub.store import Store
 from hub.unit_state import TimeWindow
@@ -113,6 +114,8 @@ class Hub:
                     "CONSOLE_TRUSTED_PROXIES": config.trusted_proxies,
                 },
             )
+            if self.bridge:  # the console's 边界交换 page reads it
+                self.app.extensions[BRIDGE_KEY] = self.bridge
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
             family = socket.AF_INET6 if ":" in config.listen_host else socket.AF_INET

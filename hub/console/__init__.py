@@ -23,6 +23,7 @@ from hub.console import (
     admin,
     auth,
     board,
+    boundary,
     commands,
     county,
     db,
@@ -74,7 +75,7 @@ def init_app(app: Flask, service: HubService) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: TIMEZONE)
     present.register(app)
 
-    for module in (auth, board, incidents, entry, units, admin, county):
+    for module in (auth, board, incidents, entry, units, admin, county, boundary):
         app.register_blueprint(module.bp)
     app.add_url_rule(
         "/console-static/<path:filename>",

@@ -3,7 +3,9 @@
 Four roles from the issue: an operator dispatches and writes notes; a supervisor also
 reassigns, cancels, closes and runs drills; an auditor reads everything (including the
 audit log and the county registry) and changes nothing; an admin manages users and reads
-the registry (it is changed in its file, not on screen). Permissions are named for what
+the registry (it is changed in its file, not on screen). The 110 gate page (边界交换) is for
+the people who run the exchange: operators watch it, supervisors and admins also put a
+rejected file back once the mapping is fixed. Permissions are named for what
 they allow so a view asks `may("command")`, never `role == "supervisor"`.
 """
 
@@ -12,15 +14,17 @@ from __future__ import annotations
 from typing import Literal
 
 Role = Literal["operator", "supervisor", "auditor", "admin"]
-Permission = Literal["view", "dispatch", "command", "audit", "users", "registry"]
+Permission = Literal[
+    "view", "dispatch", "command", "audit", "users", "registry", "boundary", "reprocess"
+]
 
 ROLES: tuple[Role, ...] = ("operator", "supervisor", "auditor", "admin")
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    "operator": frozenset({"view", "dispatch"}),
-    "supervisor": frozenset({"view", "dispatch", "command"}),
+    "operator": frozenset({"view", "dispatch", "boundary"}),
+    "supervisor": frozenset({"view", "dispatch", "command", "boundary", "reprocess"}),
     "auditor": frozenset({"view", "audit", "registry"}),
-    "admin": frozenset({"view", "audit", "users", "registry"}),
+    "admin": frozenset({"view", "audit", "users", "registry", "boundary", "reprocess"}),
 }
 
 
