@@ -22,6 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def _call(number: str, summary: str) -> dict[str, Any]:
         "address": "妥甸镇 东街 12 号",
         "caller_phone": "13812345678",
         "summary": summary,
-        "reported_at": "2026-11-28T14:30:00+08:00",
+        "reported_at": datetime.now(UTC).isoformat(),  # the hub runs on the real clock
     }
 
 

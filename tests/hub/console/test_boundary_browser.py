@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,9 @@ def test_supervisor_reprocesses_a_refused_file_in_the_browser(
     require_chromium()
     assert gate_hub.bridge is not None
     gate = MockGate(gate_hub.bridge.folders)
-    gate.drop("0001-ok.json", call("J5323220000000901"))
-    gate.drop("0002-ufo.json", call("J5323220000000902", category="ufo"))
+    now = datetime.now(UTC).isoformat()  # this hub runs on the real clock
+    gate.drop("0001-ok.json", call("J5323220000000901", reported_at=now))
+    gate.drop("0002-ufo.json", call("J5323220000000902", category="ufo", reported_at=now))
     wait_for(lambda: len(gate.done()) == 1 and len(gate.rejected()) == 1, 10, "both files taken")
     make_user(gate_hub.service, "zhao", "supervisor")
     with chromium() as browser:
