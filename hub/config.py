@@ -37,6 +37,7 @@ class HubConfig:
     window: int = 100
     intake_window: IntakeWindow = field(default_factory=IntakeWindow)
     trusted_proxies: tuple[str, ...] = ()
+    rubric: Path | None = None  # [assessment] rubric; None: the shipped Shuangbai default
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -60,6 +61,7 @@ def load_config(path: Path) -> HubConfig:
 
     pki_dir = p("pki", "dir", "..")
     registry = str(data.get("county", {}).get("registry", "") or "")
+    rubric = str(data.get("assessment", {}).get("rubric", "") or "")
     listen = str(_get(data, "http", "listen", path, "127.0.0.1:8000"))
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
@@ -90,6 +92,7 @@ def load_config(path: Path) -> HubConfig:
                 max_age_days=float(data.get("intake", {}).get("max_age_days", 30.0)),
             ),
             trusted_proxies=_proxies(data.get("http", {}).get("trusted_proxies", []), path),
+            rubric=base / rubric if rubric else None,
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None

@@ -93,6 +93,7 @@ class Hub:
                     "INTAKE_KEYS": config.intake_keys,
                     "PKI_DIR": config.pki_dir,
                     "CONSOLE_TRUSTED_PROXIES": config.trusted_proxies,
+                    "ASSESSMENT_RUBRIC": config.rubric,
                 },
             )
             # The port is bound here, not by waitress: a taken port then fails before waitress

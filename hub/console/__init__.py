@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from hub.console import (
     admin,
+    assessment,
     auth,
     board,
     commands,
@@ -29,6 +30,7 @@ from hub.console import (
     entry,
     incidents,
     present,
+    spotchecks,
     units,
 )
 from hub.console.roles import may
@@ -74,7 +76,7 @@ def init_app(app: Flask, service: HubService) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: TIMEZONE)
     present.register(app)
 
-    for module in (auth, board, incidents, entry, units, admin, county):
+    for module in (auth, board, incidents, entry, units, admin, county, assessment, spotchecks):
         app.register_blueprint(module.bp)
     app.add_url_rule(
         "/console-static/<path:filename>",
