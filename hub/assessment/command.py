@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from hub.assessment import periods
-from hub.assessment.compute import Assessment, Scope, assess
+from hub.assessment.compute import Assessment, Scope, assess, assess_county
 from hub.assessment.evidence import connect_readonly
 from hub.assessment.periods import Period
 from hub.assessment.rubric import Rubric, load_rubric
@@ -113,7 +113,7 @@ def write(
     elif req.format == "json":
         document.write_json(a, registry, out)
     else:
-        prev = assess(conn, registry, rubric, period.previous(), as_of, scope)
+        prev = assess_county(conn, registry, rubric, period.previous(), as_of, scope)
         writer = document.write_pdf if req.format == "pdf" else document.write_html
         writer(a, registry, out, prev if prev.rows else None)
     return a
