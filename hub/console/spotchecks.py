@@ -240,11 +240,9 @@ def appeals() -> str:
     user = need("assessment")
     found = spot_checks().appeals()
     found.sort(key=lambda a: (a.upheld is not None, a.filed_at))
-    svc = service()
-    rows = [(a, svc.order(a.order_id)) for a in found]
     return render_template(
         "console/appeals.html",
-        rows=rows,
+        appeals=found,
         decides=may(user.role, "spotcheck"),
         decide_form=DecideForm(formdata=None),
     )
