@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from demo import report
 from demo.broker import Broker, BrokerError
 from demo.clock import ScaledClock
 from demo.county import INTAKE_SOURCE, Provisioned, provision, tier1_units, wipe
@@ -189,6 +190,9 @@ class Demo:
         say(summary_table(final, wall, county_s, finished=done, gate=gate_rows))
         for problem in final.problems[:20]:
             say(f"  ! {problem}")
+        out = self.state / "report.json"
+        line = report.command_line(self.prov.hub_toml, self.clock_start, self.clock.now(), out)
+        say(f"考核报表 assessment report (after the demo stops):\n  {line}")
         ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok
         if self.stop_event.is_set():
             return INTERRUPTED  # Ctrl-C before the run was over

@@ -112,6 +112,7 @@ class Hub:
                     "INTAKE_KEYS": config.intake_keys,
                     "PKI_DIR": config.pki_dir,
                     "CONSOLE_TRUSTED_PROXIES": config.trusted_proxies,
+                    "ASSESSMENT_RUBRIC": config.rubric,
                 },
             )
             if self.bridge:  # the console's 边界交换 page reads it

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from hub.console import (
     admin,
+    assessment,
     auth,
     board,
     boundary,
@@ -30,6 +31,7 @@ from hub.console import (
     entry,
     incidents,
     present,
+    spotchecks,
     units,
 )
 from hub.console.roles import may
@@ -75,7 +77,9 @@ def init_app(app: Flask, service: HubService) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: TIMEZONE)
     present.register(app)
 
-    for module in (auth, board, incidents, entry, units, admin, county, boundary):
+    for module in (
+        auth, board, incidents, entry, units, admin, county, boundary, assessment, spotchecks,
+    ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.add_url_rule(
         "/console-static/<path:filename>",
