@@ -62,12 +62,17 @@ def provision(
     state: Path,
     units: list[str],
     hardware: Callable[[str], GatewayOptions],
+    *,
+    gate_dir: str | None = None,
 ) -> Provisioned:
     """Provision the county in `state` (wiped before, see `wipe`); `hardware(unit)` names
-    each unit's printer and GPS ports, as an installer would at enrollment."""
+    each unit's printer and GPS ports, as an installer would at enrollment; `gate_dir`
+    writes hub.toml's `[boundary]` as `liandong-provision init --gate-dir` does."""
     pki_dir = state / "pki"
     port = free_port()
-    init_county(pki_dir, COUNTY, broker_hosts=["127.0.0.1", "localhost"], port=port)
+    init_county(
+        pki_dir, COUNTY, broker_hosts=["127.0.0.1", "localhost"], port=port, gate_dir=gate_dir
+    )
     bundles = {unit: enroll_unit(pki_dir, unit, options=hardware(unit)) for unit in units}
     key = new_intake_key(pki_dir, INTAKE_SOURCE)
     conf = write_broker_config(

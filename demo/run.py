@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from demo import report
 from demo.broker import Broker, BrokerError
 from demo.clock import ScaledClock
 from demo.county import INTAKE_SOURCE, Provisioned, provision, tier1_units, wipe
 from demo.fleet import HEALTH_INTERVAL_S, Fleet
+from demo.gatefeed import GateFeed, route
 from demo.scenario import Call, IntakeClient, intake_body, make_calls
 from demo.staff import Outage, Staff
 from demo.tally import Tally, count, summary_table
@@ -65,6 +67,7 @@ class Demo:
         self.fleet: Fleet | None = None
         self.staff: Staff | None = None
         self.prov: Provisioned | None = None
+        self.feed: GateFeed | None = None
         self.incidents: list[str] = []
         self.started = time.monotonic()
         self.clock_start = self.clock.now()
@@ -83,7 +86,7 @@ class Demo:
         units = tier1_units(self.registry)
         self.fleet = Fleet(units, self.registry, self.clock, self.state / "printouts")
         try:
-            self.prov = prov = provision(self.state, units, self.fleet.options)
+            self.prov = prov = provision(self.state, units, self.fleet.options, gate_dir="gate")
             self.broker = Broker(
                 prov.broker_conf, prov.port, self.state / "broker" / "mosquitto.log"
             )
@@ -97,10 +100,18 @@ class Demo:
             self.hub = Hub(config, clock=self.clock, registry=self.registry)
             self.hub.start()
             password = create_admin(config.db_path, ADMIN)
+            bridge = self.hub.bridge
+            if bridge is None:
+                raise DemoError(f"{prov.hub_toml} has no [boundary]: the gate cannot run")
+            self.feed = GateFeed(bridge.folders, bridge.mapping, bridge.config.source)
         except (ProvisioningError, BrokerError, HubError, OSError) as e:
             raise DemoError(str(e)) from None
         say(f"  指挥中心控制台 console  {self.hub.url}/")
         say(f"  登录 login        {ADMIN} / {password}  (一次性密码，首次登录须修改 one-time)")
+        say(
+            f"  网闸 110 gate     {self.feed.folders.inbound.parent}/"
+            " (inbound/ done/ rejected/ outbound/)"
+        )
         say(
             f"  终端 terminals    {len(units)} 个一级联动单位 tier-1 units, 打印 printouts in "
             f"{self.state / 'printouts'}/"
@@ -128,8 +139,16 @@ class Demo:
 
     def play(self) -> int:
         args = self.args
-        if self.hub is None or self.fleet is None or self.staff is None or self.prov is None:
+        if (
+            self.hub is None
+            or self.fleet is None
+            or self.staff is None
+            or self.prov is None
+            or self.feed is None
+        ):
             return INTERRUPTED
+        feed = self.feed
+        feed.plant_refusal()
         calls = make_calls(self.registry, args.calls, args.seed)
         outage_index = None if args.no_outage else args.calls // 3
         client = IntakeClient(self.hub.url, INTAKE_SOURCE, self.prov.intake_key)
@@ -143,6 +162,7 @@ class Demo:
             while pending and pending[0].at_s <= elapsed:
                 call = pending.pop(0)
                 self._post(client, call, run, outage=call.index == outage_index)
+            self._gate_step(feed)
             now = time.monotonic()
             if now - last_print < 1.0:
                 continue
@@ -162,13 +182,18 @@ class Demo:
             if args.until_done and now - self.started > args.timeout:
                 self._note(f"超时 timed out after {args.timeout:.0f} s")
                 break
+        self._gate_step(feed)
         final = count(self.hub, self.incidents, self.fleet, final=True)
+        gate_rows, gate_ok = self._gate_summary(feed, final.problems)
         wall = time.monotonic() - self.started
         county_s = (self.clock.now() - self.clock_start).total_seconds()
-        say(summary_table(final, wall, county_s, finished=done))
+        say(summary_table(final, wall, county_s, finished=done, gate=gate_rows))
         for problem in final.problems[:20]:
             say(f"  ! {problem}")
-        ok = done and final.lost == 0 and final.duplicates == 0
+        out = self.state / "report.json"
+        line = report.command_line(self.prov.hub_toml, self.clock_start, self.clock.now(), out)
+        say(f"考核报表 assessment report (after the demo stops):\n  {line}")
+        ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok
         if self.stop_event.is_set():
             return INTERRUPTED  # Ctrl-C before the run was over
         if args.keep and args.until_done:
@@ -182,6 +207,12 @@ class Demo:
     def _post(self, client: IntakeClient, call: Call, run: str, *, outage: bool) -> None:
         assert self.hub is not None and self.staff is not None  # noqa: S101
         body = intake_body(call, self.clock.now(), run)
+        how = route(call, outage=outage)
+        if how != "http" and self.feed is not None:
+            fmt = self.feed.drop(call, body, how, self.clock.now())
+            cat = self.registry.categories[call.category].name_zh
+            self._note(f"来电 call {call.index + 1}: 经网闸 via the gate ({fmt.upper()}) {cat}")
+            return
         try:
             incident = client.post(body)
         except (RuntimeError, OSError) as e:
@@ -197,10 +228,49 @@ class Demo:
             if lead:
                 self.staff.outage = Outage(str(incident["id"]), str(lead[0]["unit"]), OUTAGE_MIN_S)
 
+    def _gate_step(self, feed: GateFeed) -> None:
+        """Calls the bridge has taken join the count; status files are ferried away."""
+        assert self.hub is not None  # noqa: S101
+        for call, incident_id in feed.taken(self.hub.desk):
+            self.incidents.append(incident_id)
+            view = self.hub.desk.incident(incident_id)
+            units = ", ".join(o.unit for o in view.orders)
+            self._note(f"来电 call {call.index + 1}: 网闸来件已受理 taken -> {units}")
+        feed.ferry()
+
+    def _gate_summary(
+        self, feed: GateFeed, problems: list[str]
+    ) -> tuple[list[tuple[str, str, str]], bool]:
+        """The gate's rows of the summary, and whether it kept its promise: every file
+        taken or refused, only the planted one refused, every call found, no status owed."""
+        done, rejected, left = feed.counts()
+        owed = self.hub.bridge.outbound_status()["backlog"] if self.hub and self.hub.bridge else 0
+        formats = ", ".join(f"{k} {n}" for k, n in feed.by_format.items())
+        rows = [
+            ("网闸来件", "gate files in", f"{feed.dropped}  ({formats}, cap1.1 1)"),
+            ("已接收", "gate files done", str(done)),
+            ("拒收", "gate files rejected", f"{rejected}  (the CAP 1.1 one, on purpose)"),
+            ("状态回执", "status files out", str(feed.status_out)),
+        ]
+        ok = left == 0 and rejected == 1 and done == feed.dropped - 1 and not feed.waiting
+        if left or feed.waiting:
+            problems.append(
+                f"gate: {left} file(s) still in inbound/, {len(feed.waiting)} call(s) not taken"
+            )
+        if rejected != 1:
+            problems.append(f"gate: {rejected} file(s) refused, expected only the planted one")
+        return rows, ok and owed == 0
+
     def _complete(self, tally: Tally) -> bool:
-        """Every order finished at the hub, every duty room idle, every outbox empty."""
+        """Every order finished at the hub, every duty room idle, every outbox empty, every
+        gate file taken and every status change written out."""
         assert self.fleet is not None and self.staff is not None  # noqa: S101
         if tally.finished < tally.orders or not self.staff.idle():
+            return False
+        if self.feed is not None and (self.feed.waiting or self.feed.counts()[2]):
+            return False
+        bridge = self.hub.bridge if self.hub else None
+        if bridge is not None and bridge.outbound_status()["backlog"]:
             return False
         return all(t.unsent() == 0 for t in self.fleet.terminals.values())
 

@@ -123,12 +123,21 @@ def _units(units: list[str]) -> str:
     return f"{len(units)}  ({', '.join(units[:4])}{more})"
 
 
-def summary_table(t: Tally, wall_s: float, clock_s: float, *, finished: bool = True) -> str:
+def summary_table(
+    t: Tally,
+    wall_s: float,
+    clock_s: float,
+    *,
+    finished: bool = True,
+    gate: list[tuple[str, str, str]] | None = None,
+) -> str:
     """The table; an unfinished run (Ctrl-C, timeout) calls its shortfall "not yet at the
-    hub" rather than lost, since reports may still be on their way."""
+    hub" rather than lost, since reports may still be on their way. `gate`: the 110 gate
+    folder's rows (files in, taken, refused, status files out), after the calls."""
     late = ", ".join(f"{k} {n}" for k, n in sorted(t.late_by.items())) or "-"
     rows = [
         ("来电", "calls", str(t.calls)),
+        *(gate or []),
         ("派单", "orders", str(t.orders)),
         ("已收到", "received", str(t.received)),
         ("已签收", "acknowledged", str(t.acknowledged)),

@@ -96,6 +96,12 @@ def create_admin(config_path: Path, username: str) -> None:
     help="xlsx (with 派单明细), pdf or html (the bulletin), json.",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--as-of",
+    "as_of",
+    help="统计截至 Only what the hub had recorded by then, e.g. 2026-04-01T08:00:00+08:00 "
+    "(Beijing time when no offset is given; default now).",
+)
 def report(
     kind: str,
     config_path: Path,
@@ -108,8 +114,9 @@ def report(
     township: str | None,
     fmt: str,
     out: Path,
+    as_of: str | None,
 ) -> None:
-    from hub.assessment.command import ReportError, Request, run
+    from hub.assessment.command import ReportError, Request, parse_as_of, run
     from hub.assessment.rubric import RubricError
 
     req = Request(
@@ -124,13 +131,14 @@ def report(
         format=fmt,
     )
     try:
-        a = run(config_path, req, out)
+        a = run(config_path, req, out, as_of=parse_as_of(as_of) if as_of else None)
     except (HubError, RegistryError, RubricError, ReportError) as e:
         raise click.ClickException(str(e)) from None
     c = a.county
     click.echo(
-        f"{out}: {a.period.label_zh} 计入考核派单 {c.orders} 单，仍未办结 {c.open} 单，"
-        f"演练 {len(a.drills)} 单不计 ({c.orders} orders counted, {c.open} open)"
+        f"{out}: {a.period.label_zh} 计入考核派单 {c.orders} 单，超时 {c.late} 单，"
+        f"已反馈 {c.fed_back} 单，仍未办结 {c.open} 单，演练 {len(a.drills)} 单不计 "
+        f"({c.orders} orders counted, {c.late} late, {c.fed_back} fed back, {c.open} open)"
     )
 
 

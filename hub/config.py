@@ -53,6 +53,7 @@ class HubConfig:
     rejected_sample: int = 20
     rejected_rate_per_s: float = 1.0
     rejected_burst: int = 30
+    rubric: Path | None = None  # [assessment] rubric; None: the shipped Shuangbai default
 
     def settings(self) -> Settings:
         """The figures the dispatch parts are built with (hub/runtime.py)."""
@@ -106,6 +107,7 @@ def load_config(path: Path) -> HubConfig:
 
     pki_dir = p("pki", "dir", "..")
     registry = str(data.get("county", {}).get("registry", "") or "")
+    rubric = str(data.get("assessment", {}).get("rubric", "") or "")
     listen = str(_get(data, "http", "listen", path, "127.0.0.1:8000"))
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
@@ -144,6 +146,7 @@ def load_config(path: Path) -> HubConfig:
             rejected_sample=int(uplink.get("rejected_sample", 20)),
             rejected_rate_per_s=float(uplink.get("rejected_rate_per_s", 1.0)),
             rejected_burst=int(uplink.get("rejected_burst", 30)),
+            rubric=base / rubric if rubric else None,
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None

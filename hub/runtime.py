@@ -49,6 +49,7 @@ from hub.dispatch.wake import Wake
 from hub.errors import ConfigError
 from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
+from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
 from hub.sources.boundary.bridge import Bridge
 from hub.sources.boundary.ports import GatePorts
 from hub.terminals.delivery import Delivery
@@ -274,12 +275,16 @@ class Hub:
                 parts.desk,
                 gate=parts.gate,
                 metrics=self.metrics,
+                assessment_store=self.store,
                 test_config={
                     "INTAKE_KEYS": config.intake_keys,
                     "PKI_DIR": config.pki_dir,
                     "CONSOLE_TRUSTED_PROXIES": config.trusted_proxies,
+                    "ASSESSMENT_RUBRIC": config.rubric,
                 },
             )
+            if self.bridge:  # the console's 边界交换 page reads it
+                self.app.extensions[BRIDGE_KEY] = self.bridge
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
             family = socket.AF_INET6 if ":" in config.listen_host else socket.AF_INET

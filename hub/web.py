@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from hub.db.store import Store
 from hub.dispatch.desk import Desk
 from hub.metrics import HubMetrics
 from hub.sources.api import MAX_BODY, bp, reply
@@ -40,6 +41,7 @@ def create_app(
     *,
     gate: GatePorts,
     metrics: HubMetrics,
+    assessment_store: Store | None = None,
     test_config: dict[str, Any] | None = None,
 ) -> Flask:
     """Build the app. `test_config` may set `INTAKE_KEYS` (a path to intake-keys.toml or an
@@ -59,6 +61,9 @@ def create_app(
     app.extensions["liandong.desk"] = desk
     app.extensions["liandong.gate"] = gate
     app.extensions["liandong.metrics"] = metrics
+    # The store the assessment's one writer (hub/assessment/spotcheck.py) appends its
+    # findings and appeals through; nothing else on the web side gets it.
+    app.extensions["liandong.assessment_store"] = assessment_store
     app.extensions["liandong.intake_keys"] = keys
     if pki_dir:
         app.extensions["liandong.pki_dir"] = Path(pki_dir)

@@ -63,13 +63,27 @@ def main() -> None:
 )
 @click.option("--port", default=county.DEFAULT_PORT, show_default=True, help="Broker TLS port.")
 @click.option("--force", is_flag=True, help="Replace an existing CA (every unit must re-enroll).")
+@click.option(
+    "--gate-dir",
+    default=None,
+    help="The 110 gate's folder (inbound/ done/ rejected/ outbound/ under it), relative to "
+    "PKI/hub or absolute: writes [boundary] into hub.toml. Omit for a hub without a gate.",
+)
 @friendly
-def init_cmd(county_id: str, pki: Path, hosts: tuple[str, ...], port: int, force: bool) -> None:
+def init_cmd(
+    county_id: str,
+    pki: Path,
+    hosts: tuple[str, ...],
+    port: int,
+    force: bool,
+    gate_dir: str | None,
+) -> None:
     """Create the county CA, broker and hub certificates, the hub's dispatch key and
     hub/hub.toml. Refuses to overwrite an existing CA without --force."""
     layout = county.init_county(
-        pki, county_id, broker_hosts=list(hosts) or None, port=port, force=force
-    )
+        pki, county_id, broker_hosts=list(hosts) or None, port=port, force=force,
+        gate_dir=gate_dir,
+    )  # fmt: skip
     click.echo(f"county {county_id} ready in {layout.root}")
     click.echo(f"hub config: {layout.hub_dir / 'hub.toml'}")
     click.echo(f"next: liandong-provision broker-config --dir {pki} --out {layout.broker_dir}")

@@ -27,8 +27,11 @@ class GatewayOptions:
     state_dir: str = "state"
 
 
-def hub_config(county: County) -> dict[str, Any]:
-    return {
+def hub_config(county: County, gate_dir: str | None = None) -> dict[str, Any]:
+    """hub.toml. `[boundary]` (the 110 gate folders) only when `gate_dir` is given: where a
+    county's gate writes is a mount its vendor sets up, so a hub gets a bridge only when
+    the installer names that folder (docs/boundary.md has the other keys)."""
+    config: dict[str, Any] = {
         "county": {"id": county.id, "registry": ""},
         "mqtt": {
             "host": county.broker_hosts[0],
@@ -42,6 +45,9 @@ def hub_config(county: County) -> dict[str, Any]:
         "http": {"listen": "127.0.0.1:8000"},
         "store": {"path": "hub.sqlite3"},
     }
+    if gate_dir:
+        config["boundary"] = {"dir": gate_dir}
+    return config
 
 
 def gateway_config(county: County, unit: str, options: GatewayOptions) -> dict[str, Any]:

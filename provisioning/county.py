@@ -33,8 +33,11 @@ def init_county(
     port: int = DEFAULT_PORT,
     force: bool = False,
     now: datetime | None = None,
+    gate_dir: str | None = None,
 ) -> Layout:
-    """Create the county PKI folder (see docs/layout-and-config.md) and return its layout."""
+    """Create the county PKI folder (see docs/layout-and-config.md) and return its layout.
+    `gate_dir` writes hub.toml's `[boundary]` (the 110 gate folders, relative to the hub's
+    folder or absolute); without it the hub has no gate bridge until one is added."""
     check_id(county_id, "county id")
     hosts = list(broker_hosts or DEFAULT_HOSTS)
     if not 0 < port < 65536:
@@ -61,7 +64,7 @@ def init_county(
     pki.write_public(layout.dispatch_pub, pki.public_pem(dispatch.public_key()))
     if not layout.intake_keys.exists():
         pki.write_private(layout.intake_keys, b"[sources]\n")
-    write_toml(layout.hub_dir / "hub.toml", hub_config(county))
+    write_toml(layout.hub_dir / "hub.toml", hub_config(county, gate_dir))
     pki.write_public(layout.county_toml, tomli_w.dumps(_county_doc(county)).encode())
     log.info("county %s initialised in %s", county_id, pki_dir)
     return layout

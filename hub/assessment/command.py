@@ -15,12 +15,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from hub.assessment import periods
-from hub.assessment.compute import Assessment, Scope, assess
+from hub.assessment.compute import Assessment, Scope, assess, assess_county
 from hub.assessment.evidence import connect_readonly
 from hub.assessment.periods import Period
 from hub.assessment.rubric import Rubric, load_rubric
 from hub.registry import Registry, load_registry
-from wire.clock import Clock, SystemClock
+from wire.clock import SHANGHAI, Clock, SystemClock
 
 FORMATS = ("xlsx", "pdf", "html", "json")
 
@@ -65,14 +65,33 @@ def period_of(req: Request) -> Period:
         raise ReportError(str(e)) from None
 
 
+def parse_as_of(text: str) -> datetime:
+    """`--as-of`: an ISO time; without an offset it is Beijing time, as the county reads."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ReportError(f"--as-of {text!r} 不是时间 (not an ISO time)") from None
+    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+
+
 def rubric_path(config_path: Path) -> Path | None:
     data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     value = str(data.get("assessment", {}).get("rubric", "") or "")
     return config_path.resolve().parent / value if value else None
 
 
-def run(config_path: Path, req: Request, out: Path, *, clock: Clock | None = None) -> Assessment:
-    """Make one report file; returns the figures it holds (the CLI prints a summary)."""
+def run(
+    config_path: Path,
+    req: Request,
+    out: Path,
+    *,
+    clock: Clock | None = None,
+    as_of: datetime | None = None,
+) -> Assessment:
+    """Make one report file; returns the figures it holds (the CLI prints a summary).
+
+    `as_of` (default: now) reproduces a report as it was at that moment, or reads a
+    database made on a faster clock than the wall's (the demo's county time runs ahead)."""
     from hub.config import load_config
 
     config = load_config(config_path)
@@ -84,7 +103,7 @@ def run(config_path: Path, req: Request, out: Path, *, clock: Clock | None = Non
         raise ReportError(f"乡镇 {req.township!r} 不在县情配置中 (unknown township)")
     if not config.db_path.exists():
         raise ReportError(f"数据库 {config.db_path} 不存在 (no hub database yet)")
-    as_of = (clock or SystemClock()).now()
+    as_of = as_of or (clock or SystemClock()).now()
     period = period_of(req)
     conn = connect_readonly(config.db_path)
     try:
@@ -113,7 +132,7 @@ def write(
     elif req.format == "json":
         document.write_json(a, registry, out)
     else:
-        prev = assess(conn, registry, rubric, period.previous(), as_of, scope)
+        prev = assess_county(conn, registry, rubric, period.previous(), as_of, scope)
         writer = document.write_pdf if req.format == "pdf" else document.write_html
         writer(a, registry, out, prev if prev.rows else None)
     return a

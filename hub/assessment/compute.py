@@ -125,6 +125,41 @@ def assess(
     )
 
 
+def assess_county(
+    conn: sqlite3.Connection,
+    registry: Registry,
+    rubric: Rubric,
+    period: Period,
+    as_of: datetime,
+    scope: Scope | None = None,
+) -> Assessment:
+    """Only the county's figures (in scope) of a period: what a bulletin needs of the
+    *previous* period for its trend (on-time rates, counts). It skips the per-unit and
+    per-township scores, the ranking and the findings, which the bulletin never shows for
+    the previous period, so the PDF does not pay for a second full assessment."""
+    scope = scope or Scope()
+    excused = findings.excused_stages(conn)
+    judged = [judge(f, as_of, excused) for f in read_orders(conn, period.start, period.end, as_of)]
+    rows = [r for r in judged if not r.facts.drill and scope.keeps(r)]
+    county = score_of(registry.county_id, registry.county_name, rows, [], rubric)
+    return Assessment(
+        period=period,
+        as_of=as_of,
+        county_zh=registry.county_name,
+        rubric=rubric,
+        scope=scope,
+        rows=rows,
+        drills=[],
+        county=county,
+        units=[],
+        townships=[],
+        slowest=[],
+        slowest_per_stage={},
+        findings=[],
+        excused=sum(1 for r in rows for s in r.stages.values() if s.status == "excused"),
+    )
+
+
 def drill_summary(a: Assessment) -> Score:
     """The drill report (演练): the same figures, never mixed into a score or a ranking."""
     return score_of("drill", "演练", a.drills, [], a.rubric)

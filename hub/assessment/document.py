@@ -151,6 +151,8 @@ def _score_json(s: Score) -> dict[str, Any]:
         "orders": s.orders,
         "score": s.score,
         "open": s.open,
+        "late": s.late,
+        "fed_back": s.fed_back,
         "clock_suspect": s.clock_suspect,
         "offline": s.offline,
         "on_time": {

@@ -40,6 +40,8 @@ class Score:
     name_zh: str
     orders: int = 0
     open: int = 0
+    late: int = 0  # orders with at least one stage late or missed (excused ones are met)
+    fed_back: int = 0  # orders whose feedback report the hub has
     clock_suspect: int = 0
     offline: int = 0
     items: dict[str, ItemScore] = field(default_factory=dict)
@@ -79,6 +81,8 @@ def score_of(
 ) -> Score:
     s = Score(key, name_zh, orders=len(rows))
     s.open = sum(1 for r in rows if r.open)
+    s.late = sum(1 for r in rows if any(x.status in ("late", "missed") for x in r.stages.values()))
+    s.fed_back = sum(1 for r in rows if r.stages["feedback"].evidence is not None)
     s.clock_suspect = sum(1 for r in rows if r.clock_suspect)
     s.offline = sum(1 for r in rows if r.offline)
     for stage in STAGES:

@@ -159,6 +159,10 @@ class SpotChecks:
             supersedes=finding_id,
         )
 
+    def finding(self, finding_id: str) -> Finding:
+        """One finding by id (superseded or not); SpotCheckError when there is none."""
+        return self._finding(finding_id)
+
     def history(self, order_id: str) -> list[Finding]:
         return self._read(lambda c: findings.all_findings(c, order_id))
 

@@ -21,14 +21,17 @@ from werkzeug.wrappers import Response
 
 from hub.console import (
     admin,
+    assessment,
     auth,
     board,
+    boundary,
     commands,
     county,
     db,
     entry,
     incidents,
     present,
+    spotchecks,
     units,
 )
 from hub.console.roles import may
@@ -74,7 +77,9 @@ def init_app(app: Flask, service: Desk) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: TIMEZONE)
     present.register(app)
 
-    for module in (auth, board, incidents, entry, units, admin, county):
+    for module in (
+        auth, board, incidents, entry, units, admin, county, boundary, assessment, spotchecks,
+    ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.add_url_rule(
         "/console-static/<path:filename>",

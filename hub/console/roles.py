@@ -3,8 +3,15 @@
 Four roles from the issue: an operator dispatches and writes notes; a supervisor also
 reassigns, cancels, closes and runs drills; an auditor reads everything (including the
 audit log and the county registry) and changes nothing; an admin manages users and reads
-the registry (it is changed in its file, not on screen). Permissions are named for what
+the registry (it is changed in its file, not on screen). The 110 gate page (边界交换) is for
+the people who run the exchange: operators watch it, supervisors and admins also put a
+rejected file back once the mapping is fixed. Permissions are named for what
 they allow so a view asks `may("command")`, never `role == "supervisor"`.
+
+Assessment (考核, issue 14): supervisors, auditors and admins read the figures and download
+the bulletin (`assessment`); only the auditor records spot checks and decides appeals
+(`spotcheck`), and only a supervisor files an appeal on a unit's behalf (`appeal`), so the
+one who appeals is never the one who decides.
 """
 
 from __future__ import annotations
@@ -12,15 +19,31 @@ from __future__ import annotations
 from typing import Literal
 
 Role = Literal["operator", "supervisor", "auditor", "admin"]
-Permission = Literal["view", "dispatch", "command", "audit", "users", "registry"]
+Permission = Literal[
+    "view",
+    "dispatch",
+    "command",
+    "audit",
+    "users",
+    "registry",
+    "boundary",
+    "reprocess",
+    "assessment",
+    "spotcheck",
+    "appeal",
+]
 
 ROLES: tuple[Role, ...] = ("operator", "supervisor", "auditor", "admin")
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    "operator": frozenset({"view", "dispatch"}),
-    "supervisor": frozenset({"view", "dispatch", "command"}),
-    "auditor": frozenset({"view", "audit", "registry"}),
-    "admin": frozenset({"view", "audit", "users", "registry"}),
+    "operator": frozenset({"view", "dispatch", "boundary"}),
+    "supervisor": frozenset(
+        {"view", "dispatch", "command", "boundary", "reprocess", "assessment", "appeal"}
+    ),
+    "auditor": frozenset({"view", "audit", "registry", "assessment", "spotcheck"}),
+    "admin": frozenset(
+        {"view", "audit", "users", "registry", "boundary", "reprocess", "assessment"}
+    ),
 }
 
 

@@ -72,6 +72,9 @@ class Desk:
     def order(self, order_id: str) -> OrderView:
         return self._reads.order(order_id)
 
+    def incident_by_source(self, source: str, source_id: str) -> IncidentView | None:
+        return self._reads.incident_by_source(source, source_id)
+
     def units_status(self) -> list[UnitStatus]:
         return self._reads.units_status()
 

@@ -273,6 +273,13 @@ class Reads:
     def order(self, order_id: str) -> OrderView:
         return order(self.store, self.registry, order_id)
 
+    def incident_by_source(self, source: str, source_id: str) -> IncidentView | None:
+        """The incident a source knows by its own number (110's), if it has come in."""
+        row = self.store.one(
+            "SELECT id FROM incidents WHERE source=? AND source_id=?", (source, source_id)
+        )
+        return None if row is None else self.incident(str(row["id"]))
+
     def units_status(self) -> list[UnitStatus]:
         return units_status(
             self.store, self.registry, self.clock.now(), self.stale_after_s, self.revoked()

@@ -140,3 +140,18 @@ def test_rotate_dispatch_key(pki_dir: Path) -> None:
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     out = run("enroll", "power-co", "--dir", str(tmp_path / "none"), code=1)
     assert "run `liandong-provision init` first" in out
+
+
+def test_init_writes_the_gate_only_when_asked(tmp_path: Path) -> None:
+    """`--gate-dir` writes [boundary], and `liandong-hub serve` reads it as the bridge's
+    folders under the hub's folder; without it the hub has no bridge (opt-in)."""
+    from hub.config import load_config
+
+    plain, gated = tmp_path / "plain", tmp_path / "gated"
+    run("init", "--county", "shuangbai", "--dir", str(plain))
+    run("init", "--county", "shuangbai", "--dir", str(gated), "--gate-dir", "gate")
+    assert load_config(plain / "hub" / "hub.toml").boundary is None
+    boundary = load_config(gated / "hub" / "hub.toml").boundary
+    assert boundary is not None
+    assert boundary.folders.inbound == gated / "hub" / "gate" / "inbound"
+    assert boundary.folders.outbound == gated / "hub" / "gate" / "outbound"

@@ -62,5 +62,9 @@ class TestService(Desk):
 def web_app(service: TestService, *, test_config: dict[str, Any] | None = None) -> Flask:
     """`hub.web.create_app` over the service's parts, as `Hub` builds it."""
     return create_app(
-        service, gate=service.parts.gate, metrics=service.metrics, test_config=test_config
+        service,
+        gate=service.parts.gate,
+        metrics=service.metrics,
+        assessment_store=service.store,
+        test_config=test_config,
     )

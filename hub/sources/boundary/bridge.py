@@ -27,6 +27,10 @@ from hub.sources.boundary.watch import Watcher
 
 log = logging.getLogger(__name__)
 
+APP_KEY = "liandong.boundary"
+"""Where `liandong-hub serve` leaves the running `Bridge` on the Flask app for the console
+page (边界交换); absent when hub.toml has no `[boundary]`."""
+
 
 class Bridge:
     def __init__(self, service: GatePorts, config: BoundaryConfig) -> None:
@@ -70,8 +74,14 @@ class Bridge:
 
     # ---- inbound -------------------------------------------------------------------------
     def pending(self, ready: set[str] | frozenset[str] = frozenset()) -> list[str]:
-        """Inbound names to take now, oldest first; temporary names and unsettled files
-        (found by rescan, still changing) wait."""
+        """Inbound names to take now, oldest first; temporary names wait, and so does
+        everything from the first unsettled file on (found by rescan, still changing).
+
+        Stopping at that file rather than skipping it keeps the gate's order: an update
+        dropped while the hub was down and still unsettled at its start must not be
+        overtaken by the cancel of the same 110 number that inotify names a moment later
+        (the kill -9 drill found exactly that). The wait is bounded: a file that stops
+        changing settles, and a half-written one is then refused as truncated."""
         now = time.time()
         found = []
         with os.scandir(self.folders.inbound) as it:
@@ -82,10 +92,14 @@ class Bridge:
                     st = entry.stat(follow_symlinks=False)
                 except OSError:
                     continue
-                if entry.name not in ready and now - st.st_mtime < self.config.settle_s:
-                    continue
-                found.append((st.st_mtime_ns, entry.name))
-        return [name for _, name in sorted(found)]
+                settled = entry.name in ready or now - st.st_mtime >= self.config.settle_s
+                found.append((st.st_mtime_ns, entry.name, settled))
+        taken = []
+        for _, name, settled in sorted(found):
+            if not settled:
+                break
+            taken.append(name)
+        return taken
 
     def take_all(self, ready: set[str]) -> dict[str, str]:
         outcomes: dict[str, str] = {}
@@ -111,7 +125,26 @@ class Bridge:
         return target
 
     def recent_files(self, limit: int = 100) -> list[dict[str, Any]]:
-        return journal.recent(self.service.store, limit)
+        """The journal's last files, each marked `can_reprocess` while its file is still in
+        rejected/ (not yet put back, not removed by hand)."""
+        rows = journal.recent(self.service.store, limit)
+        for r in rows:
+            stored = str(r["stored_as"])
+            name = stored.removeprefix("rejected/")
+            r["can_reprocess"] = (
+                r["outcome"] == "rejected"
+                and stored.startswith("rejected/")
+                and (self.folders.rejected / name).is_file()
+            )
+            r["rejected_name"] = name if r["can_reprocess"] else None
+        return rows
+
+    def waiting(self) -> int:
+        """Files in inbound/ not yet taken (temporary names left out)."""
+        try:
+            return sum(1 for p in os.scandir(self.folders.inbound) if not is_temporary(p.name))
+        except OSError:
+            return 0
 
     # ---- outbound ------------------------------------------------------------------------
     def outbound_status(self) -> dict[str, Any]:

@@ -42,6 +42,31 @@ def _string(_text: str) -> str | None:
     return None
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+
+
+def _any_uri(text: str) -> str | None:
+    """xs:anyURI as libxml2 checks it (RFC 3986 after collapsing whitespace): a colon
+    before the first `/`, `?` or `#` must end a scheme (a letter, then letters, digits,
+    `+ - .`), else the text is neither an absolute URI nor a relative reference. So
+    `2026-11-28T14:30:00+08:00` is refused; `x,y` and `12` are relative references."""
+    value = " ".join(text.split())
+    head = re.split(r"[/?#]", value, maxsplit=1)[0]
+    if ":" in head and not _SCHEME.fullmatch(head.split(":", 1)[0]):
+        return "a URI"
+    return None
+
+
+def _or_default(check: Check) -> Check:
+    """An element the XSD gives a `default` (<language>: en-US): empty, it takes the
+    default and is valid, as libxml2 agrees (hypothesis found `<language></language>`)."""
+
+    def inner(text: str) -> str | None:
+        return None if text == "" else check(text)
+
+    return inner
+
+
 def _enum(*values: str) -> Check:
     def check(text: str) -> str | None:  # xs:string keeps whitespace: " Actual" is wrong
         return None if text in values else "one of " + ", ".join(values)
@@ -73,7 +98,7 @@ _RESOURCE: Spec = [
     ("resourceDesc", 1, 1, _string),
     ("mimeType", 1, 1, _string),
     ("size", 0, 1, _collapsed(_INTEGER, "an integer")),
-    ("uri", 0, 1, _string),
+    ("uri", 0, 1, _any_uri),
     ("derefUri", 0, 1, _string),
     ("digest", 0, 1, _string),
 ]
@@ -88,7 +113,7 @@ _AREA: Spec = [
 CATEGORIES = ("Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
               "Transport", "Infra", "CBRNE", "Other")  # fmt: skip
 _INFO: Spec = [
-    ("language", 0, 1, _collapsed(_LANGUAGE, "a language tag such as zh-CN")),
+    ("language", 0, 1, _or_default(_collapsed(_LANGUAGE, "a language tag such as zh-CN"))),
     ("category", 1, INF, _enum(*CATEGORIES)),
     ("event", 1, 1, _string),
     (
@@ -119,7 +144,7 @@ _INFO: Spec = [
     ("headline", 0, 1, _string),
     ("description", 0, 1, _string),
     ("instruction", 0, 1, _string),
-    ("web", 0, 1, _string),
+    ("web", 0, 1, _any_uri),
     ("contact", 0, 1, _string),
     ("parameter", 0, INF, _PAIR),
     ("resource", 0, INF, _RESOURCE),

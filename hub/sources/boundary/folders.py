@@ -90,9 +90,13 @@ def write_atomic(folder: Path, name: str, data: bytes) -> None:
 
 
 def free_name(folder: Path, name: str) -> str:
-    """NAME, or NAME.2, NAME.3 ... when a file of that name is already there."""
+    """NAME, or NAME.2, NAME.3 ... when a file of that name is already there.
+
+    A `NAME.why.json` alone does not take the name: it is what a crash between writing
+    the why and moving the file leaves (or a reprocess between its two steps), and
+    overwriting it beats leaving a why.json that explains no file."""
     candidate, n = name, 1
-    while (folder / candidate).exists() or (folder / f"{candidate}.why.json").exists():
+    while (folder / candidate).exists():
         n += 1
         candidate = f"{name}.{n}"
     return candidate

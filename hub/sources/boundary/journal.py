@@ -69,8 +69,13 @@ def record(
 
 
 def recent(store: Store, limit: int = 100) -> list[dict[str, Any]]:
-    """The last inbound files with their fate, newest first (for the console page)."""
-    rows = store.query("SELECT * FROM boundary_files ORDER BY seq DESC LIMIT ?", (limit,))
+    """The last inbound files with their fate, newest first (for the console page), each
+    with its incident's 110 number: people know a call by that, not by our id."""
+    rows = store.query(
+        "SELECT f.*, i.source_id FROM boundary_files f LEFT JOIN incidents i"
+        " ON i.id = f.incident_id ORDER BY f.seq DESC LIMIT ?",
+        (limit,),
+    )
     for r in rows:
         r["why"] = json.loads(r["why"])
     return rows

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from inotify_simple import INotify, flags
 
+from hub.sources.boundary.folders import is_temporary
+
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +67,14 @@ class Watcher:
                     events = self._inotify.read(timeout=int(wait * 1000))
                 except OSError:
                     events = []
-                ready = {e.name for e in events if e.name and os.sep not in e.name}
+                # A gate writes `.NAME.tmp` and renames it: the CLOSE_WRITE of the temporary
+                # name wakes nobody (a pass per temp file listed the whole folder each time
+                # and held a 1,000-file burst to a fifth of its speed); the rename does.
+                ready = {
+                    e.name
+                    for e in events
+                    if e.name and os.sep not in e.name and not is_temporary(e.name)
+                }
             else:
                 self._stop.wait(wait)
             if ready or time.monotonic() >= next_scan:
