@@ -63,6 +63,10 @@ class Link:
         self.on_disconnected = on_disconnected
         self.on_puback = on_puback
         self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        """Set once the broker has granted the `down` subscription of this connection: a
+        message published to `down` before then may be lost on a first-ever connection
+        (no session yet), so a caller that publishes the moment we connect waits for it."""
         self.connects = 0
         self.last_error = ""
         self._attempt = 0
@@ -162,6 +166,7 @@ class Link:
     ) -> None:
         was = self.connected.is_set()
         self.connected.clear()
+        self.subscribed.clear()
         if was:
             log.warning("link to the hub lost: %s", reason)
             self.last_error = str(reason)
@@ -202,6 +207,8 @@ class Link:
         reasons: list[ReasonCode],
         props: Properties | None,
     ) -> None:
-        for r in reasons:
-            if r.is_failure:
-                log.error("subscription to %s refused: %s", self.down_topic, r)
+        refused = [r for r in reasons if r.is_failure]
+        for r in refused:
+            log.error("subscription to %s refused: %s", self.down_topic, r)
+        if not refused:
+            self.subscribed.set()

@@ -143,7 +143,7 @@ def test_a_signed_order_carrying_control_bytes_is_refused_by_the_terminal(
     files.printer_url = printer_sim.url
     files.broker_port = broker.port
     gw = make_gateway(files.config())
-    wait_for(gw.link.connected.is_set, 10, "the terminal to connect")
+    wait_for(gw.link.subscribed.is_set, 10, "the terminal to connect and subscribe")
     hub.client.publish(
         topics.down(COUNTY, UNIT), _signed_anyway(hub, _order(HOSTILE_ID, **HOSTILE))
     )

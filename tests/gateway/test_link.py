@@ -33,7 +33,7 @@ def _gateway(
 ) -> Gateway:
     files.broker_port = port
     gw = make(files.config(), SystemClock(), **kw)
-    wait_for(gw.link.connected.is_set, 10, "the terminal to connect")
+    wait_for(gw.link.subscribed.is_set, 10, "the terminal to connect and subscribe")
     return gw
 
 
