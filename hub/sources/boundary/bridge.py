@@ -27,6 +27,9 @@ from hub.sources.boundary.watch import Watcher
 
 log = logging.getLogger(__name__)
 
+FLUSH_EVERY = 100
+"""Files taken between two settlings of folders and history in a long pass (inbound.py)."""
+
 APP_KEY = "liandong.boundary"
 """Where `liandong-hub serve` leaves the running `Bridge` on the Flask app for the console
 page (边界交换); absent when hub.toml has no `[boundary]`."""
@@ -104,10 +107,15 @@ class Bridge:
     def take_all(self, ready: set[str]) -> dict[str, str]:
         outcomes: dict[str, str] = {}
         with self._lock:
-            for name in self.pending(ready):
-                if self._stop.is_set():
-                    break
-                outcomes[name] = self.inbound.take(name)
+            try:
+                for i, name in enumerate(self.pending(ready), 1):
+                    if self._stop.is_set():
+                        break
+                    outcomes[name] = self.inbound.take(name)
+                    if i % FLUSH_EVERY == 0:
+                        self.inbound.flush()
+            finally:
+                self.inbound.flush()
         return outcomes
 
     def reprocess(self, name: str) -> str:

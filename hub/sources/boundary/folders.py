@@ -102,8 +102,13 @@ def free_name(folder: Path, name: str) -> str:
     return candidate
 
 
-def move(src: Path, name: str, dst: Path, new_name: str | None = None) -> Path:
-    """Move src/NAME into dst (same file system: a rename; else copy, fsync, unlink)."""
+def move(
+    src: Path, name: str, dst: Path, new_name: str | None = None, *, sync: bool = True
+) -> Path:
+    """Move src/NAME into dst (same file system: a rename; else copy, fsync, unlink).
+    `sync=False` leaves both folders' fsync to the caller, who batches them (a rename lost
+    to a power cut only puts a committed file back in inbound/, where it is taken again
+    as a repeat and moved)."""
     dst.mkdir(parents=True, exist_ok=True)
     target = dst / (new_name or free_name(dst, name))
     try:
@@ -115,7 +120,8 @@ def move(src: Path, name: str, dst: Path, new_name: str | None = None) -> Path:
         with open(target, "rb+") as f:
             os.fsync(f.fileno())
         os.unlink(src / name)
-    fsync_dir(dst)
-    with contextlib.suppress(OSError):
-        fsync_dir(src)
+    if sync:
+        fsync_dir(dst)
+        with contextlib.suppress(OSError):
+            fsync_dir(src)
     return target

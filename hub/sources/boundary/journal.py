@@ -7,6 +7,7 @@ migration scheme (hub/db/migrations.py).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -59,12 +60,34 @@ def record(
     incident_id: str | None = None,
     why: dict[str, Any] | None = None,
 ) -> None:
+    record_many(store, [Entry(at, name, stored_as, sha256, outcome, reason, incident_id, why)])
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One inbound file's fate, as the console's history shows it."""
+
+    at: datetime
+    name: str
+    stored_as: str
+    sha256: str
+    outcome: str
+    reason: str = ""
+    incident_id: str | None = None
+    why: dict[str, Any] | None = None
+
+
+def record_many(store: Store, entries: list[Entry]) -> None:
+    """Write a pass's files in one transaction (a burst of 1,000 files is 1,000 commits
+    fewer); the incidents themselves were each committed before their file moved."""
+    if not entries:
+        return
     with store.write() as db:
-        db.execute(
+        db.conn.executemany(
             "INSERT INTO boundary_files (at, name, stored_as, sha256, outcome, reason,"
             " incident_id, why) VALUES (?,?,?,?,?,?,?,?)",
-            (at and ts(at), name, stored_as, sha256, outcome, reason, incident_id,
-             json.dumps(why or {}, ensure_ascii=False)),
+            [(e.at and ts(e.at), e.name, e.stored_as, e.sha256, e.outcome, e.reason,
+              e.incident_id, json.dumps(e.why or {}, ensure_ascii=False)) for e in entries],
         )  # fmt: skip
 
 
