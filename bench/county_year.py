@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = (
     "tests/hub/assessment/synth.py",
     "demo/scenario.py",
-    "hub/store.py",
-    "hub/service.py",
-    "hub/reports.py",
-    "hub/engine.py",
+    "hub/db/*.py",
+    "hub/dispatch/*.py",
+    "hub/terminals/uplink.py",
     "hub/assessment/schema.py",
 )
+"""What makes the county-year (globs under the project): a change to any of them rebuilds."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,12 @@ def cache_dir() -> Path:
 def key(start: datetime, days: int, calls: int, seed: int) -> str:
     """The cache name: the parameters and the generator's code, hashed."""
     h = hashlib.sha256(f"{start.isoformat()}|{days}|{calls}|{seed}".encode())
-    for name in SOURCES:
-        h.update((ROOT / name).read_bytes())
+    for pattern in SOURCES:
+        files = sorted(ROOT.glob(pattern))
+        if not files:
+            raise FileNotFoundError(f"bench/county_year.py: nothing matches {pattern!r}")
+        for f in files:
+            h.update(f.read_bytes())
     return h.hexdigest()[:20]
 
 
