@@ -361,7 +361,10 @@ def test_gps_port_over_tcp_feeds_arrival(
             _down(hub_signer, "order", order_body(position=(31.24825, 121.587403)), gw.clock)
         )
         wait_for(lambda: gps.clients == 1, what="the terminal to open its GPS port")
-        capture = (SHARED_DATA / "nmea" / "beidou-bd.log").read_text(errors="replace")
+        path = SHARED_DATA / "nmea" / "beidou-bd.log"
+        if not path.is_file():
+            pytest.skip(f"{path} is absent: the real GPS captures live in ../shared/data")
+        capture = path.read_text(errors="replace")
         gps.send(capture.replace("\n", "\r\n"))
         wait_for(lambda: gw.orders.get(OID).arrived_at is not None, what="arrival by GPS")
         assert gw.last_fix is not None and gw.gps_parser.sentences > 20
