@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -30,14 +29,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from demo.broker import Broker, free_port, write_dev_config
+from bench.common import pcts, tls_broker, wait
 from hub.registry import Registry, load_registry
 from hub.runtime import Hub
 from hub.sources.boundary.config import BoundaryConfig
 from hub.sources.boundary.folders import Folders
 from tests.hub.harness import hub_config
 from tests.support.mqtt import MqttTestClient
-from tests.support.pki import ThrowawayPKI
 from wire import codec, topics
 from wire import kinds as k
 from wire.clock import SystemClock
@@ -102,33 +100,9 @@ class _Arrivals(threading.Thread):
             self.got.setdefault(item["id"], item["t"])
 
 
-def _pcts(samples: list[float]) -> tuple[float, float]:
-    s = sorted(samples)
-    return round(statistics.median(s), 2), round(s[min(len(s) - 1, int(len(s) * 0.99))], 2)
-
-
-def _wait(check: Any, timeout: float, every: float = 0.0005) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = check()
-        if v:
-            return v
-        time.sleep(every)
-    raise TimeoutError("benchmark step did not finish in time")
-
-
 def run(workdir: Path) -> dict[str, Any]:
-    pki = ThrowawayPKI.create(workdir / "pki")
-    port = free_port()
-    conf = write_dev_config(
-        workdir / "broker",
-        port,
-        cafile=pki.ca_path,
-        certfile=pki.root / "broker.crt",
-        keyfile=pki.root / "broker.key",
-    )
-    broker = Broker(conf, port, workdir / "broker" / "mosquitto.log")
-    broker.start()
+    pki, broker = tls_broker(workdir)
+    port = broker.port
     folders = Folders.under(workdir / "gate")
     config = dataclasses.replace(
         hub_config(workdir / "PKI", broker, pki, [UNIT]),
@@ -176,17 +150,18 @@ def run(workdir: Path) -> dict[str, Any]:
             row = svc.store.one("SELECT count(*) AS n FROM boundary_files")
             return bool(row) and row["n"] >= BURST
 
-        _wait(taken, 300, every=0.02)
+        wait(taken, 300, every=0.02)
         burst_s = time.monotonic() - started
         assert sum(1 for _ in folders.done.rglob("B*.json")) == BURST
-        _wait(lambda: len(arrivals.got) >= BURST, 120, every=0.02)
+        wait(lambda: len(arrivals.got) >= BURST, 120, every=0.02)
         orders_s = max(arrivals.got[f"B{i:05d}"] for i in range(BURST)) - started
-        _wait(
+        wait(
             lambda: (
                 svc.store.one("SELECT count(*) AS n FROM orders WHERE state='received'")["n"]
                 >= BURST
             ),
             120,
+            every=0.0005,
         )
 
         # 2) one file at a time: rename -> the terminal holds its order
@@ -196,7 +171,7 @@ def run(workdir: Path) -> dict[str, Any]:
             tmp = _write_tmp(folders.inbound, f"{number}.json", _call(number))
             t0 = time.monotonic()
             os.rename(tmp, folders.inbound / f"{number}.json")
-            got = _wait(lambda n=number: arrivals.got.get(n), 10)
+            got = wait(lambda n=number: arrivals.got.get(n), 10, every=0.0005)
             lat.append((got - t0) * 1000)
 
         # 3) the bare broker hop to the same terminal process
@@ -210,7 +185,7 @@ def run(workdir: Path) -> dict[str, Any]:
             pub.client.publish(
                 topics.down("shuangbai", UNIT), json.dumps({"kind": "bare", "id": mid}), qos=1
             )
-            got = _wait(lambda mid=mid: arrivals.got.get(mid), 10)
+            got = wait(lambda mid=mid: arrivals.got.get(mid), 10, every=0.0005)
             hop.append((got - t0) * 1000)
     finally:
         if pub is not None:
@@ -219,8 +194,8 @@ def run(workdir: Path) -> dict[str, Any]:
         term.wait(10)
         hub.stop()
         broker.stop()
-    p50, p99 = _pcts(lat)
-    b50, b99 = _pcts(hop)
+    p50, p99 = pcts(lat)
+    b50, b99 = pcts(hop)
     return {
         "files": BURST,
         "burst_files_per_s": round(BURST / burst_s, 1),

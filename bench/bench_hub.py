@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import statistics
 import threading
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from demo.broker import Broker, free_port, write_dev_config
+from bench.common import pcts, tls_broker, wait
 from hub.registry import Registry, Unit, load_registry
 from hub.runtime import Hub
 from hub.sources.api_keys import sign
 from tests.hub.harness import hub_config
 from tests.support.mqtt import MqttTestClient
-from tests.support.pki import ThrowawayPKI
 from wire import codec, topics
 from wire import kinds as k
 from wire.clock import SystemClock
@@ -85,23 +83,9 @@ class _Terminal:
                 self.got[obj["id"]] = now
 
 
-def _pcts(samples: list[float]) -> tuple[float, float]:
-    s = sorted(samples)
-    return round(statistics.median(s), 2), round(s[min(len(s) - 1, int(len(s) * 0.99))], 2)
-
-
 def run(workdir: Path) -> dict[str, Any]:
-    pki = ThrowawayPKI.create(workdir / "pki")
-    port = free_port()
-    conf = write_dev_config(
-        workdir / "broker",
-        port,
-        cafile=pki.ca_path,
-        certfile=pki.root / "broker.crt",
-        keyfile=pki.root / "broker.key",
-    )
-    broker = Broker(conf, port, workdir / "broker" / "mosquitto.log")
-    broker.start()
+    pki, broker = tls_broker(workdir)
+    port = broker.port
     units = [f"bench-{i:03d}" for i in range(TERMINALS)]
     hub = Hub(hub_config(workdir / "PKI", broker, pki, units), registry=_registry(TERMINALS))
     hub.start()
@@ -120,7 +104,7 @@ def run(workdir: Path) -> dict[str, Any]:
         for i in range(ORDERS):
             svc.intake(_incident(f"D{i}", units[i % TERMINALS]), source=SOURCE)
         stored = time.perf_counter() - started
-        _wait(
+        wait(
             lambda: (
                 _count(hub, "SELECT count(*) AS n FROM orders WHERE state='received'") >= ORDERS
             ),
@@ -147,7 +131,7 @@ def run(workdir: Path) -> dict[str, Any]:
             with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310
                 oid = json.loads(r.read())["orders"][0]["id"]
             http.append((time.perf_counter() - t0) * 1000)
-            got = _wait(lambda t=t, oid=oid: t.got.get(oid), 10)
+            got = wait(lambda t=t, oid=oid: t.got.get(oid), 10)
             lat.append((got - t0) * 1000)
 
         # 3) the bare broker hop, same broker, same terminal clients
@@ -163,7 +147,7 @@ def run(workdir: Path) -> dict[str, Any]:
             pub.client.publish(
                 topics.down("shuangbai", t.unit), json.dumps({"kind": "bare", "id": mid}), qos=1
             )
-            got = _wait(lambda t=t, mid=mid: t.got.get(mid), 10)
+            got = wait(lambda t=t, mid=mid: t.got.get(mid), 10)
             hop.append((got - t0) * 1000)
         pub.close()
     finally:
@@ -171,9 +155,9 @@ def run(workdir: Path) -> dict[str, Any]:
             t.client.close()
         hub.stop()
         broker.stop()
-    p50, p99 = _pcts(lat)
-    b50, b99 = _pcts(hop)
-    h50, h99 = _pcts(http)
+    p50, p99 = pcts(lat)
+    b50, b99 = pcts(hop)
+    h50, h99 = pcts(http)
     return {
         "terminals": TERMINALS,
         "orders": ORDERS,
@@ -203,13 +187,3 @@ def _incident(source_id: str, category: str) -> dict[str, Any]:
         "caller_phone": "13812345678",
         "reported_at": SystemClock().now().isoformat(),  # inside the hub's intake window
     }
-
-
-def _wait(check: Any, timeout: float) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = check()
-        if v:
-            return v
-        time.sleep(0.001)
-    raise TimeoutError("benchmark step did not finish in time")

@@ -1,0 +1,47 @@
+"""What the hub benchmarks share: a real TLS broker on a free port, percentiles, a poll."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from demo.broker import Broker, free_port, write_dev_config
+from tests.support.pki import ThrowawayPKI
+
+T = TypeVar("T")
+
+
+def tls_broker(workdir: Path) -> tuple[ThrowawayPKI, Broker]:
+    """A throwaway PKI and a started Mosquitto with mutual TLS from it (stop it yourself)."""
+    pki = ThrowawayPKI.create(workdir / "pki")
+    port = free_port()
+    conf = write_dev_config(
+        workdir / "broker",
+        port,
+        cafile=pki.ca_path,
+        certfile=pki.root / "broker.crt",
+        keyfile=pki.root / "broker.key",
+    )
+    broker = Broker(conf, port, workdir / "broker" / "mosquitto.log")
+    broker.start()
+    return pki, broker
+
+
+def pcts(samples: list[float]) -> tuple[float, float]:
+    """p50 and p99 of `samples`, rounded to hundredths."""
+    s = sorted(samples)
+    return round(statistics.median(s), 2), round(s[min(len(s) - 1, int(len(s) * 0.99))], 2)
+
+
+def wait(check: Callable[[], T], timeout: float, every: float = 0.001) -> T:
+    """Poll `check` until it returns something true; TimeoutError after `timeout` s."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = check()
+        if v:
+            return v
+        time.sleep(every)
+    raise TimeoutError("benchmark step did not finish in time")
