@@ -20,7 +20,14 @@ from zoneinfo import ZoneInfo
 
 from hub.errors import IntakeError, NotFound
 from hub.sources.boundary import journal
-from hub.sources.boundary.folders import Folders, fsync_dir, move, read_limited, write_atomic
+from hub.sources.boundary.folders import (
+    Folders,
+    free_name,
+    fsync_dir,
+    move,
+    read_limited,
+    write_atomic,
+)
 from hub.sources.boundary.mapping import Mapping
 from hub.sources.boundary.metrics import BoundaryMetrics
 from hub.sources.boundary.model import GateRejection
@@ -120,8 +127,6 @@ class Inbound:
     def _reject(self, name: str, data: bytes, why: GateRejection) -> str:
         rejected = self.folders.rejected
         rejected.mkdir(parents=True, exist_ok=True)
-        from hub.sources.boundary.folders import free_name
-
         stored = free_name(rejected, name)
         body = {"file": name, **why.to_json(), "at": self.service.clock.now().isoformat()}
         write_atomic(rejected, f"{stored}.why.json",
