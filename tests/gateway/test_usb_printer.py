@@ -30,7 +30,7 @@ from gateway.devices.usblp import (
     parse_lp_status,
 )
 from gateway.errors import PrinterError
-from tests.gateway.conftest import order_body
+from tests.gateway.conftest import TerminalFiles, order_body
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -98,3 +98,8 @@ def test_usb_printer_answers_dle_eot_prints_and_reports_paper_out(
 )
 def test_lpgetstatus_bits(status: int, state: str) -> None:
     assert parse_lp_status(status) == state
+
+
+def test_gateway_toml_takes_a_usb_printer_device(files: TerminalFiles) -> None:
+    files.printer_url = "/dev/usb/lp0"
+    assert files.config().printer.port == "/dev/usb/lp0"
