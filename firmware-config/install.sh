@@ -2,6 +2,7 @@
 # Turn a Raspberry Pi running Raspberry Pi OS Lite (bookworm) into a Liandong unit terminal.
 #
 #   sudo firmware-config/install.sh BUNDLE [options]
+#   sudo firmware-config/install.sh --enroll-on-boot [options]   (a card that enrolls itself)
 #
 # BUNDLE is the unit's provisioning folder (PKI/units/UNIT from `liandong-provision enroll`):
 # ca.crt, unit.crt, unit.key (absent when the key was made on the terminal), hub-dispatch.pub
@@ -15,6 +16,7 @@ PROG=${0##*/}
 usage() {
 	cat <<EOF
 usage: $PROG BUNDLE [options]
+       $PROG --enroll-on-boot [options]
 
   --board NAME          pi3bplus | pi4 | pi5 | zero2w (default: read from the device tree)
   --root DIR            install into a mounted image or test folder instead of this system;
@@ -32,6 +34,8 @@ usage: $PROG BUNDLE [options]
   --overlay-root        read-only root with a RAM overlay (needs --state-device)
   --wheel FILE          install this liandong wheel instead of the one from the index
   --no-packages         do not run apt-get or pip
+  --enroll-on-boot      no BUNDLE: the card enrolls itself at first boot with the token file
+                        liandong-token.json on its boot partition (README, "First boot")
   -h, --help            this text
 EOF
 }
@@ -44,7 +48,7 @@ die() {
 # ---------------------------------------------------------------- arguments
 BUNDLE="" BOARD="" ROOT="/" NTP="ntp.gov.local" GPS="keep" GPS_USB="" PRINTER_USB=""
 PRINTER_URL="/dev/ld-printer" PPS_PIN="" GPS_TIME=0 PINS="" STATE_DEV="" OVERLAY=0 WHEEL=""
-PACKAGES=1
+PACKAGES=1 ENROLL=0 SAVED=() ORIG=("$@")
 need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -62,14 +66,30 @@ while [[ $# -gt 0 ]]; do
 	--overlay-root) OVERLAY=1; shift ;;
 	--wheel) need_arg "$@"; WHEEL=$2; shift 2 ;;
 	--no-packages) PACKAGES=0; shift ;;
+	--enroll-on-boot) ENROLL=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage >&2; die "unknown option $1" ;;
 	*) [[ -z $BUNDLE ]] || die "one BUNDLE only (got $BUNDLE and $1)"; BUNDLE=$1; shift ;;
 	esac
 done
-[[ -n $BUNDLE ]] || { usage >&2; die "BUNDLE is required"; }
-[[ -d $BUNDLE ]] || die "bundle $BUNDLE is not a folder"
-BUNDLE=$(cd "$BUNDLE" && pwd)
+if ((ENROLL)); then
+	[[ -z $BUNDLE ]] || die "--enroll-on-boot takes no BUNDLE: the card gets its own at first boot"
+	# The options the first boot gives this script again, with the bundle it enrolled for
+	# (firstboot/liandong-firstboot); a --pins file is kept on the card for it.
+	i=0
+	while ((i < ${#ORIG[@]})); do
+		case ${ORIG[i]} in
+		--root | --wheel | --pins) i=$((i + 2)) ;;
+		--enroll-on-boot | --no-packages) i=$((i + 1)) ;;
+		*) SAVED+=("${ORIG[i]}") && i=$((i + 1)) ;;
+		esac
+	done
+	[[ -z $PINS ]] || SAVED+=(--pins /etc/liandong/pins.toml)
+else
+	[[ -n $BUNDLE ]] || { usage >&2; die "BUNDLE is required"; }
+	[[ -d $BUNDLE ]] || die "bundle $BUNDLE is not a folder"
+	BUNDLE=$(cd "$BUNDLE" && pwd)
+fi
 [[ -d $ROOT ]] || die "--root $ROOT is not a folder"
 ROOT=$(cd "$ROOT" && pwd)
 R=${ROOT%/}            # prefix for every path: "" on a live system
@@ -117,13 +137,19 @@ if [[ -z $BOARD ]]; then
 fi
 [[ -d $HERE/boards/$BOARD && -f $HERE/pins/$BOARD.toml ]] ||
 	die "--board $BOARD: expected pi3bplus, pi4, pi5 or zero2w"
+PINS_GIVEN=$PINS
 [[ -n $PINS ]] || PINS=$HERE/pins/$BOARD.toml
 [[ -f $PINS ]] || die "--pins $PINS: no such file"
 BOOT=$R/boot/firmware
 [[ -d $BOOT || ! -f $R/boot/config.txt ]] || BOOT=$R/boot # before bookworm
 [[ -d $BOOT ]] || die "no $R/boot/firmware: is this a Raspberry Pi OS root?"
+BOOT_NAME=${BOOT#"$R"}
 
 # ---------------------------------------------------------------- bundle
+if ((ENROLL)); then # no bundle yet: the first boot brings one and runs this script again
+	UNIT="(enrolls at first boot)" HAS_GPS=no rendered=""
+	[[ $GPS != keep ]] || GPS=none
+else # (the bundle's checks, not indented: one block as before --enroll-on-boot)
 for f in ca.crt unit.crt hub-dispatch.pub gateway.toml; do
 	[[ -f $BUNDLE/$f ]] || die "bundle $BUNDLE lacks $f (made by: liandong-provision enroll UNIT)"
 done
@@ -169,6 +195,7 @@ fi
 if [[ $GPS == keep ]]; then # --gps-time with keep: the bundle had a GPS, on USB by default
 	if [[ $HAS_GPS == yes ]] || grep -q '^\[gps\]' "$BUNDLE/gateway.toml"; then GPS=usb; else GPS=none; fi
 fi
+fi # the bundle's checks
 
 # ---------------------------------------------------------------- reporting
 CHANGED=0 REBOOT="" RECORD=""
@@ -344,17 +371,33 @@ fi
 echo "identity and configuration:"
 ensure_dir "$R/etc/liandong" 0750 root liandong
 ensure_dir "$R/var/lib/liandong" 0750 liandong liandong
+if ((ENROLL)); then
+	say skipped "identity: made at first boot from $BOOT_NAME/liandong-token.json"
+	put 0644 root root "$R/etc/liandong/install-options" < <(printf '%s\n' "${SAVED[@]}")
+	[[ -z $PINS_GIVEN ]] || put 0644 root root "$R/etc/liandong/pins.toml" <"$PINS_GIVEN"
+	if ! diff -r "$HERE" "$R/opt/liandong/firmware-config" >/dev/null 2>&1; then
+		rm -rf "$R/opt/liandong/firmware-config"
+		mkdir -p "$R/opt/liandong"
+		cp -r "$HERE" "$R/opt/liandong/firmware-config"
+		changed "/opt/liandong/firmware-config (for the first boot)"
+	else
+		say same "/opt/liandong/firmware-config"
+	fi
+else
 for f in ca.crt unit.crt hub-dispatch.pub; do
 	put 0644 root liandong "$R/etc/liandong/$f" <"$BUNDLE/$f"
 done
-if [[ -f $BUNDLE/unit.key ]]; then
+fi
+if ((ENROLL)); then
+	:
+elif [[ -f $BUNDLE/unit.key ]]; then
 	put 0600 liandong liandong "$R/etc/liandong/unit.key" <"$BUNDLE/unit.key"
 else
 	set_attrs "$R/etc/liandong/unit.key" 0600 liandong liandong
 	if ((FIXED)); then changed "/etc/liandong/unit.key (owner/mode)"; else say same "/etc/liandong/unit.key (kept)"; fi
 fi
 
-put 0640 root liandong "$R/etc/liandong/gateway.toml" <"$rendered"
+((ENROLL)) || put 0640 root liandong "$R/etc/liandong/gateway.toml" <"$rendered"
 
 # ---------------------------------------------------------------- 4. board profile
 echo "board profile ($BOARD):"
@@ -437,6 +480,12 @@ put 0644 root root "$R/etc/systemd/journald.conf.d/liandong.conf" \
 	<"$HERE/systemd/journald-liandong.conf"
 ensure_link /etc/systemd/system/liandong-gateway.service \
 	"$R/etc/systemd/system/multi-user.target.wants/liandong-gateway.service"
+if ((ENROLL)); then
+	put 0644 root root "$R/etc/systemd/system/liandong-firstboot.service" \
+		<"$HERE/systemd/liandong-firstboot.service"
+	ensure_link /etc/systemd/system/liandong-firstboot.service \
+		"$R/etc/systemd/system/multi-user.target.wants/liandong-firstboot.service"
+fi
 mkdir -p "$R/var/log/journal"
 
 # ---------------------------------------------------------------- 8. durability

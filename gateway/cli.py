@@ -1,7 +1,8 @@
 """`liandong-gateway`: the duty-room terminal.
 
 A thin command line over the library: `run` starts a Gateway and its kiosk and talks to
-systemd; `check-config` and `test-print` are for the installer on site.
+systemd; `check-config` and `test-print` are for the installer on site; `enroll` makes the
+terminal's key and gets its certificate with a one-time token (gateway/enroll.py).
 """
 
 from __future__ import annotations
@@ -129,3 +130,76 @@ def test_print(config_path: Path) -> None:
     finally:
         printer.close()
     click.echo(f"printed; printer state {printer.state}")
+
+
+@main.command("enroll")
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path),
+    help="The token file from `liandong-provision token --out` (hub URL, token, CA).",
+)
+@click.option("--hub", "hub_url", help="The hub's https:// address (instead of the file's).")
+@click.option("--token", help="The one-time token (instead of the file's).")
+@click.option("--unit", help="With --token: this terminal's unit id.")
+@click.option("--county", help="With --token: the county id.")
+@click.option(
+    "--ca",
+    "ca_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CA certificate to trust the hub's HTTPS by (default: the token file's).",
+)
+@click.option(
+    "--dir",
+    "dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Where to write the bundle (ca.crt, unit.crt, unit.key, hub-dispatch.pub, gateway.toml).",
+)
+@click.option("--printer", help="[printer] port, if not /dev/ld-printer.")
+@click.option("--gps", help="[gps] port, when the duty room has a GPS.")
+@click.option("--force", is_flag=True, help="Replace a unit certificate already in --dir.")
+@click.option(
+    "--insecure-http", is_flag=True, help="Allow a plain http:// hub (tests and development)."
+)
+def enroll_cmd(
+    token_file: Path | None,
+    hub_url: str | None,
+    token: str | None,
+    unit: str | None,
+    county: str | None,
+    ca_path: Path | None,
+    dest: Path,
+    printer: str | None,
+    gps: str | None,
+    force: bool,
+    insecure_http: bool,
+) -> None:
+    """Join the county: make this terminal's key (it never leaves), send a CSR with the
+    one-time token to the hub over HTTPS, and write the bundle `run` reads."""
+    from gateway.enroll import EnrollError, TokenFile, enroll
+
+    try:
+        if token_file is not None:
+            found = TokenFile.load(token_file)
+        elif hub_url and token and unit and county and ca_path:
+            found = TokenFile(hub_url, unit, county, token, b"")
+        else:
+            raise EnrollError("give --token-file, or --hub, --token, --unit, --county and --ca")
+        if hub_url:
+            found = TokenFile(hub_url, found.unit, found.county, found.token, found.ca_pem)
+        if token:
+            found = TokenFile(found.hub, found.unit, found.county, token, found.ca_pem)
+        ca = ca_path.read_bytes() if ca_path else None
+        enroll(
+            found,
+            dest,
+            ca_pem=ca,
+            printer=printer,
+            gps=gps,
+            insecure_http=insecure_http,
+            force=force,
+        )
+    except (EnrollError, OSError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"已注册 / enrolled: {found.unit}; bundle in {dest}")

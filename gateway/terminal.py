@@ -28,7 +28,7 @@ from gateway.down.orders import OrderMessages
 from gateway.down.receipts import ReceiptMessages
 from gateway.duty.alarming import Alarming
 from gateway.duty.arrival import Arrival
-from gateway.duty.reports import DutyReports
+from gateway.duty.reports import DutyReports, PrintReceipts
 from gateway.duty.room import DutyRoom
 from gateway.health.clock_offset import ClockOffset
 from gateway.health.metrics import Metrics
@@ -85,13 +85,19 @@ class Gateway:
         self.pins = Pins(config.pins, pin_factory)
         self.alarm = Alarm(self.pins.buzzer, self.pins.light, monotonic)
         self.printer = Printer(config.printer)
+        reports = DutyReports(self.store, self.orders, self.signer, self.outbox)
         self.spooler = Spooler(
-            self.prints, self.orders, self.printer, self.clock, self.unit, print_retry_s
+            self.prints,
+            self.orders,
+            self.printer,
+            self.clock,
+            self.unit,
+            print_retry_s,
+            reports=PrintReceipts(reports, self.sender.kick),
         )
 
         # the duty room
-        self.alarming = Alarming(self.orders, self.alarm)
-        reports = DutyReports(self.store, self.orders, self.signer, self.outbox)
+        self.alarming = Alarming(self.orders, self.alarm, reports, self.sender.kick)
         self.arrival = Arrival(
             self.orders,
             self.store,

@@ -205,11 +205,36 @@ def intake_key_cmd(source: str, pki: Path, rotate: bool) -> None:
 @click.argument("unit")
 @pki_dir
 @click.option("--hours", default=24, show_default=True, help="Lifetime of the token.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write a token file (token, hub URL, CA) for the card's boot partition instead.",
+)
+@click.option("--hub-url", help="With --out: the hub's HTTPS address, e.g. https://hub.gov.")
+@click.option(
+    "--https-ca",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --out: the CA of the hub's HTTPS certificate (default: the county CA).",
+)
 @friendly
-def token_cmd(unit: str, pki: Path, hours: int) -> None:
+def token_cmd(
+    unit: str, pki: Path, hours: int, out: Path | None, hub_url: str | None, https_ca: Path | None
+) -> None:
     """Make a one-time token with which UNIT's terminal enrolls over the network; it is
-    printed once and stored only as a hash."""
-    click.echo(tokens.create_token(pki, unit, timedelta(hours=hours)))
+    printed once (or written, 0600, into the token file --out) and stored only as a hash."""
+    if out is not None and not hub_url:
+        raise ProvisioningError("--out needs --hub-url: the terminal must know where to enroll")
+    if out is not None and out.exists():
+        raise ProvisioningError(f"{out} exists; a token file is never overwritten")
+    if out is None:
+        click.echo(tokens.create_token(pki, unit, timedelta(hours=hours)))
+        return
+    ca = https_ca.read_bytes() if https_ca else None
+    tokens.token_file(pki, unit, "x", str(hub_url), ca)  # check the inputs before a token exists
+    token = tokens.create_token(pki, unit, timedelta(hours=hours))
+    pki_mod.write_private(out, tokens.token_file(pki, unit, token, str(hub_url), ca))
+    click.echo(f"token file for {unit}: {out}")
+    click.echo("copy it to the card's boot partition as liandong-token.json")
 
 
 @main.command("rotate-dispatch-key")

@@ -5,6 +5,11 @@ the terminal makes its key, sends a CSR with the token to the hub's endpoint, an
 certificate. Only a SHA-256 of each token is stored (`PKI/hub/enroll-tokens.json`, 0600);
 a token works once, for one unit, until it expires. A CSR that fails the checks does not
 use the token up, so an installer's typo costs nothing, but a token once redeemed is dead.
+
+`token_file` packs a token with what the terminal needs to use it safely: the hub's HTTPS
+address and the CA certificate that the hub's HTTPS certificate must chain to (the county
+CA unless told otherwise), so a card with only this file on its boot partition can join
+with no typing and trusts nobody else (`liandong-gateway enroll`, docs/provisioning.md).
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography import x509
 
 from provisioning import pki
 from provisioning.enroll import check_csr, enroll_unit
@@ -123,3 +131,32 @@ def redeem(pki_dir: Path, token: str, csr_pem: bytes, *, now: datetime | None = 
         bundle = enroll_unit(pki_dir, unit, csr_pem=csr_pem, force=True, now=now)
     log.info("unit %s enrolled over the network", unit)
     return (bundle / "unit.crt").read_bytes()
+
+
+TOKEN_FILE_VERSION = 1
+
+
+def token_file(pki_dir: Path, unit: str, token: str, hub_url: str, https_ca: bytes | None) -> bytes:
+    """The token file's bytes (JSON): version, hub URL, unit, county, token and the CA the
+    terminal trusts for the hub's HTTPS (`https_ca`, PEM; the county CA when None)."""
+    layout = Layout(pki_dir)
+    county = layout.county()
+    parts = urlsplit(hub_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ProvisioningError(f"--hub-url {hub_url!r}: expected https://HOST[:PORT]")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise ProvisioningError(f"--hub-url {hub_url!r}: the hub's address only, no path")
+    ca = https_ca if https_ca is not None else layout.ca_crt.read_bytes()
+    try:
+        x509.load_pem_x509_certificate(ca)
+    except ValueError as e:
+        raise ProvisioningError(f"the HTTPS CA is not a PEM certificate: {e}") from e
+    data = {
+        "v": TOKEN_FILE_VERSION,
+        "hub": hub_url.rstrip("/"),
+        "unit": unit,
+        "county": county.id,
+        "token": token,
+        "ca": ca.decode("ascii"),
+    }
+    return json.dumps(data, indent=1).encode("utf-8") + b"\n"

@@ -1,7 +1,8 @@
 """The typed body of every message kind.
 
 Down (hub -> gateway): order, cancel, receipt, command.
-Up (gateway -> hub): received, ack, arrived, feedback, position, health.
+Up (gateway -> hub): received, ack, arrived, feedback, position, health; and the receipt
+chain behind 签收: alarmed, printed, print_failed.
 State (gateway -> hub, retained): state, carrying `online` with health or the will `offline`.
 
 Bodies are msgspec Structs: strict types, unknown fields rejected, sizes bounded, times
@@ -151,6 +152,36 @@ class FeedbackBody(Body, frozen=True):
     text: Text
 
 
+class AlarmedBody(Body, frozen=True):
+    """The terminal started its alarm (buzzer and light) for this order at `rev`: sent once
+    per order and rev, after the alarm pins were driven, never for an order merely stored."""
+
+    order_id: Id
+    rev: Annotated[int, msgspec.Meta(ge=1)] = 1
+
+
+PrintFailure = Literal["paper_out", "offline", "error"]
+"""Why a slip did not print: 缺纸 / 打印机离线 / 打印出错 (anything else the printer said)."""
+
+
+class PrintedBody(Body, frozen=True):
+    """The order's slip (at `rev`) left the printer; `reprint` when it was printed as 补打."""
+
+    order_id: Id
+    rev: Annotated[int, msgspec.Meta(ge=1)] = 1
+    reprint: bool = False
+
+
+class PrintFailedBody(Body, frozen=True):
+    """The order's slip could not be printed: sent at the first failure, and again only when
+    the reason changes; the job stays queued and `printed` follows once it prints."""
+
+    order_id: Id
+    reason: PrintFailure
+    rev: Annotated[int, msgspec.Meta(ge=1)] = 1
+    detail: Short = ""
+
+
 class PositionBody(Body, frozen=True):
     position: Position
     fix_at: Time
@@ -197,6 +228,9 @@ UP_KINDS: Final[dict[str, type[Body]]] = {
     "ack": AckBody,
     "arrived": ArrivedBody,
     "feedback": FeedbackBody,
+    "alarmed": AlarmedBody,
+    "printed": PrintedBody,
+    "print_failed": PrintFailedBody,
     "position": PositionBody,
     "health": HealthBody,
 }

@@ -9,7 +9,9 @@ U+4E00-U+9FA5 and falls back to code pages otherwise, which garbles Chinese punc
 rarer characters. We switch the printer to Chinese mode (FS &) and send every line encoded
 with the printer's configured encoding ourselves (GB18030 by default; cheap printers differ).
 
-`file:PATH` appends the bytes to a file instead: the demo's paper.
+`file:PATH` appends the bytes to a file instead: the demo's paper. A character device that
+is not a tty (`/dev/usb/lp0`, a USB printer-class printer under usblp) is opened by
+`gateway.devices.usblp` instead of pyserial; its status also comes from LPGETSTATUS.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from escpos.printer import Dummy
 
 from gateway.devices.plain import one_line
 from gateway.devices.slip import Slip
+from gateway.devices.usblp import CharDevicePort, is_char_device
 from gateway.errors import PrinterError
 
 log = logging.getLogger(__name__)
@@ -37,8 +40,9 @@ class PrinterConfig:
     """The printer's settings (gateway.toml `[printer]`)."""
 
     port: str
-    """A pyserial URL or device (`/dev/ttyUSB0`, `socket://h:9100`, `loop://`), or
-    `file:PATH` to append the ESC/POS bytes to a file (the demo's paper)."""
+    """A pyserial URL or device (`/dev/ttyUSB0`, `socket://h:9100`, `loop://`), a USB
+    printer-class device (`/dev/usb/lp0`), or `file:PATH` to append the ESC/POS bytes to a
+    file (the demo's paper)."""
     baudrate: int = 9600
     encoding: str = "gb18030"
 
@@ -88,9 +92,13 @@ class FilePort:
 
 
 def open_port(url: str, baudrate: int, timeout: float) -> Port:
-    """A pyserial port by device or URL, or `file:PATH`."""
+    """A pyserial port by device or URL, a non-tty character device, or `file:PATH`."""
     if url.startswith("file:"):
         return FilePort(Path(url.removeprefix("file:")))
+    if is_char_device(url):
+        device = CharDevicePort.open(url, timeout)
+        if device is not None:
+            return device
     port: Port = serial.serial_for_url(
         url, baudrate=baudrate, timeout=timeout, write_timeout=max(timeout, 5.0)
     )
@@ -160,9 +168,17 @@ class Printer:
     """One printer. `state` is the last thing we learned about it, for health and kiosk."""
 
     def __init__(
-        self, config: PrinterConfig, status_timeout: float = 0.5, qr_size: int = 6
+        self,
+        config: PrinterConfig,
+        status_timeout: float = 0.5,
+        qr_size: int = 6,
+        opener: Callable[[str, int, float], Port] = open_port,
     ) -> None:
         self.config = config
+        self._opener = opener
+        """How the port is opened: `open_port`; tests hand in a device simulator here."""
+        self.note = ""
+        """Why the state is `unknown`, when it is, for the health report and the log."""
         self.qr_size = qr_size
         self.status_timeout = status_timeout
         self.state: PrinterState = "unknown"
@@ -172,7 +188,9 @@ class Printer:
     def _open(self) -> Port:
         if self._port is None:
             try:
-                self._port = open_port(self.config.port, self.config.baudrate, self.status_timeout)
+                self._port = self._opener(
+                    self.config.port, self.config.baudrate, self.status_timeout
+                )
             except (serial.SerialException, OSError, ValueError) as e:
                 self.state = "offline"
                 raise PrinterError(f"printer {self.config.port} is offline: {e}") from e
@@ -200,9 +218,7 @@ class Printer:
             try:
                 port = self._open()
                 port.reset_input_buffer()
-                state = parse_status(
-                    self._query(port, DLE_EOT_PRINTER), self._query(port, DLE_EOT_PAPER)
-                )
+                state = self._ask(port)
             except PrinterError:
                 return self.state
             except (serial.SerialException, OSError) as e:
@@ -211,6 +227,23 @@ class Printer:
                 state = "offline"
             self.state = state
             return state
+
+    def _ask(self, port: Port) -> PrinterState:
+        """DLE EOT, and on a USB printer-class device LPGETSTATUS as well: the ioctl's
+        paper-out or off line wins, since it works even when DLE EOT goes unanswered."""
+        lp = port.lp_status() if isinstance(port, CharDevicePort) else None
+        if lp in ("paper_out", "offline"):
+            return lp
+        state = parse_status(self._query(port, DLE_EOT_PRINTER), self._query(port, DLE_EOT_PAPER))
+        if state == "unknown" and lp == "ok":
+            return "ok"
+        if state == "unknown" and not self.note:
+            self.note = (
+                f"printer {self.config.port} answers no status query "
+                "(DLE EOT unanswered, no LPGETSTATUS): paper state unknown until a slip fails"
+            )
+            log.warning("%s", self.note)
+        return state
 
     def send(self, data: bytes, before_write: Callable[[], None] | None = None) -> None:
         """Write one job; raise PrinterError if the printer cannot take it.

@@ -136,9 +136,15 @@ class PrinterSimulator:
                 conn, _ = server.accept()
             except OSError:
                 return
-            with self._lock:
-                self._conns.append(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            self.attach(conn)
+
+    def attach(self, conn: socket.socket) -> PrinterSimulator:
+        """Serve a socket already connected: one end of a socketpair standing in for a USB
+        printer's character device (tests of `gateway.devices.usblp`)."""
+        with self._lock:
+            self._conns.append(conn)
+        threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        return self
 
     def _status(self, n: int) -> bytes:
         byte = 18 | (96 if not self.paper else 0) | (12 if self.paper_low else 0) if n == 4 else 18

@@ -5,6 +5,10 @@ the caller's `Store.tx()`), so after a power cut, or while the printer is out of
 unplugged, nothing is forgotten: the spool retries every `retry_s` and prints what is
 waiting as soon as the printer answers again. The alarm and the buttons never wait for the
 printer. `PrintQueue` is the one writer of the `prints` table.
+
+An order's slip on paper (`printed`) and a failure to print it (`print_failed`, with its
+reason) are reported to the hub through `PrintReports`, each in the same transaction as the
+job's mark it reports (the devices know nothing of the uplink: the duty room supplies it).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Protocol
 
 from gateway.devices.printer import Printer
 from gateway.devices.slip import Slip, cancel_slip, check_page_slip, order_slip, reprint
@@ -33,6 +38,19 @@ class PrintJob:
     note: str
     started_at: datetime | None = None
     """When its bytes first went to the printer; set, the job may be on paper already."""
+
+
+class PrintReports(Protocol):
+    """Reports about an order's slip; the first two run inside the spool's transaction."""
+
+    def printed(self, order_id: str, reprint: bool) -> None: ...
+    def print_failed(self, order_id: str, reason: str, detail: str) -> None: ...
+    def flush(self) -> None:
+        """After the commit: send what was reported."""
+
+
+FAILURE_REASONS = ("paper_out", "offline")
+"""Printer states reported as they are; anything else the printer said is `error`."""
 
 
 class PrintQueue:
@@ -77,9 +95,16 @@ class PrintQueue:
         with self.store.tx() as c:
             c.execute("UPDATE prints SET printed_at = ? WHERE job = ?", (rfc3339(when), job))
 
-    def failed(self, job: int) -> None:
+    def failed(self, job: int, reason: str) -> bool:
+        """Count a failed attempt; True when `reason` differs from the last one recorded
+        (the first failure, or paper out after off line): that is worth a report."""
         with self.store.tx() as c:
-            c.execute("UPDATE prints SET attempts = attempts + 1 WHERE job = ?", (job,))
+            row = c.execute("SELECT failed_reason FROM prints WHERE job = ?", (job,)).fetchone()
+            c.execute(
+                "UPDATE prints SET attempts = attempts + 1, failed_reason = ? WHERE job = ?",
+                (reason, job),
+            )
+        return row is not None and row[0] != reason
 
 
 class Spooler:
@@ -91,8 +116,10 @@ class Spooler:
         clock: Clock,
         unit: str,
         retry_s: float = 5.0,
+        reports: PrintReports | None = None,
     ) -> None:
         self.jobs = jobs
+        self.reports = reports
         self.orders = orders
         self.printer = printer
         self.clock = clock
@@ -148,10 +175,15 @@ class Spooler:
                 self.printer.print_slip(slip, partial(self.jobs.started, job.job, now))
             except PrinterError as e:
                 self.failures += 1
-                self.jobs.failed(job.job)
+                self._failed(job, e)
                 log.warning("print job %s (%s) waits: %s", job.job, job.what, e)
                 return done
-            self.jobs.printed(job.job, self.clock.now())
+            with self.jobs.store.tx():
+                self.jobs.printed(job.job, self.clock.now())
+                if self.reports and job.what == "order":
+                    self.reports.printed(job.order_id, reprint=job.started_at is not None)
+            if self.reports and job.what == "order":
+                self.reports.flush()
             self.printed += 1
             done += 1
             log.info(
@@ -161,6 +193,20 @@ class Spooler:
                 " (补打)" if job.started_at else "",
             )
         return done
+
+    def _failed(self, job: PrintJob, error: PrinterError) -> None:
+        """Count the failure; report it (an order's slip, a reason not yet reported) in the
+        same transaction."""
+        state = self.printer.state
+        reason = state if state in FAILURE_REASONS else "error"
+        report = self.reports if job.what == "order" else None
+        with self.jobs.store.tx():
+            if self.jobs.failed(job.job, reason) and report:
+                report.print_failed(job.order_id, reason, str(error))
+            else:
+                report = None
+        if report:
+            report.flush()
 
     def _run(self) -> None:
         while not self._stop.is_set():

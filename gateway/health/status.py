@@ -132,6 +132,7 @@ class HealthStatus:
             "outbox": {"depth": self.outbox.depth(), "in_flight": self.sender.in_flight},
             "printer": {
                 "state": self.printer.state,
+                "note": self.printer.note if self.printer.state == "unknown" else "",
                 "unprinted": len(self.prints.pending()),
             },
             "gps": None

@@ -67,6 +67,15 @@ def _m002_print_started(db: Database) -> None:
     db.execute("ALTER TABLE prints ADD COLUMN started_at TEXT")
 
 
+@MIGRATIONS(name="003_receipt_chain")
+def _m003_receipt_chain(db: Database) -> None:
+    """The receipt chain behind 签收: `orders.alarmed_rev`, the rev whose alarm the terminal
+    reported starting (`alarmed`), and `prints.failed_reason`, the last print failure it
+    reported for a job (`print_failed` goes again only when the reason changes)."""
+    db.execute("ALTER TABLE orders ADD COLUMN alarmed_rev INTEGER")
+    db.execute("ALTER TABLE prints ADD COLUMN failed_reason TEXT")
+
+
 def carry_over(db: Database) -> list[str]:
     """Move the old scheme's records into the "gateway" set; returns the names moved."""
     if not db[LEGACY_TABLE].exists():

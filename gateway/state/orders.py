@@ -22,7 +22,7 @@ from wire.kinds import OrderBody
 
 _COLUMNS = (
     "order_id, rev, body, status, received_at, acked_at, arrived_at, fed_back_at, "
-    "cancelled_at, alarming"
+    "cancelled_at, alarming, alarmed_rev"
 )
 
 
@@ -45,6 +45,8 @@ class OrderView:
     fed_back_at: str | None
     cancelled_at: str | None
     alarming: bool
+    alarmed_rev: int | None = None
+    """The rev whose alarm start was reported (`alarmed`); None before the first."""
 
     @property
     def order_id(self) -> str:
@@ -80,6 +82,7 @@ def _view(row: tuple[object, ...]) -> OrderView:
         fed_back_at=row[7],  # type: ignore[arg-type]
         cancelled_at=row[8],  # type: ignore[arg-type]
         alarming=bool(row[9]),
+        alarmed_rev=None if row[10] is None else int(row[10]),  # type: ignore[call-overload]
     )
 
 
@@ -180,6 +183,17 @@ class OrderBook:
         """After a restart every open order not yet acknowledged alarms again."""
         with self.store.tx() as c:
             c.execute("UPDATE orders SET alarming = 1 WHERE status = 'open' AND acked_at IS NULL")
+
+    def set_alarmed(self, order_id: str, rev: int) -> bool:
+        """Record that the alarm for `rev` started; False if that rev (or a later one) was
+        recorded already, so two threads refreshing the alarm report it once."""
+        with self.store.tx() as c:
+            n = c.execute(
+                "UPDATE orders SET alarmed_rev = ? WHERE order_id = ?"
+                " AND coalesce(alarmed_rev, 0) < ?",
+                (rev, order_id, rev),
+            ).rowcount
+        return bool(n)
 
     # ---- from the duty room (the reports that go with these are the caller's) ------------
 

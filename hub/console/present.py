@@ -66,6 +66,11 @@ LABELS: dict[str, Any] = {
     "assist_added": _l("assisting unit added"),
     "incident_closed": _l("incident closed"),
     "drill": _l("drill"),
+    # the receipt chain (wire.kinds AlarmedBody, PrintedBody, PrintFailedBody)
+    "alarmed": _l("alarm sounded"),
+    "printed": _l("slip printed"),
+    "print_failed": _l("print failed"),
+    "error": _l("printer fault"),
 }
 
 

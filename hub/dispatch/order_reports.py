@@ -1,6 +1,11 @@
 """Reports about an order (received, ack, arrived, feedback), applied in the caller's
 transaction: the order moves forward (never back) and meets its deadlines.
 
+The receipt chain (`alarmed`, `printed`, `print_failed`: the terminal sounded the alarm,
+the slip is on paper, or it is not and why) is evidence only: an event on the incident's
+timeline, signed, once per message id; it moves no state and meets no deadline, so the
+assessment (which reads received, ack, arrived and feedback) counts exactly as before.
+
 A report is judged by its own signed `at`: an ack made offline before `ack_by` is on time
 however late it arrives; if the deadline already fired, an event records that the report
 was in fact on time. A time it could not have had is not believed (`judged_time`).
@@ -28,6 +33,8 @@ ORDER_KINDS = {
     "arrived": "arrived",
     "feedback": "fed_back",
 }
+RECEIPT_CHAIN = ("alarmed", "printed", "print_failed")
+"""Reports that are recorded as events and change nothing else."""
 DEADLINE_OF = {"received": "receive", "ack": "ack", "arrived": "arrive", "feedback": "feedback"}
 SET_TIME = {
     kind: f"UPDATE orders SET {col}=coalesce({col}, ?) WHERE id=?"  # noqa: S608 - constants
@@ -78,7 +85,8 @@ class OrderReports:
         raw: bytes | None = None,
         event_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        """received / ack / arrived / feedback for one order, in the caller's transaction."""
+        """received / ack / arrived / feedback (or the receipt chain's alarmed / printed /
+        print_failed) for one order, in the caller's transaction."""
         order = self.store.one("SELECT * FROM orders WHERE id=?", (body.order_id,))
         if order is None:
             raise ReportRejected("unknown_order", f"{kind} for unknown order {body.order_id}")
@@ -95,8 +103,13 @@ class OrderReports:
             detail = {"result_code": body.result_code, "text": body.text}
         elif isinstance(body, k.AckBody):
             detail = {"via": body.via}
-        elif isinstance(body, k.ReceivedBody):
+        elif isinstance(body, k.ReceivedBody | k.AlarmedBody):
             detail = {"rev": body.rev}
+        elif isinstance(body, k.PrintedBody):
+            detail = {"rev": body.rev, **({"reprint": True} if body.reprint else {})}
+        elif isinstance(body, k.PrintFailedBody):
+            # the printer's own words (`body.detail`) stay in the signed message (`raw`)
+            detail = {"rev": body.rev, "reason": body.reason}
         dispatched = parse_ts(order["dispatched_at"])
         judged = judged_time(at, dispatched, now) if dispatched else at
         if judged != at:
@@ -105,7 +118,9 @@ class OrderReports:
             log.warning("%s from %s signed at %s, judged at %s", kind, unit, ts(at), ts(judged))
             at = judged
         late = False
-        if order["state"] not in ACTIVE_STATES:
+        if kind in RECEIPT_CHAIN:
+            pass  # evidence only: no state, no deadline (the module's docstring)
+        elif order["state"] not in ACTIVE_STATES:
             detail["ignored"] = f"order is {order['state']}"
         else:
             late = self._advance(db, order, kind, body, at, now)

@@ -3,7 +3,9 @@
 The token (from `liandong-provision token`) is the credential: 256 random bits, used once,
 for one unit, until it expires; only its hash is stored. The key is made on the terminal
 and never leaves it. All checks are `provisioning.tokens.redeem`; this is only the door.
-The hub's unit-certificate cache sees the new certificate by its file time.
+The hub's unit-certificate cache sees the new certificate by its file time. The answer also
+carries the unit's `gateway.toml` as `liandong-provision enroll` writes it (`gateway`), so the
+terminal's bundle is the same whichever way it was made.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from flask import Response, current_app, request
 
 from hub.sources.api import _body, bp, error, reply
 from hub.sources.jsonbody import load_object
+from provisioning.configs import GatewayOptions, gateway_config
 from provisioning.errors import EnrollmentError, ProvisioningError
 from provisioning.layout import Layout
 from provisioning.tokens import redeem
@@ -43,11 +48,13 @@ def post_enroll() -> Response:
         log.error("enrollment failed: %s", e)
         return error(500, "enrollment_failed", "注册失败，请联系指挥中心 (enrollment failed)")
     layout = Layout(pki_dir)
+    [cn] = x509.load_pem_x509_certificate(cert).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return reply(
         {
             "certificate": cert.decode("ascii"),
             "ca": layout.ca_crt.read_text(encoding="ascii"),
             "hub_dispatch_pub": layout.dispatch_pub.read_text(encoding="ascii"),
+            "gateway": gateway_config(layout.county(), str(cn.value), GatewayOptions()),
         },
         201,
     )

@@ -71,6 +71,14 @@ def test_one_call_from_intake_to_feedback(
     # The hub's timeline, read through the signed API as the 110 side would read it.
     view = api.get(hub.url, county.intake_key, f"/api/v1/incidents/{incident['id']}")
     events = [e for e in view["timeline"] if e["order_id"] == order_id]
+    # the receipt chain: the terminal says it sounded the alarm and printed the slip
+    chain = [e for e in events if e["type"] in ("alarmed", "printed")]
+    assert sorted((e["type"], e["detail"]["rev"]) for e in chain) == [
+        ("alarmed", 1),
+        ("printed", 1),
+    ]
+    assert {e["source"] for e in chain} == {"unit:power-co"}
+    events = [e for e in events if e not in chain]
     kinds = [e["type"] for e in events]
     assert kinds == ["dispatched", "received", "ack", "arrived", "feedback"], kinds
     assert [e["source"] for e in events] == ["intake"] + ["unit:power-co"] * 4

@@ -85,7 +85,8 @@ def drill(county: County, proxy: NetCut, running: Running) -> Drill:
     _, incident = api.post_incident(hub.url, county.intake_key, api.incident_data("J2"))
     order_id = incident["orders"][0]["id"]
     wait_for(lambda: hub.desk.order(order_id).state == "received", what="received")
-    wait_for(lambda: gw.outbox.depth() == 0, what="the received report receipted")
+    wait_for(lambda: gw.spooler.printed == 1, what="the slip (its `printed` report)")
+    wait_for(lambda: gw.outbox.depth() == 0, what="received, alarmed, printed receipted")
 
     # The terminal's line goes dead; the hub and the broker do not notice anything else.
     proxy.cut()

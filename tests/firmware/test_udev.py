@@ -139,6 +139,9 @@ def test_default_names_by_chip(bundle: Bundle, pi_root: Path) -> None:
     not_tty = usb("1-1.2", "1a86", "7523")
     not_tty.subsystem = "usb"
     assert symlinks(files, not_tty) == []
+    usb_class = Device("lp0", subsystem="usbmisc")  # /dev/usb/lp0 under usblp
+    assert symlinks(files, usb_class) == ["ld-printer"]
+    assert symlinks(files, Device("hiddev0", subsystem="usbmisc")) == []
 
 
 def test_installer_names_the_actual_devices(bundle: Bundle, pi_root: Path) -> None:

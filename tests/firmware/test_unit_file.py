@@ -65,6 +65,7 @@ def test_unit_is_hardened_but_reaches_its_devices() -> None:
     assert "Service.PrivateDevices" not in d, "GPIO and serial need the real /dev"
     allowed = {v.split()[0] for v in d["Service.DeviceAllow"]}
     assert {"char-gpiochip", "char-ttyUSB", "char-ttyACM", "char-ttyAMA"} <= allowed
+    assert "char-usb" in allowed  # /dev/usb/lp0, a USB printer-class printer
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")

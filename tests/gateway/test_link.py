@@ -82,6 +82,7 @@ def test_thousand_reports_made_in_an_outage_arrive_exactly_once(
     oid = "01JORDER0000000000000001"
     hub.send("order", order_body(oid, now=datetime.now().astimezone()))
     hub.wait_kind("received")
+    wait_for(lambda: gw.spooler.printed == 1, 5, "the slip (its `printed` report)")
     wait_for(lambda: gw.health().outbox_depth == 0, 5, "the received report's receipt")
     proxy.cut()
     wait_for(lambda: not gw.link.connected.is_set(), 10, "the link to notice the outage")

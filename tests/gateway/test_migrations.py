@@ -11,7 +11,7 @@ from gateway.state.store import Store
 from tests.gateway.old_state import make_old_state
 from wire.clock import FakeClock
 
-NAMES = ["001_schema", "002_print_started"]
+NAMES = ["001_schema", "002_print_started", "003_receipt_chain"]
 
 
 def _records(path: Path) -> list[tuple[str, str, str]]:
@@ -59,7 +59,10 @@ def test_an_old_terminal_is_carried_over_with_its_data(tmp_path: Path) -> None:
     finally:
         store.close()
     # the old records, with their own times, are the gateway set's; the old table is gone
-    assert _records(path) == [("gateway", n, "2026-01-05T01:00:00.000Z") for n in NAMES]
+    old = NAMES[:2]  # what the old scheme had applied; later migrations run on top
+    records = _records(path)
+    assert records[:2] == [("gateway", n, "2026-01-05T01:00:00.000Z") for n in old]
+    assert [(s, n) for s, n, _ in records[2:]] == [("gateway", n) for n in NAMES[2:]]
     assert "_migrations" not in _tables(path)
     assert [m.name for m in MIGRATIONS._migrations] == NAMES
 

@@ -30,6 +30,8 @@ def test_token_and_csr_give_a_certificate_once(tmp_path: Path, service: TestServ
     cert = x509.load_pem_x509_certificate(r.json["certificate"].encode())  # type: ignore[index]
     assert cert.public_key() == key.public_key()
     assert "BEGIN PUBLIC KEY" in r.json["hub_dispatch_pub"]  # type: ignore[index]
+    gateway = r.json["gateway"]  # type: ignore[index]
+    assert gateway["unit"]["id"] == "power-co" and gateway["mqtt"]["cert"] == "unit.crt"
     UnitKeys(root).verifier("power-co")  # the hub accepts the new certificate at once
     again = client.post("/api/v1/enroll", json=body)
     assert again.status_code == 403 and "already been used" in again.json["message"]  # type: ignore[index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 import tomllib
@@ -79,6 +80,28 @@ def test_intake_key_and_token_print_their_secret(pki_dir: Path) -> None:
     token = run("token", "health-1", "--dir", str(pki_dir)).strip()
     assert len(token) >= 40
     assert token not in (pki_dir / "hub" / "enroll-tokens.json").read_text()
+
+
+def test_token_file_and_its_refusals(pki_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "liandong-token.json"
+    base = ["token", "health-1", "--dir", str(pki_dir), "--out", str(out)]
+    assert "--hub-url" in run(*base, code=1)
+    assert "no path" in run(*base, "--hub-url", "https://hub.gov/api", code=1)
+    assert "expected https://" in run(*base, "--hub-url", "ftp://hub.gov", code=1)
+    assert not out.exists()
+    tokens_before = (
+        (pki_dir / "hub" / "enroll-tokens.json").read_text()
+        if (pki_dir / "hub" / "enroll-tokens.json").exists()
+        else ""
+    )
+    assert "liandong-token.json" in run(*base, "--hub-url", "https://hub.gov:8443/")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    data = json.loads(out.read_text())
+    assert data["hub"] == "https://hub.gov:8443" and data["unit"] == "health-1"
+    assert data["ca"] == (pki_dir / "ca" / "ca.crt").read_text()
+    assert data["token"] not in (pki_dir / "hub" / "enroll-tokens.json").read_text()
+    assert tokens_before != (pki_dir / "hub" / "enroll-tokens.json").read_text()
+    assert "never overwritten" in run(*base, "--hub-url", "https://hub.gov", code=1)
 
 
 def test_broker_config_defaults(pki_dir: Path, tmp_path: Path) -> None:

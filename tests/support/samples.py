@@ -57,6 +57,11 @@ def bodies() -> dict[str, k.Body]:
         "feedback": k.FeedbackBody(
             order_id="01JORDER0000000000000001", result_code="resolved", text="已恢复供电。"
         ),
+        "alarmed": k.AlarmedBody(order_id="01JORDER0000000000000001", rev=2),
+        "printed": k.PrintedBody(order_id="01JORDER0000000000000001", rev=2, reprint=True),
+        "print_failed": k.PrintFailedBody(
+            order_id="01JORDER0000000000000001", reason="paper_out", detail="printer is paper_out"
+        ),
         "position": k.PositionBody(position=pos, fix_at=T0),
         "health": health,
         "state": k.StateBody(status="online", health=health),

@@ -156,6 +156,14 @@ def test_board_follows_intake_ack_and_escalation_without_reload(
     expect(order_row.locator(".order-state")).to_contain_text("已签收")
     assert board.evaluate("window.__sameDocument") is True
     expect(entry.locator("ol.timeline")).to_contain_text("unit:power-co", timeout=WAIT_MS)
+    # The receipt chain: the alarm sounded, the slip failed for want of paper, then printed.
+    power.send("alarmed", k.AlarmedBody(order_id=order.order_id))
+    power.send("print_failed", k.PrintFailedBody(order_id=order.order_id, reason="paper_out"))
+    power.send("printed", k.PrintedBody(order_id=order.order_id))
+    timeline = entry.locator("ol.timeline")
+    for words in ("已报警", "打印失败：缺纸", "已打印"):
+        expect(timeline).to_contain_text(words, timeout=WAIT_MS)
+    _shot(entry, tmp_path, "incident-receipt-chain")
     expect(entry.locator(f'#live tr[data-order="{order.order_id}"]')).to_have_attribute(
         "data-state", "acknowledged"
     )
