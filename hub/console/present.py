@@ -66,6 +66,12 @@ LABELS: dict[str, Any] = {
     "assist_added": _l("assisting unit added"),
     "incident_closed": _l("incident closed"),
     "drill": _l("drill"),
+    # feedback results (wire.kinds.ResultCode; RESULT_NAMES is the terminals' Chinese)
+    "resolved": _l("resolved"),
+    "referred": _l("referred"),
+    "no_action_needed": _l("no action needed"),
+    "unable": _l("unable to resolve"),
+    "false_report": _l("false report"),
 }
 
 

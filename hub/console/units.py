@@ -16,6 +16,7 @@ from hub.console.forms import DrillForm, options
 from hub.console.present import name_of
 from hub.console.roles import may
 from hub.console.web import act, by, need, now, service
+from hub.console.words import CLOCK_DRIFT_WARN_S
 from hub.dispatch.views import UnitStatus
 from hub.errors import HubError
 
@@ -39,6 +40,8 @@ def problems(unit: UnitStatus) -> list[str]:
         found.append("gps")
     if unit.outbox_depth is not None and unit.outbox_depth >= OUTBOX_BACKLOG:
         found.append("outbox")
+    if unit.clock_offset_s is not None and abs(unit.clock_offset_s) > CLOCK_DRIFT_WARN_S:
+        found.append("clock")
     if unit.refused:
         # Forged, malformed or wrongly dated messages: a terminal's clock, a flood, or
         # someone with its key. The count shows which (the `rejected` table says why).
