@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from hub.console import audit
 from hub.console.units import ordered, problems
 from hub.dispatch.views import UnitStatus
-from tests.hub.console.conftest import post_form
 from hub.terminals.unit_certs import UnitKeys
+from tests.hub.console.conftest import post_form
 from tests.hub.harness import COUNTY
 from tests.support.hubparts import TestService
 from tests.support.pki import ThrowawayPKI
@@ -120,7 +120,7 @@ def test_the_units_page_shows_each_terminals_clock_drift(
     terminal); the hub keeps it and the page says 慢/快 N 秒, flagged past 30 s."""
     handler = _uplink(tmp_path, service, test_pki, ["fire", "power-co"])
     for unit, offset in (("fire", 42.25), ("power-co", -0.4)):
-        cert, key = test_pki.client(unit)
+        _cert, key = test_pki.client(unit)
         signer = Signer.from_pem(key.read_bytes())
         health = k.HealthBody(
             version="0.1.0", uptime_s=5, printer="ok", outbox_depth=0, clock_offset_s=offset
