@@ -31,6 +31,7 @@ from wtforms.validators import (  # type: ignore[import-untyped]
     Regexp,
 )
 
+from hub.console.present import LABELS
 from hub.console.roles import ROLES
 
 REQUIRED = _l("This field is required.")
@@ -192,7 +193,9 @@ class UserForm(FlaskForm):  # type: ignore[misc]
         ],
     )
     role = SelectField(
-        _l("Role"), choices=options((r, r) for r in ROLES), validators=[DataRequired(REQUIRED)]
+        _l("Role"),
+        choices=options((r, LABELS[r]) for r in ROLES),  # shown in words, posted as the key
+        validators=[DataRequired(REQUIRED)],
     )
     submit = SubmitField(_l("Create user"))
 
