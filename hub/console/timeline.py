@@ -89,9 +89,13 @@ def _dispatched(e: EventView, d: dict[str, Any], unit: str) -> tuple[str, list[s
     title = _("Order sent to %(unit)s (%(role)s)", unit=unit, role=label(d.get("role", "")))
     facts = [
         _("%(deadline)s %(time)s", deadline=_deadline(n), time=when(t))
-        for n, t in (d.get("deadlines") or {}).items()
+        for n, t in sorted((d.get("deadlines") or {}).items(), key=lambda nt: _ORDER.get(nt[0], 9))
     ]
     return title, facts
+
+
+_ORDER = {"receive": 0, "ack": 1, "arrive": 2, "feedback": 3}
+"""Deadlines in the order they fall due."""
 
 
 def _via(d: dict[str, Any]) -> list[str]:

@@ -50,10 +50,12 @@ def problems(unit: UnitStatus) -> list[str]:
 
 
 def ordered(units: list[UnitStatus]) -> list[tuple[UnitStatus, list[str]]]:
-    """Dark (or revoked) first, then degraded, then healthy; by tier and id within each."""
+    """Revoked first (a stolen or retired terminal: someone must act), then dark, then
+    degraded, then healthy; by tier and id within each."""
     rows = [(u, problems(u)) for u in units]
     return sorted(
-        rows, key=lambda r: (r[0].online and not r[0].revoked, not r[1], r[0].tier, r[0].id)
+        rows,
+        key=lambda r: (not r[0].revoked, r[0].online, not r[1], r[0].tier, r[0].id),
     )
 
 

@@ -58,6 +58,8 @@ def test_dark_units_come_first_then_degraded_then_healthy() -> None:
     )
     assert [u.id for u, _ in rows] == ["f-dark", "c-dark", "b-paper", "d-gps", "e-backlog", "a-ok"]
     assert problems(_unit("x", printer="paper_low", outbox_depth=9)) == ["printer", "outbox"]
+    stolen = ordered([rows[0][0], _unit("z-revoked", tier=3, revoked=True)])
+    assert [u.id for u, _ in stolen] == ["z-revoked", "f-dark"]  # revoked before dark
     assert problems(_unit("y", printer="unknown", gps_fix_age_s=None, outbox_depth=None)) == []
 
 
