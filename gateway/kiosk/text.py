@@ -56,6 +56,8 @@ TEXT: dict[str, dict[str, str]] = {
         "order_no": "指令编号",
         "revision": "第 %d 版",
         "drill_note": "演练：非真实警情",
+        "lp": "（",
+        "rp": "）",
     },
     "en": {
         "title": "Liandong terminal",
@@ -110,6 +112,8 @@ TEXT: dict[str, dict[str, str]] = {
         "order_no": "Order no.",
         "revision": "revision %d",
         "drill_note": "DRILL: not a real call",
+        "lp": " (",
+        "rp": ")",
     },
 }
 
