@@ -67,7 +67,7 @@ def _incident(e: EventView, d: dict[str, Any], unit: str) -> tuple[str, list[str
     facts = []
     if d.get("source"):
         facts.append(_("from %(source)s", source=source_name(str(d["source"]))))
-    if d.get("source_id"):
+    if d.get("source_id") and d.get("source") not in ("console", "drill"):  # our own id
         facts.append(_("number %(number)s", number=d["source_id"]))
     if d.get("category"):
         facts.append(registry_name("category", str(d["category"]), str(d["category"])))
