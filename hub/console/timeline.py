@@ -35,6 +35,11 @@ def who(source: str) -> str:
         return registry_name("unit", rest, rest)
     if head == "operator" and rest == "drill":
         return _("drill")
+    if head == "operator" and rest.startswith("api:"):  # 110's system, no person named
+        return _("%(source)s (interface)", source=source_name(rest[4:]))
+    if head == "operator" and "/" in rest:  # a person at 110's system (hub/sources/api.py)
+        system, _slash, person = rest.partition("/")
+        return _("%(name)s at %(source)s", name=person, source=source_name(system))
     if head == "operator" and rest:
         return _("operator %(name)s", name=rest)
     if head == "tracker":

@@ -63,11 +63,17 @@ def english_phrases(msgids: Iterable[str]) -> list[re.Pattern[str]]:
     return found
 
 
-def problems(text: str, english: Iterable[re.Pattern[str]] = ()) -> list[str]:
-    """Everything on a Chinese page that is a code, a raw time or float, or untranslated."""
+def code_problems(text: str) -> list[str]:
+    """What is wrong on a page in any language: codes, raw stored times, float noise."""
     found = [f"key {m}" for m in SNAKE.findall(text)]
     found += [f"raw time {m}" for m in ISO_STAMP.findall(text)]
     found += [f"raw float {m}" for m in LONG_FLOAT.findall(text)]
+    return found
+
+
+def problems(text: str, english: Iterable[re.Pattern[str]] = ()) -> list[str]:
+    """Everything on a Chinese page that is a code, a raw time or float, or untranslated."""
+    found = code_problems(text)
     found += [f"status word {m}" for m in _STATUS.findall(text)]
     found += [f"untranslated {p.pattern}" for p in english if p.search(text)]
     return sorted(set(found))

@@ -39,7 +39,7 @@ from tests.hub.console.conftest import PASSWORD, make_user
 from tests.hub.console.test_i18n import CATALOG
 from tests.hub.harness import COUNTY
 from tests.support.hubparts import TestService
-from tests.support.screen_words import english_phrases, problems, visible_text
+from tests.support.screen_words import code_problems, english_phrases, problems, visible_text
 from wire import codec, topics
 from wire import kinds as k
 from wire.clock import FakeClock
@@ -174,9 +174,11 @@ def _keep(page: Any, tmp_path: Path, name: str) -> None:
         shutil.copy(path, Path(keep) / path.name)
 
 
-def _walk(page: Any, url: str, seeds: list[str]) -> tuple[dict[str, list[str]], set[str]]:
+def _walk(
+    page: Any, url: str, seeds: list[str], lang: str = "zh-CN"
+) -> tuple[dict[str, list[str]], set[str]]:
     """Visit the seeds and everything linked from them; return the problems per path and
-    the paths visited."""
+    the paths visited. In English only codes, raw times and floats are looked for."""
     english = _catalog_english()
     queue, seen, shapes = list(seeds), set(seeds), {}  # type: ignore[var-annotated]
     found: dict[str, list[str]] = {}
@@ -187,8 +189,9 @@ def _walk(page: Any, url: str, seeds: list[str]) -> tuple[dict[str, list[str]], 
         assert visited <= MAX_PAGES, f"more than {MAX_PAGES} pages: a link pattern runs away"
         response = page.goto(url + path)
         assert response is not None and response.status == 200, (path, response and response.status)
-        assert page.evaluate("document.documentElement.lang") == "zh-CN", path
-        bad = problems(visible_text(page), english)
+        assert page.evaluate("document.documentElement.lang") == lang, path
+        text = visible_text(page)
+        bad = problems(text, english) if lang == "zh-CN" else code_problems(text)
         if bad:
             found[path] = bad
         hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
@@ -237,6 +240,10 @@ def test_every_page_every_role_reaches_reads_in_chinese(
                 if page.locator("#live-status").count():
                     page.locator("#live-status.on").wait_for(timeout=5000)
                 _keep(page, tmp_path, name)
+            page.goto(f"{served}/lang/en?next=/")  # the English switch, on every page too
+            bad, _seen = _walk(page, served, seeds, lang="en")
+            if bad:
+                failures[f"{role} (English)"] = bad
             context.close()
     assert failures == {}, f"codes or English on Chinese pages: {failures}"
 

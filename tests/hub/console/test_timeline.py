@@ -72,6 +72,16 @@ def test_an_unknown_kind_reads_as_a_generic_phrase_not_json(app: Flask) -> None:
     assert "12-02 05:16:52" in text  # UTC 21:16 is 05:16 the next day in Beijing
 
 
+def test_sources_read_as_who_did_it(app: Flask) -> None:
+    with app.test_request_context("/"):
+        assert timeline.who("unit:power-co") == "云南电网双柏供电局"
+        assert timeline.who("operator:wang") == "值班员 wang"
+        assert timeline.who("operator:cad-110/chief") == "110 接处警系统 值班员 chief"
+        assert timeline.who("operator:api:cad-110") == "110 接处警系统（接口）"
+        assert timeline.who("intake") == "110 接警" and timeline.who("engine") == "系统"
+        assert timeline.who("tracker:fire") == "车载定位器"
+
+
 def test_the_incident_page_tells_the_story_in_chinese(
     tmp_path: Path,
     service: TestService,
