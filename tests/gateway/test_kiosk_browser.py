@@ -27,7 +27,7 @@ from gateway.kiosk.text import RESULT_NAMES_EN, TEXT
 from gateway.terminal import Gateway
 from tests.gateway.conftest import UNIT, TerminalFiles, order_body
 from tests.hub.console.browser import chromium, require_chromium
-from tests.support.screen_words import english_phrases, problems, visible_text
+from tests.support.screen_words import code_problems, english_phrases, problems, visible_text
 from wire import Signer, encode
 
 pytestmark = pytest.mark.slow
@@ -100,6 +100,7 @@ def test_the_kiosk_reads_in_chinese_and_counts_down_in_hours(
         _keep(page, tmp_path, "kiosk")
         page.click("text=English")
         english_text = visible_text(page)
+        assert code_problems(english_text) == []
         assert "Liandong terminal" in english_text and "acknowledged (in time)" in english_text
         assert re.search(r"23 h 5\d min|24 h 00 min", english_text)
         _keep(page, tmp_path, "kiosk-en")
