@@ -81,7 +81,7 @@ def _drill_form() -> DrillForm:
     form = DrillForm()
     units = sorted(registry.units.values(), key=lambda u: (u.tier, u.id))
     categories = sorted(registry.categories.values(), key=lambda c: c.code)
-    form.unit.choices = options([("", "—")] + [(u.id, f"{name_of(u)} ({u.id})") for u in units])
+    form.unit.choices = options([("", "—")] + [(u.id, name_of(u)) for u in units])
     form.category.choices = options([("", "—")] + [(c.code, name_of(c)) for c in categories])
     return form
 
