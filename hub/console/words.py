@@ -41,11 +41,11 @@ def position(value: object) -> str:
     return value_text(value)
 
 
-def when(value: object) -> str:
-    """A stored UTC time as Beijing month-day hour:minute:second."""
+def when(value: object, fmt: str = "%m-%d %H:%M:%S") -> str:
+    """A stored UTC time as Beijing time (month-day hour:minute:second by default)."""
     if isinstance(value, str):
         try:
-            return local(datetime.fromisoformat(value.replace("Z", "+00:00")), "%m-%d %H:%M:%S")
+            return local(datetime.fromisoformat(value.replace("Z", "+00:00")), fmt)
         except ValueError:
             return value
     return value_text(value)
