@@ -196,10 +196,10 @@ def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
 
 
 def _unit_name(section: Mapping[str, Any], unit_id: str) -> str:
-    """`[unit] name`: one line of at most 40 characters, the id when absent."""
+    """`[unit] name`: one line of at most 64 characters, the id when absent."""
     name = _get(section, "unit", "name", str, unit_id).strip()
-    if not name or len(name) > 40 or any(not c.isprintable() for c in name):
-        raise ConfigError("gateway.toml: [unit] name must be one printable line of 1-40 characters")
+    if not name or len(name) > 64 or any(not c.isprintable() for c in name):
+        raise ConfigError("gateway.toml: [unit] name must be one printable line of 1-64 characters")
     return str(name)
 
 

@@ -45,7 +45,7 @@ def who(source: str) -> str:
     if head == "tracker":
         return _("vehicle tracker")
     names = {"intake": _("110 intake"), "engine": _("system"), "crl": _("certificate list")}
-    return names.get(head, source)
+    return names.get(head, source.replace("_", " "))
 
 
 def _deadline(name: object) -> str:
