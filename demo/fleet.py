@@ -84,6 +84,7 @@ class Fleet:
         self.clock = clock
         self.printouts = printouts
         self.terminals: dict[str, Terminal] = {}
+        self.names = {unit: registry.units[unit].name_zh for unit in units}  # kiosk headers
         for unit in units:
             u = registry.units[unit]
             base = (u.lat, u.lon) if u.lat is not None and u.lon is not None else registry.center
@@ -94,7 +95,7 @@ class Fleet:
         self._thread: threading.Thread | None = None
 
     def options(self, unit: str) -> GatewayOptions:
-        return self.terminals[unit].options()
+        return dataclasses.replace(self.terminals[unit].options(), unit_name=self.names[unit])
 
     def start(self, bundles: dict[str, Path], broker_port: int) -> None:
         """Start every gateway from its enrolled bundle, its MQTT through its own relay."""

@@ -24,7 +24,7 @@ from wire.errors import WireError
 from wire.ids import check_name
 
 _SECTIONS: dict[str, set[str]] = {
-    "unit": {"id", "county", "state_dir"},
+    "unit": {"id", "county", "state_dir", "name"},
     "mqtt": {"host", "port", "ca", "cert", "key", "hub_key", "keepalive"},
     "pins": set(DEFAULT_PINS),
     "printer": {"port", "baudrate", "encoding"},
@@ -69,6 +69,7 @@ class GatewayConfig:
     pins: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PINS))
     gps: GpsConfig | None = None
     kiosk: KioskConfig = field(default_factory=KioskConfig)
+    unit_name: str = ""  # the kiosk header's name (云南电网双柏供电局); the id when not set
 
 
 def _get(section: Mapping[str, Any], name: str, key: str, kind: type, default: Any = None) -> Any:
@@ -190,7 +191,16 @@ def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
         kiosk=KioskConfig(
             host=host.strip("[]"), port=_port(int(kport), "[kiosk] listen", lowest=0)
         ),
+        unit_name=_unit_name(unit, unit_id),
     )
+
+
+def _unit_name(section: Mapping[str, Any], unit_id: str) -> str:
+    """`[unit] name`: one line of at most 64 characters, the id when absent."""
+    name = _get(section, "unit", "name", str, unit_id).strip()
+    if not name or len(name) > 64 or any(not c.isprintable() for c in name):
+        raise ConfigError("gateway.toml: [unit] name must be one printable line of 1-64 characters")
+    return str(name)
 
 
 def load_config(path: Path) -> GatewayConfig:

@@ -160,6 +160,7 @@ class Gateway:
             sender=self.sender,
             link=self.link,
             last_press=self.room.last_press,
+            unit_name=config.unit_name,
         )
         self.metrics = Metrics(
             self.health_status.health, lambda: self.sender.in_flight, self.link.connected.is_set

@@ -99,14 +99,23 @@ def init_cmd(
 )
 @click.option("--gps", "gps_port", help="GPS serial port or pyserial URL (omit: no [gps]).")
 @click.option("--printer", default="/dev/ld-printer", show_default=True, help="Printer port.")
+@click.option(
+    "--name", "unit_name", help="The unit's Chinese name for the kiosk header (default: UNIT)."
+)
 @click.option("--force", is_flag=True, help="Replace a live certificate (it is revoked).")
 @friendly
 def enroll_cmd(
-    unit: str, pki: Path, csr: Path | None, gps_port: str | None, printer: str, force: bool
+    unit: str,
+    pki: Path,
+    csr: Path | None,
+    gps_port: str | None,
+    printer: str,
+    unit_name: str | None,
+    force: bool,
 ) -> None:
     """Certify UNIT and write its bundle PKI/units/UNIT/ (ca.crt, unit.crt, unit.key if
     made here, hub-dispatch.pub, gateway.toml)."""
-    options = GatewayOptions(gps_port=gps_port, printer_port=printer)
+    options = GatewayOptions(gps_port=gps_port, printer_port=printer, unit_name=unit_name)
     csr_pem = csr.read_bytes() if csr else None
     bundle = enroll.enroll_unit(pki, unit, csr_pem=csr_pem, options=options, force=force)
     click.echo(f"bundle for {unit}: {bundle}")

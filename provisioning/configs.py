@@ -25,6 +25,7 @@ class GatewayOptions:
     gps_port: str | None = None
     printer_port: str = "/dev/ld-printer"
     state_dir: str = "state"
+    unit_name: str | None = None  # shown on the kiosk (云南电网双柏供电局); the id when absent
 
 
 def hub_config(county: County, gate_dir: str | None = None) -> dict[str, Any]:
@@ -65,6 +66,8 @@ def gateway_config(county: County, unit: str, options: GatewayOptions) -> dict[s
         "pins": dict(DEFAULT_PINS),
         "printer": {"port": options.printer_port, "baudrate": 9600, "encoding": "gb18030"},
     }
+    if options.unit_name:
+        config["unit"]["name"] = options.unit_name
     if options.gps_port:
         config["gps"] = {"port": options.gps_port, "baudrate": 9600, "arrival_radius_m": 150}
     config["kiosk"] = {"listen": "127.0.0.1:8080"}

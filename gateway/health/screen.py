@@ -20,8 +20,19 @@ def _left(when: datetime | None, now: datetime) -> float | None:
     return None if when is None else round((when - now).total_seconds())
 
 
+def _done(at: str | None, due: datetime | None) -> str | None:
+    """A stage done: "in_time" or "late" against its deadline (by the terminal's own record
+    of when it was done); None while it is still to do."""
+    if at is None:
+        return None
+    if due is None:
+        return "in_time"
+    return "in_time" if datetime.fromisoformat(at) <= due else "late"
+
+
 def order_view(o: OrderView, now: datetime) -> dict[str, Any]:
-    """One order as the kiosk lists it, with seconds left to each deadline."""
+    """One order as the kiosk lists it: seconds left to each deadline still to meet, and
+    each stage already done marked in time or late (a done stage has no countdown)."""
     order, d = o.order, o.order.deadlines
     return {
         "order_id": o.order_id,
@@ -48,5 +59,10 @@ def order_view(o: OrderView, now: datetime) -> dict[str, Any]:
             "ack": _left(d.ack_by, now),
             "arrive": _left(d.arrive_by, now),
             "feedback": _left(d.feedback_by, now),
+        },
+        "done": {
+            "ack": _done(o.acked_at, d.ack_by),
+            "arrive": _done(o.arrived_at, d.arrive_by),
+            "feedback": _done(o.fed_back_at, d.feedback_by),
         },
     }

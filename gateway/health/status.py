@@ -61,8 +61,10 @@ class HealthStatus:
         sender: Sender,
         link: Link,
         last_press: dict[str, str | None],
+        unit_name: str = "",
     ) -> None:
         self.unit = unit
+        self.unit_name = unit_name or unit
         self.clock = clock
         self.monotonic = monotonic
         self.interval = interval
@@ -125,6 +127,7 @@ class HealthStatus:
         fix = self.arrival.last_fix
         return {
             "unit": self.unit,
+            "unit_name": self.unit_name,
             "now": now.isoformat(),
             "alarm": {"active": self.alarm.active, "pattern": self.alarm.pattern},
             "buttons": dict(self.last_press),

@@ -30,7 +30,14 @@ from wtforms.validators import DataRequired, Length  # type: ignore[import-untyp
 
 from gateway.devices.plain import block
 from gateway.errors import UnknownOrderError
-from gateway.kiosk.text import TEXT, stage_name
+from gateway.kiosk.text import (
+    RESULT_NAMES_EN,
+    TEXT,
+    countdown,
+    link_words,
+    printer_words,
+    stage_name,
+)
 from wire.kinds import RESULT_NAMES
 from wire.limits import MAX_TEXT
 
@@ -74,7 +81,11 @@ def create_app(gateway: Gateway, test_config: dict[str, Any] | None = None) -> F
             t=TEXT[lang],
             lang=lang,
             stage_name=lambda st: stage_name(st, lang),
+            countdown=lambda seconds: countdown(seconds, lang),
+            printer_words=lambda state: printer_words(state, lang),
+            link_words=lambda error: link_words(error, lang),
             results=RESULT_NAMES,
+            results_en=RESULT_NAMES_EN,
             action=ActionForm(),
             feedback=FeedbackForm(),
         )

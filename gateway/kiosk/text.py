@@ -37,6 +37,27 @@ TEXT: dict[str, dict[str, str]] = {
         "test_busy": "正在报警，不能测试蜂鸣器或警示灯。",
         "presses": "最近按键",
         "never": "无",
+        "unprinted": "待打印",
+        "printer_ok": "正常",
+        "printer_paper_out": "缺纸：请装入打印纸",
+        "printer_paper_low": "纸将尽：请备好新纸卷",
+        "printer_offline": "离线：请检查打印机电源和数据线",
+        "printer_unknown": "未知：可点“打印测试单”检查",
+        "link_unreachable": "无法连接指挥中心，正在重试",
+        "link_lost": "连接中断，正在重连",
+        "in_time": "按时",
+        "late": "超时",
+        "done_ack": "已签收",
+        "done_arrive": "已到场",
+        "done_feedback": "已反馈",
+        "hours": "小时",
+        "minutes": "分",
+        "seconds": "秒",
+        "order_no": "指令编号",
+        "revision": "第 %d 版",
+        "drill_note": "演练：非真实警情",
+        "lp": "（",
+        "rp": "）",
     },
     "en": {
         "title": "Liandong terminal",
@@ -72,6 +93,27 @@ TEXT: dict[str, dict[str, str]] = {
         "test_busy": "An alarm is sounding: the buzzer and light cannot be tested now.",
         "presses": "Last button presses",
         "never": "none",
+        "unprinted": "to print",
+        "printer_ok": "OK",
+        "printer_paper_out": "out of paper: load a roll",
+        "printer_paper_low": "paper low: have a new roll ready",
+        "printer_offline": "offline: check the printer's power and cable",
+        "printer_unknown": "unknown: print a test slip to check",
+        "link_unreachable": "cannot reach the centre, retrying",
+        "link_lost": "link lost, reconnecting",
+        "in_time": "in time",
+        "late": "late",
+        "done_ack": "acknowledged",
+        "done_arrive": "on scene",
+        "done_feedback": "fed back",
+        "hours": " h ",
+        "minutes": " min ",
+        "seconds": " s",
+        "order_no": "Order no.",
+        "revision": "revision %d",
+        "drill_note": "DRILL: not a real call",
+        "lp": " (",
+        "rp": ")",
     },
 }
 
@@ -82,6 +124,39 @@ _STAGES = {
     "fed_back": ("已反馈", "fed back"),
     "cancelled": ("已撤销", "cancelled"),
 }
+
+
+RESULT_NAMES_EN = {
+    "resolved": "resolved",
+    "referred": "referred",
+    "no_action_needed": "no action needed",
+    "unable": "unable to resolve",
+    "false_report": "false report",
+}
+"""Feedback results in English (wire.kinds.RESULT_NAMES has the Chinese)."""
+
+
+def countdown(seconds: float, lang: str) -> str:
+    """Time left in words a duty room reads at a glance: `23小时57分` from an hour up,
+    `4分05秒` below; never `1437:32`."""
+    t = TEXT[lang]
+    s = max(0, int(seconds))
+    hours, rest = divmod(s, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}{t['hours']}{minutes:02d}{t['minutes']}".strip()
+    return f"{minutes}{t['minutes']}{secs:02d}{t['seconds']}".strip()
+
+
+def printer_words(state: str, lang: str) -> str:
+    """The printer's state and what to do about it."""
+    return TEXT[lang].get(f"printer_{state}", TEXT[lang]["printer_unknown"])
+
+
+def link_words(error: str, lang: str) -> str:
+    """Why the link is down, in words (the MQTT reason stays in the log and status.json)."""
+    key = "link_unreachable" if error in ("", "cannot reach the broker") else "link_lost"
+    return TEXT[lang][key]
 
 
 def stage_name(stage: str, lang: str) -> str:

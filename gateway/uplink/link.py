@@ -139,6 +139,7 @@ class Link:
             self._backoff()
             return
         self._attempt = 0
+        self.last_error = ""  # connected again: the kiosk and status.json show the present
         self.client.reconnect_delay_set(1, int(MAX_BACKOFF_S))
         self.connects += 1
         log.info(

@@ -32,7 +32,9 @@ from hub.console import (
     incidents,
     present,
     spotchecks,
+    timeline,
     units,
+    words,
 )
 from hub.console.roles import may
 from hub.console.web import EXTENSION, ConsoleState, act, current, service
@@ -76,6 +78,9 @@ def init_app(app: Flask, service: Desk) -> None:
         csrf.exempt(app.blueprints["api"])
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: TIMEZONE)
     present.register(app)
+    app.jinja_env.globals["describe"] = timeline.describe
+    app.jinja_env.globals["source_name"] = timeline.source_name
+    words.register(app)
 
     for module in (
         auth, board, incidents, entry, units, admin, county, boundary, assessment, spotchecks,

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from hub.console import maps
 from hub.console.forms import EntryForm, options
 from hub.console.present import label, name_of
 from hub.console.web import act, need, now, service
@@ -45,7 +46,7 @@ def entry() -> ResponseReturnValue:
     """Show the form; on a valid post, take the incident in and open its page."""
     need("dispatch")
     form = _form()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _position_ok(form):
         data = {
             "source_id": form.source_id.data,
             "category": form.category.data,
@@ -59,6 +60,9 @@ def entry() -> ResponseReturnValue:
             data["priority"] = form.priority.data
         if form.arrive_min.data is not None:
             data["arrive_min"] = form.arrive_min.data
+        if form.lat.data is not None and form.lon.data is not None:
+            data["lat"] = round(form.lat.data, 6)
+            data["lon"] = round(form.lon.data, 6)
         try:
             incident, created = service().intake(data, source="console")
         except IntakeError as exc:
@@ -71,7 +75,7 @@ def entry() -> ResponseReturnValue:
                 else:
                     flash(f"{field}: {message}", "error")
             act("intake", outcome="invalid", detail={"errors": exc.errors})
-            return render_template("console/entry.html", form=form), 422
+            return render_template("console/entry.html", form=form, map=pick_map()), 422
         # The caller's phone stays out of the audit log: the incident keeps it masked.
         act(
             "intake",
@@ -86,4 +90,30 @@ def entry() -> ResponseReturnValue:
         return redirect(url_for("console_incidents.incident", incident_id=incident.id))
     if form.is_submitted():
         act("intake", outcome="invalid", detail={"errors": form.errors})
-    return render_template("console/entry.html", form=form)
+    return render_template("console/entry.html", form=form, map=pick_map())
+
+
+def pick_map() -> maps.MapView:
+    """The county map to pick the position on (townships labelled, no incident yet)."""
+    towns = [(name_of(t), (t.lat, t.lon), t.urban) for t in service().registry.townships.values()]
+    return maps.build(towns, None)
+
+
+def _position_ok(form: EntryForm) -> bool:
+    """Both coordinates or neither, and inside the county: a position elsewhere is a typo
+    (or the other county) and would send a crew the wrong way."""
+    lat, lon = form.lat.data, form.lon.data
+    if lat is None and lon is None:
+        return True
+    if lat is None or lon is None:
+        missing = form.lat if lat is None else form.lon
+        missing.errors = [*missing.errors, _("Give both latitude and longitude, or neither.")]
+        return False
+    towns = [(t.lat, t.lon) for t in service().registry.townships.values()]
+    lat_min, lat_max, lon_min, lon_max = maps.bounds(towns)
+    if lat_min <= lat <= lat_max and lon_min <= lon <= lon_max:
+        return True
+    lats, lons = f"{lat_min:.3f}–{lat_max:.3f}", f"{lon_min:.3f}–{lon_max:.3f}"
+    outside = _("Outside the county (latitude %(lat)s, longitude %(lon)s).", lat=lats, lon=lons)
+    form.lat.errors = [*form.lat.errors, outside]
+    return False

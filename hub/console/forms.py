@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (  # type: ignore[import-untyped]
+    FloatField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -30,6 +31,7 @@ from wtforms.validators import (  # type: ignore[import-untyped]
     Regexp,
 )
 
+from hub.console.present import LABELS
 from hub.console.roles import ROLES
 
 REQUIRED = _l("This field is required.")
@@ -99,6 +101,22 @@ class EntryForm(FlaskForm):  # type: ignore[misc]
         validators=[
             Optional(),
             NumberRange(min=1, max=10080, message=_l("A whole number from 1 to 10080.")),
+        ],
+    )
+    # Where exactly, when the address alone will not find it (a field, a stretch of road):
+    # typed, or picked on the county map (static/pick.js fills these two fields).
+    lat = FloatField(
+        _l("Latitude"),
+        validators=[
+            Optional(),
+            NumberRange(min=-90, max=90, message=_l("A latitude from -90 to 90.")),
+        ],
+    )
+    lon = FloatField(
+        _l("Longitude"),
+        validators=[
+            Optional(),
+            NumberRange(min=-180, max=180, message=_l("A longitude from -180 to 180.")),
         ],
     )
     submit = SubmitField(_l("Dispatch"))
@@ -175,7 +193,9 @@ class UserForm(FlaskForm):  # type: ignore[misc]
         ],
     )
     role = SelectField(
-        _l("Role"), choices=options((r, r) for r in ROLES), validators=[DataRequired(REQUIRED)]
+        _l("Role"),
+        choices=options((r, LABELS[r]) for r in ROLES),  # shown in words, posted as the key
+        validators=[DataRequired(REQUIRED)],
     )
     submit = SubmitField(_l("Create user"))
 

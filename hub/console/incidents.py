@@ -36,7 +36,7 @@ bp = Blueprint("console_incidents", __name__, template_folder="templates")
 def unit_choices() -> list[SelectChoice]:
     """Every unit of the registry as (id, name), tier 1 first."""
     units = sorted(service().registry.units.values(), key=lambda u: (u.tier, u.id))
-    return options((u.id, f"{name_of(u)} ({u.id})") for u in units)
+    return options((u.id, name_of(u)) for u in units)  # names are unique in a registry
 
 
 def _load(incident_id: str) -> IncidentView:

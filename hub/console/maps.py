@@ -39,6 +39,22 @@ class MapView:
     height: float
     outline: str  # SVG `points` attribute
     markers: tuple[Marker, ...]
+    # The projection, so a click on the map can be turned back into a position (entry.html
+    # hands these to static/pick.js): x = off_x + (lon - lon_min) * k * scale,
+    # y = off_y + (lat_max - lat) * scale.
+    lat_max: float = 0.0
+    lon_min: float = 0.0
+    k: float = 1.0
+    scale: float = 1.0
+    off_x: float = 0.0
+    off_y: float = 0.0
+
+    def latlon(self, x: float, y: float) -> Point:
+        """The position under an SVG point (the inverse of the projection)."""
+        return (
+            self.lat_max - (y - self.off_y) / self.scale,
+            self.lon_min + (x - self.off_x) / (self.k * self.scale),
+        )
 
 
 def convex_hull(points: Iterable[Point]) -> list[Point]:
@@ -110,4 +126,12 @@ def build(townships: list[tuple[str, Point, bool]], incident: tuple[str, Point] 
     if incident:
         markers.append(Marker(*xy(incident[1]), label=incident[0], kind="incident"))
     points = " ".join(f"{x},{y}" for x, y in (xy(p) for p in shape))
-    return MapView(WIDTH, HEIGHT, points, tuple(markers))
+    return MapView(WIDTH, HEIGHT, points, tuple(markers), lat_max, lon_min, k, scale, off_x, off_y)
+
+
+def bounds(townships: list[Point]) -> tuple[float, float, float, float]:
+    """(lat_min, lat_max, lon_min, lon_max) of the county's outline: a typed or picked
+    position outside it is a typo (or the wrong county), refused before it reaches a unit."""
+    shape = outline(townships)
+    lats, lons = [p[0] for p in shape], [p[1] for p in shape]
+    return min(lats), max(lats), min(lons), max(lons)

@@ -71,6 +71,12 @@ LABELS: dict[str, Any] = {
     "printed": _l("slip printed"),
     "print_failed": _l("print failed"),
     "error": _l("printer fault"),
+    # feedback results (wire.kinds.ResultCode; RESULT_NAMES is the terminals' Chinese)
+    "resolved": _l("resolved"),
+    "referred": _l("referred"),
+    "no_action_needed": _l("no action needed"),
+    "unable": _l("unable to resolve"),
+    "false_report": _l("false report"),
 }
 
 

@@ -16,6 +16,7 @@ from hub.console.forms import DrillForm, options
 from hub.console.present import name_of
 from hub.console.roles import may
 from hub.console.web import act, by, need, now, service
+from hub.console.words import CLOCK_DRIFT_WARN_S
 from hub.dispatch.views import UnitStatus
 from hub.errors import HubError
 
@@ -39,6 +40,8 @@ def problems(unit: UnitStatus) -> list[str]:
         found.append("gps")
     if unit.outbox_depth is not None and unit.outbox_depth >= OUTBOX_BACKLOG:
         found.append("outbox")
+    if unit.clock_offset_s is not None and abs(unit.clock_offset_s) > CLOCK_DRIFT_WARN_S:
+        found.append("clock")
     if unit.refused:
         # Forged, malformed or wrongly dated messages: a terminal's clock, a flood, or
         # someone with its key. The count shows which (the `rejected` table says why).
@@ -47,10 +50,12 @@ def problems(unit: UnitStatus) -> list[str]:
 
 
 def ordered(units: list[UnitStatus]) -> list[tuple[UnitStatus, list[str]]]:
-    """Dark (or revoked) first, then degraded, then healthy; by tier and id within each."""
+    """Revoked first (a stolen or retired terminal: someone must act), then dark, then
+    degraded, then healthy; by tier and id within each."""
     rows = [(u, problems(u)) for u in units]
     return sorted(
-        rows, key=lambda r: (r[0].online and not r[0].revoked, not r[1], r[0].tier, r[0].id)
+        rows,
+        key=lambda r: (not r[0].revoked, r[0].online, not r[1], r[0].tier, r[0].id),
     )
 
 
@@ -76,7 +81,7 @@ def _drill_form() -> DrillForm:
     form = DrillForm()
     units = sorted(registry.units.values(), key=lambda u: (u.tier, u.id))
     categories = sorted(registry.categories.values(), key=lambda c: c.code)
-    form.unit.choices = options([("", "—")] + [(u.id, f"{name_of(u)} ({u.id})") for u in units])
+    form.unit.choices = options([("", "—")] + [(u.id, name_of(u)) for u in units])
     form.category.choices = options([("", "—")] + [(c.code, name_of(c)) for c in categories])
     return form
 

@@ -131,9 +131,16 @@ class Presence:
 
     def health(self, db: sqlite_utils.Database, unit: str, h: k.HealthBody) -> None:
         db.execute(
-            "UPDATE unit_state SET printer=?, gps_fix_age_s=?, outbox_depth=?, version=?"
-            " WHERE unit=?",
-            (h.printer, h.gps.age_s if h.gps else None, h.outbox_depth, h.version, unit),
+            "UPDATE unit_state SET printer=?, gps_fix_age_s=?, outbox_depth=?, version=?,"
+            " clock_offset_s=? WHERE unit=?",
+            (
+                h.printer,
+                h.gps.age_s if h.gps else None,
+                h.outbox_depth,
+                h.version,
+                h.clock_offset_s,
+                unit,
+            ),
         )
 
     def position(

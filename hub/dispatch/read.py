@@ -201,6 +201,7 @@ def units_status(
                 position_at=parse_ts(s.get("position_at")),
                 revoked=u.id in revoked,
                 refused=refused.get(u.id, 0),
+                clock_offset_s=s.get("clock_offset_s"),
             )
         )
     return out

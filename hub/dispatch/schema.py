@@ -168,10 +168,18 @@ def _rejected_counts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _unit_clock_offset(db: sqlite_utils.Database) -> None:
+    """How far each terminal's clock is from the hub's (its health report's
+    `clock_offset_s`), so the units page can show a drifting clock before it skews a
+    deadline judgement."""
+    db.execute("ALTER TABLE unit_state ADD COLUMN clock_offset_s REAL")
+
+
 MIGRATIONS = named_set(
     "dispatch",
     [
         ("0001_initial", _initial),
         ("0002_rejected_counts", _rejected_counts),
+        ("0003_unit_clock_offset", _unit_clock_offset),
     ],
 )

@@ -94,3 +94,4 @@ class UnitStatus:
     position_at: datetime | None = None
     revoked: bool = False  # its certificate is on the CRL: the hub sends it nothing
     refused: int = 0  # messages from the unit the hub refused in the last 24 h
+    clock_offset_s: float | None = None  # hub clock minus terminal clock, from its health

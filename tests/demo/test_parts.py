@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -143,3 +144,15 @@ def test_paper_is_the_decoded_text_with_a_line_at_each_cut() -> None:
     assert text.count("✂") == 2
     assert text.startswith("社会应急联动指令单\n地址：妥甸镇东街12号\n")
     assert "取消单" in text.split("✂")[1]
+
+
+def test_the_demo_enrolls_each_terminal_with_its_chinese_name(tmp_path: Path) -> None:
+    """The demo's kiosks show 云南电网双柏供电局, not `power-co` (gateway.toml [unit] name)."""
+    from demo.fleet import Fleet
+    from hub.registry import load_registry
+
+    fleet = Fleet(["power-co"], load_registry(None), FakeClock(), tmp_path / "paper")
+    try:
+        assert fleet.options("power-co").unit_name == "云南电网双柏供电局"
+    finally:
+        fleet.stop()

@@ -27,6 +27,7 @@ def test_documented_example_loads_with_paths_relative_to_the_file(tmp_path: Path
     path.write_text(_example())
     cfg = load_config(path)
     assert cfg.unit_id == "power-co" and cfg.county == "shuangbai"
+    assert cfg.unit_name == "云南电网双柏供电局"  # the kiosk's header
     assert cfg.state_dir == path.parent / "state"
     assert cfg.mqtt.cert == path.parent / "unit.crt"
     assert cfg.mqtt.hub_key == path.parent / "hub-dispatch.pub"
@@ -60,6 +61,8 @@ def test_defaults_when_optional_sections_are_left_out(tmp_path: Path) -> None:
         ('host = "localhost"', "", r"\[mqtt\] host is missing"),
         ("[kiosk]", "[kiosks]", r"unknown section \[kiosks\]"),
         ("arrival_radius_m = 150", "arrival_radius_m = 1", r"arrival_radius_m must be"),
+        ('name = "云南电网双柏供电局"', 'name = " "', r"\[unit\] name must"),
+        ('name = "云南电网双柏供电局"', 'name = "供电\\n局"', r"\[unit\] name must be one"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 from flask.testing import FlaskClient
 
+from gateway.config import parse_config
 from gateway.devices.simulators import PrinterSimulator
 from gateway.kiosk import create_app
 from gateway.terminal import Gateway
@@ -44,7 +45,9 @@ def test_page_in_chinese_with_countdown_and_english_switch(client: FlaskClient) 
     page = client.get("/").get_data(as_text=True)
     assert "联动终端" in page and "签收" in page and "到场" in page and "反馈" in page
     assert "停电" in page and "138****5678" in page
-    assert "签收时限:" in page and "3:00 剩余" in page  # three minutes to acknowledge
+    words = re.sub(r"<[^>]+>", "", page)
+    assert "签收时限:" in words and "3分00秒 剩余" in words  # three minutes to acknowledge
+    assert "反馈时限:" in words and "24小时00分 剩余" in words  # hours, not "1440:00"
     assert "已处置" in page  # result codes by their Chinese names
     en = client.get("/?lang=en")
     assert "Acknowledge" in en.get_data(as_text=True)
@@ -159,3 +162,61 @@ def test_feedback_text_loses_control_characters(client: FlaskClient, gw: Gateway
     with gw.store.read() as c:
         [payload] = c.execute("SELECT payload FROM outbox WHERE kind = 'feedback'").fetchone()
     assert msgspec.json.decode(bytes(payload))["body"]["text"] == "已恢复{供电\n用户确认"
+
+
+def test_header_names_the_unit_and_the_printer_in_words(
+    files: TerminalFiles, make_gateway: Callable[..., Gateway]
+) -> None:
+    data = files.data()
+    data["unit"]["name"] = "云南电网双柏供电局"
+    gw = make_gateway(parse_config(data, files.root))
+    page = create_app(gw).test_client().get("/").get_data(as_text=True)
+    assert '联动终端 · <span id="unit-name">云南电网双柏供电局</span>' in page
+    assert "未知：可点“打印测试单”检查" in page and ">unknown<" not in page
+    gw.printer.state = "paper_out"
+    page = create_app(gw).test_client().get("/?lang=en").get_data(as_text=True)
+    assert "out of paper: load a roll" in page
+    # Without a name the id stands in (a bundle made before names were written).
+    assert parse_config(files.data(), files.root).unit_name == UNIT
+
+
+def test_a_stage_done_in_time_shows_so_and_stops_its_countdown(
+    client: FlaskClient, gw: Gateway
+) -> None:
+    """Acknowledged in time and fed back: no red 已超时, no countdowns, no feedback form,
+    even once the deadlines have passed."""
+    token = _token(client.get("/").get_data(as_text=True))
+    client.post(f"/orders/{OID}/ack", data={"csrf_token": token})
+    client.post(f"/orders/{OID}/arrive", data={"csrf_token": token})
+    client.post(
+        f"/orders/{OID}/feedback",
+        data={"csrf_token": token, "result_code": "resolved", "text": "已恢复"},
+    )
+    gw.clock.advance(2 * 86400)  # type: ignore[attr-defined]
+    page = client.get("/").get_data(as_text=True)
+    order = page[page.index(f'id="o-{OID}"') :].split("<h2>")[0]
+    assert "已签收（按时）" in order and "已到场（按时）" in order and "已反馈（按时）" in order
+    assert "已超时" not in order and 'class="countdown' not in order
+    assert 'class="feedback"' not in order
+    done = client.get("/status.json").get_json()["orders"][0]["done"]
+    assert done == {"ack": "in_time", "arrive": "in_time", "feedback": "in_time"}
+
+
+def test_a_stage_done_late_says_late() -> None:
+    from datetime import UTC, datetime
+
+    from gateway.health.screen import _done
+
+    due = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    assert _done("2026-12-01T08:00:01+00:00", due) == "late"
+    assert _done("2026-12-01T16:00:00+08:00", due) == "in_time"  # the same instant
+    assert _done(None, due) is None
+
+
+def test_countdown_words_have_hours() -> None:
+    from gateway.kiosk.text import countdown
+
+    assert countdown(86_252, "zh") == "23小时57分"
+    assert countdown(245, "zh") == "4分05秒"
+    assert countdown(86_252, "en") == "23 h 57 min"
+    assert countdown(-5, "zh") == "0分00秒"

@@ -114,3 +114,24 @@ def test_feedback_report_keeps_its_original_time(
     at = datetime.fromisoformat(fb["at"].replace("Z", "+00:00"))
     assert abs((at - made_at).total_seconds()) < 1
     assert msgspec.convert(fb["body"], FeedbackBody).text == "已恢复供电。"
+
+
+def test_the_link_state_on_the_kiosk_follows_the_link(
+    files: TerminalFiles, proxy: NetCut, hub: Hub, make_gateway: Callable[..., Gateway]
+) -> None:
+    """Cut: the kiosk says the link is down and why; restored: it says connected, and the
+    old error is gone from status.json too (it used to stay after reconnecting)."""
+    from gateway.kiosk import create_app
+
+    gw = _gateway(files, proxy.port, make_gateway)
+    kiosk = create_app(gw).test_client()
+    proxy.cut()
+    wait_for(lambda: not gw.link.connected.is_set(), 10, "the link to notice the outage")
+    wait_for(lambda: gw.link.last_error != "", 10, "the link to record why")
+    down = kiosk.get("/").get_data(as_text=True)
+    assert "未连接" in down and ("正在重" in down)
+    proxy.restore()
+    wait_for(gw.link.connected.is_set, 20, "the link to come back")
+    assert gw.health_status.status()["link"] == {"connected": True, "error": ""}
+    up = kiosk.get("/").get_data(as_text=True)
+    assert "已连接" in up and "未连接" not in up and "正在重" not in up

@@ -49,15 +49,21 @@ def test_init_refuses_a_second_time(pki_dir: Path) -> None:
 
 
 def test_enroll_with_and_without_csr(pki_dir: Path, tmp_path: Path) -> None:
-    run("enroll", "power-co", "--dir", str(pki_dir), "--gps", "/dev/ld-gps")
-    config = tomllib.loads((pki_dir / "units/power-co/gateway.toml").read_text())
+    run(
+        "enroll", "power-co", "--dir", str(pki_dir), "--gps", "/dev/ld-gps",
+        "--name", "云南电网双柏供电局",
+    )  # fmt: skip
+    config = tomllib.loads((pki_dir / "units/power-co/gateway.toml").read_text(encoding="utf-8"))
     assert config["gps"]["port"] == "/dev/ld-gps"
+    assert config["unit"]["name"] == "云南电网双柏供电局"  # the kiosk's header
     assert config["mqtt"]["host"] == "mq.local"
     csr = tmp_path / "water.csr"
     csr.write_bytes(make_csr(pki.new_key(), "water-co"))
     run("enroll", "water-co", "--dir", str(pki_dir), "--csr", str(csr))
     assert (pki_dir / "units/water-co/unit.crt").exists()
     assert not (pki_dir / "units/water-co/unit.key").exists()
+    water = tomllib.loads((pki_dir / "units/water-co/gateway.toml").read_text())
+    assert "name" not in water["unit"]  # no name given: the kiosk shows the id
     assert "live certificate" in run("enroll", "water-co", "--dir", str(pki_dir), code=1)
     assert "not valid" in run("enroll", "Water", "--dir", str(pki_dir), code=1)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from click import Group
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from hub.console import audit, commands, users
 from tests.hub.console.conftest import PASSWORD, csrf_token, login, post_form
 from tests.support.hubparts import TestService
+from wire.clock import SHANGHAI
 
 
 def test_admin_creates_a_user_who_must_change_the_one_time_password(
@@ -71,10 +73,12 @@ def test_auditor_reads_the_audit_log_including_refusals(
     login(client, "shen")
     page = client.get("/audit").get_data(as_text=True)
     assert "审计日志" in page
-    assert "refused" in page and "wrong password" in page
-    assert page.index("login") > 0
+    # In words, not codes: 登录 被拒绝 原因 密码错误 (login refused, reason wrong password).
+    assert "被拒绝" in page and "原因 密码错误" in page and "登录" in page
+    assert 'data-outcome="refused"' in page
+    assert "wrong password" not in page and "password_change" not in page
     filtered = client.get("/audit?actor=nobody").get_data(as_text=True)
-    assert "wrong password" not in filtered
+    assert "密码错误" not in filtered
     # An auditor changes nothing.
     assert post_form(client, "/", "/entry", {"address": "x"}).status_code == 403
 
@@ -118,3 +122,19 @@ def test_logout_needs_the_token(as_role: Callable[[str], FlaskClient]) -> None:
     assert client.get("/").status_code == 200
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/"))})
     assert client.get("/").status_code == 302
+
+
+def test_the_users_page_shows_beijing_time_and_who_made_each_account(
+    service: TestService, as_role: Callable[[str], FlaskClient]
+) -> None:
+    """Not `2026-12-01T21:16:52.553916+00:00 · cli`: the footer says Beijing time."""
+    group = Group("liandong-hub")
+    commands.register(group)
+    CliRunner().invoke(group, ["create-admin", "--db", str(service.db_path), "root"])
+    page = as_role("admin").get("/users").get_data(as_text=True)
+    root = page[page.index("<td>root</td>") :].split("</tr>")[0]
+    shown = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d) · 命令行", root)  # create-admin
+    assert shown, root
+    made = datetime.strptime(shown.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
+    assert abs(made - datetime.now(SHANGHAI)) < timedelta(minutes=2)  # the CLI's own clock
+    assert "+00:00" not in page and "T0" not in root and "cli" not in root

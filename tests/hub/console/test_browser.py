@@ -155,7 +155,9 @@ def test_board_follows_intake_ack_and_escalation_without_reload(
     expect(order_row).to_have_attribute("data-state", "acknowledged", timeout=WAIT_MS)
     expect(order_row.locator(".order-state")).to_contain_text("已签收")
     assert board.evaluate("window.__sameDocument") is True
-    expect(entry.locator("ol.timeline")).to_contain_text("unit:power-co", timeout=WAIT_MS)
+    expect(entry.locator("ol.timeline")).to_contain_text(
+        "云南电网双柏供电局已签收", timeout=WAIT_MS
+    )
     # The receipt chain: the alarm sounded, the slip failed for want of paper, then printed.
     power.send("alarmed", k.AlarmedBody(order_id=order.order_id))
     power.send("print_failed", k.PrintFailedBody(order_id=order.order_id, reason="paper_out"))

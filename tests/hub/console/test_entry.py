@@ -102,3 +102,31 @@ def test_auditors_cannot_enter_incidents(
     assert client.get("/entry").status_code == 403
     page = client.get("/").get_data(as_text=True)
     assert "人工录入" not in page
+
+
+def test_a_position_typed_or_picked_is_the_incidents_position(
+    as_role: Callable[[str], FlaskClient], service: TestService
+) -> None:
+    client = as_role("operator")
+    page = client.get("/entry").get_data(as_text=True)
+    assert 'id="pick-map"' in page and "pick.js" in page and "data-lat-max=" in page
+    response = post_form(client, "/entry", "/entry", incident_form(lat="24.68812", lon="101.63921"))
+    assert response.status_code == 302
+    [incident] = service.open_incidents()
+    assert (incident.lat, incident.lon) == (24.68812, 101.63921)
+
+
+def test_a_position_outside_the_county_or_half_given_is_refused(
+    as_role: Callable[[str], FlaskClient], service: TestService
+) -> None:
+    client = as_role("operator")
+    outside = post_form(
+        client, "/entry", "/entry", incident_form(lat="39.9042", lon="116.4074")
+    )  # Beijing
+    assert outside.status_code == 200
+    assert "位置不在本县范围内" in outside.get_data(as_text=True)
+    half = post_form(client, "/entry", "/entry", incident_form(lat="24.68812"))
+    assert "请同时填写纬度和经度" in half.get_data(as_text=True)
+    typo = post_form(client, "/entry", "/entry", incident_form(lat="24,688", lon="101.6"))
+    assert typo.status_code == 200 and 'aria-invalid="true"' in typo.get_data(as_text=True)
+    assert service.open_incidents() == []

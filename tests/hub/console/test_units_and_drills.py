@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from flask.testing import FlaskClient
 
 from hub.console import audit
 from hub.console.units import ordered, problems
 from hub.dispatch.views import UnitStatus
+from hub.terminals.unit_certs import UnitKeys
 from tests.hub.console.conftest import post_form
+from tests.hub.harness import COUNTY
 from tests.support.hubparts import TestService
+from tests.support.pki import ThrowawayPKI
+from wire import codec, topics
+from wire import kinds as k
+from wire.clock import FakeClock
+from wire.signing import Signer
 
 SEEN = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 
@@ -49,6 +58,8 @@ def test_dark_units_come_first_then_degraded_then_healthy() -> None:
     )
     assert [u.id for u, _ in rows] == ["f-dark", "c-dark", "b-paper", "d-gps", "e-backlog", "a-ok"]
     assert problems(_unit("x", printer="paper_low", outbox_depth=9)) == ["printer", "outbox"]
+    stolen = ordered([rows[0][0], _unit("z-revoked", tier=3, revoked=True)])
+    assert [u.id for u, _ in stolen] == ["z-revoked", "f-dark"]  # revoked before dark
     assert problems(_unit("y", printer="unknown", gps_fix_age_s=None, outbox_depth=None)) == []
 
 
@@ -98,3 +109,42 @@ def test_operators_run_no_drills(
     assert client.get("/drills").status_code == 403
     assert post_form(client, "/units", "/drills", {"target": "all"}).status_code == 403
     assert service.open_incidents() == []
+
+
+def test_the_units_page_shows_each_terminals_clock_drift(
+    tmp_path: Path,
+    service: TestService,
+    clock: FakeClock,
+    test_pki: ThrowawayPKI,
+    as_role: Callable[[str], FlaskClient],
+) -> None:
+    """The terminal reports how far its clock is from the hub's (`clock_offset_s`, hub minus
+    terminal); the hub keeps it and the page says 慢/快 N 秒, flagged past 30 s."""
+    handler = _uplink(tmp_path, service, test_pki, ["fire", "power-co"])
+    for unit, offset in (("fire", 42.25), ("power-co", -0.4)):
+        _cert, key = test_pki.client(unit)
+        signer = Signer.from_pem(key.read_bytes())
+        health = k.HealthBody(
+            version="0.1.0", uptime_s=5, printer="ok", outbox_depth=0, clock_offset_s=offset
+        )
+        _, online = codec.encode(
+            "state", unit, k.StateBody(status="online", health=health), signer, at=clock.now()
+        )
+        handler.handle(topics.state(COUNTY, unit), online)
+    assert {u.id: u.clock_offset_s for u in service.units_status()}["fire"] == 42.25
+    page = as_role("operator").get("/units").get_data(as_text=True)
+    fire = page[page.index('data-unit="fire"') :].split("</tr>")[0]
+    power = page[page.index('data-unit="power-co"') :].split("</tr>")[0]
+    assert "慢 42.2 秒" in fire and "时钟偏差" in fire and 'class="clock warn"' in fire
+    assert "快 0.4 秒" in power and "时钟偏差" not in power
+    assert problems(_unit("z", clock_offset_s=-31.0)) == ["clock"]
+
+
+def _uplink(tmp_path: Path, service: TestService, pki: ThrowawayPKI, units: list[str]) -> Any:
+    for unit in units:
+        cert, _key = pki.client(unit)
+        (tmp_path / "units" / unit).mkdir(parents=True)
+        (tmp_path / "units" / unit / "unit.crt").write_bytes(cert.read_bytes())
+    (tmp_path / "ca").mkdir()
+    (tmp_path / "ca" / "ca.crt").write_bytes(pki.ca_path.read_bytes())
+    return service.parts.uplink(UnitKeys(tmp_path))
