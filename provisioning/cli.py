@@ -246,6 +246,12 @@ def rotate_cmd(pki: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Persistence folder (default OUT/data).",
 )
+@click.option(
+    "--chown/--no-chown",
+    default=None,
+    help="Give the --run-as user the broker key and the data folder (default: when run as "
+    "root and that user exists).",
+)
 @friendly
 def broker_config_cmd(
     pki: Path,
@@ -255,14 +261,19 @@ def broker_config_cmd(
     plain_port: int | None,
     run_as: str,
     data_dir: Path | None,
+    chown: bool | None,
 ) -> None:
-    """Write mosquitto.conf and the ACL for the county's broker."""
+    """Write mosquitto.conf and the ACL for the county's broker; as root, give the broker's
+    user its key and data folder and check it can reach every file it opens."""
     options = broker_config.BrokerOptions(
         port=port or Layout(pki).county().port,
         bind=bind,
         plain_port=plain_port,
         run_as=run_as,
         data_dir=data_dir,
+        chown=chown,
     )
-    conf = broker_config.write_broker_config(pki, out, options)
+    conf, note = broker_config.write_broker(pki, out, options)
+    if note:
+        click.echo(f"NOTE: {note}", err=True)
     click.echo(f"wrote {conf}; start with: mosquitto -c {conf}")

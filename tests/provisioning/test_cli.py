@@ -83,7 +83,8 @@ def test_intake_key_and_token_print_their_secret(pki_dir: Path) -> None:
 
 def test_broker_config_defaults(pki_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "broker"
-    run("broker-config", "--dir", str(pki_dir), "--out", str(out))
+    # --no-chown: the text is what is tested here; owners are test_broker_files.py's
+    run("broker-config", "--dir", str(pki_dir), "--out", str(out), "--no-chown")
     conf = (out / "mosquitto.conf").read_text()
     assert conf.count("listener ") == 1
     assert "listener 8883\n" in conf
@@ -113,6 +114,7 @@ def test_broker_config_defaults(pki_dir: Path, tmp_path: Path) -> None:
         "liandong",
         "--port",
         "9883",
+        "--no-chown",
     )
     conf2 = (out2 / "mosquitto.conf").read_text()
     assert "listener 1883 127.0.0.1\n" in conf2
