@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from provisioning import broker_config, county, enroll, health, intake, revocation, tokens
+from provisioning import broker_config, county, enroll, health, hosts, intake, revocation, tokens
 from provisioning import pki as pki_mod
 from provisioning.configs import GatewayOptions
 from provisioning.errors import ProvisioningError
@@ -56,10 +56,16 @@ def main() -> None:
 @pki_dir
 @click.option(
     "--broker-host",
-    "hosts",
+    "names",
     multiple=True,
     help="Name or IP terminals use for the broker (repeat; the first goes into every "
-    "config). Default: localhost and 127.0.0.1.",
+    "config, all go into the broker certificate). Each name must resolve here. Default: "
+    "localhost and 127.0.0.1.",
+)
+@click.option(
+    "--allow-unresolved",
+    is_flag=True,
+    help="Accept broker names that do not resolve yet (a DNS record still to be made).",
 )
 @click.option("--port", default=county.DEFAULT_PORT, show_default=True, help="Broker TLS port.")
 @click.option("--force", is_flag=True, help="Replace an existing CA (every unit must re-enroll).")
@@ -73,18 +79,29 @@ def main() -> None:
 def init_cmd(
     county_id: str,
     pki: Path,
-    hosts: tuple[str, ...],
+    names: tuple[str, ...],
+    allow_unresolved: bool,
     port: int,
     force: bool,
     gate_dir: str | None,
 ) -> None:
     """Create the county CA, broker and hub certificates, the hub's dispatch key and
     hub/hub.toml. Refuses to overwrite an existing CA without --force."""
+    missing = hosts.unresolved(list(names))
+    if missing and not allow_unresolved:
+        raise ProvisioningError(
+            f"broker host {', '.join(missing)} does not resolve on this machine, and every "
+            "terminal would fail to connect to it: give a name that resolves (or an IP), "
+            "or add --allow-unresolved if its DNS record is still to be made"
+        )
     layout = county.init_county(
-        pki, county_id, broker_hosts=list(hosts) or None, port=port, force=force,
+        pki, county_id, broker_hosts=list(names) or None, port=port, force=force,
         gate_dir=gate_dir,
     )  # fmt: skip
-    click.echo(f"county {county_id} ready in {layout.root}")
+    for name in missing:
+        click.echo(f"WARNING: {name} does not resolve yet; terminals need it to", err=True)
+    sans = ", ".join(layout.county().broker_hosts)
+    click.echo(f"county {county_id} ready in {layout.root}; broker certificate for {sans}")
     click.echo(f"hub config: {layout.hub_dir / 'hub.toml'}")
     click.echo(f"next: liandong-provision broker-config --dir {pki} --out {layout.broker_dir}")
 

@@ -11,10 +11,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from cryptography import x509
 
 from provisioning import pki
 from provisioning.cli import main
 from provisioning.enroll import make_csr
+from provisioning.pki import load_cert
 from provisioning.revocation import crl_expires, renew_crl
 
 
@@ -27,7 +29,7 @@ def run(*args: str, code: int = 0) -> str:
 @pytest.fixture
 def pki_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "pki"
-    run("init", "--county", "shuangbai", "--dir", str(folder), "--broker-host", "mq.local")
+    run("init", "--county", "shuangbai", "--dir", str(folder), "--broker-host", "localhost")
     return folder
 
 
@@ -51,7 +53,7 @@ def test_enroll_with_and_without_csr(pki_dir: Path, tmp_path: Path) -> None:
     run("enroll", "power-co", "--dir", str(pki_dir), "--gps", "/dev/ld-gps")
     config = tomllib.loads((pki_dir / "units/power-co/gateway.toml").read_text())
     assert config["gps"]["port"] == "/dev/ld-gps"
-    assert config["mqtt"]["host"] == "mq.local"
+    assert config["mqtt"]["host"] == "localhost"
     csr = tmp_path / "water.csr"
     csr.write_bytes(make_csr(pki.new_key(), "water-co"))
     run("enroll", "water-co", "--dir", str(pki_dir), "--csr", str(csr))
@@ -157,3 +159,32 @@ def test_init_writes_the_gate_only_when_asked(tmp_path: Path) -> None:
     assert boundary is not None
     assert boundary.folders.inbound == gated / "hub" / "gate" / "inbound"
     assert boundary.folders.outbound == gated / "hub" / "gate" / "outbound"
+
+
+def test_init_refuses_a_broker_name_that_does_not_resolve(tmp_path: Path) -> None:
+    folder = tmp_path / "pki"
+    init = ["init", "--county", "shuangbai", "--dir", str(folder), "--broker-host"]
+    out = run(*init, "hub.gov.invalid", code=1)
+    assert "broker host hub.gov.invalid does not resolve" in out
+    assert "--allow-unresolved" in out and "Traceback" not in out
+    assert not folder.exists()  # nothing half-made
+
+
+def test_every_broker_name_and_ip_goes_into_the_certificate(tmp_path: Path) -> None:
+    folder = tmp_path / "pki"
+    hosts = ["hub.gov.invalid", "localhost", "10.20.0.5", "127.0.0.1"]
+    args = [a for h in hosts for a in ("--broker-host", h)]
+    out = run("init", "--county", "shuangbai", "--dir", str(folder), *args, "--allow-unresolved")
+    assert "hub.gov.invalid does not resolve yet" in out
+    cert = load_cert(folder / "broker" / "broker.crt")
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["hub.gov.invalid", "localhost"]
+    assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == [
+        "10.20.0.5",
+        "127.0.0.1",
+    ]
+    hub = tomllib.loads((folder / "hub" / "hub.toml").read_text())
+    assert hub["mqtt"]["host"] == "hub.gov.invalid"  # the first, as given
+    result = CliRunner().invoke(main, ["check", "--dir", str(folder)])
+    assert result.exit_code == 1
+    assert "WARNING: the broker host hub.gov.invalid does not resolve here" in result.output
