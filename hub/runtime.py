@@ -53,7 +53,7 @@ from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
 from hub.sources.boundary.bridge import Bridge
 from hub.sources.boundary.ports import GatePorts
 from hub.terminals.delivery import Delivery
-from hub.terminals.link import MqttLink
+from hub.terminals.link import BROKER_KEY, MqttLink
 from hub.terminals.revocation import RevocationWatch
 from hub.terminals.unit_certs import UnitKeys
 from hub.terminals.uplink import Uplink
@@ -261,7 +261,7 @@ class Hub:
             # fake one.
             self.keys = unit_keys or UnitKeys(config.pki_dir)
             self.uplink = parts.uplink(self.keys)
-            self.link = MqttLink(config.mqtt, config.county, self._on_message)
+            self.link = MqttLink(config.mqtt, config.county, self._on_message, clock=clock)
             undo.callback(self.link.stop)
             self.metrics.connected.set_function(lambda: float(self.link.connected.is_set()))
             self.revocations = parts.revocations(self.keys)
@@ -285,6 +285,7 @@ class Hub:
             )
             if self.bridge:  # the console's 边界交换 page reads it
                 self.app.extensions[BRIDGE_KEY] = self.bridge
+            self.app.extensions[BROKER_KEY] = self.link.watch  # the console's red banner
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
             family = socket.AF_INET6 if ":" in config.listen_host else socket.AF_INET

@@ -34,6 +34,7 @@ from hub.console import (
     spotchecks,
     units,
 )
+from hub.console.broker import broker_banner
 from hub.console.roles import may
 from hub.console.web import EXTENSION, ConsoleState, act, current, service
 from hub.dispatch.desk import Desk
@@ -110,6 +111,8 @@ def _globals() -> dict[str, object]:
         # Units whose certificate is revoked (hub/revocation.py): tagged 已吊销 wherever an
         # order or a terminal is shown, since the hub sends them nothing.
         "revoked_units": service().revoked_units if console else frozenset(),
+        # Cut off from the broker: a red banner on every page (hub/console/broker.py).
+        "broker_down": broker_banner() if console else None,
     }
 
 
