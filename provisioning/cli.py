@@ -99,7 +99,11 @@ def init_cmd(
         gate_dir=gate_dir,
     )  # fmt: skip
     for name in missing:
-        click.echo(f"WARNING: {name} does not resolve yet; terminals need it to", err=True)
+        click.echo(
+            f"WARNING: {name} does not resolve yet: make its DNS record before the terminals "
+            "are installed (`liandong-provision check` warns until then)",
+            err=True,
+        )
     sans = ", ".join(layout.county().broker_hosts)
     click.echo(f"county {county_id} ready in {layout.root}; broker certificate for {sans}")
     click.echo(f"hub config: {layout.hub_dir / 'hub.toml'}")
