@@ -217,7 +217,7 @@ def check_cmd(pki: Path) -> None:
 @click.option("--rotate", is_flag=True, help="Replace the source's existing key.")
 @friendly
 def intake_key_cmd(source: str, pki: Path, rotate: bool) -> None:
-    """Make a secret for an intake SOURCE (e.g. gate-110, hotline-12345), record it in
+    """Make a secret for an intake SOURCE (e.g. cad-110, hotline-12345), record it in
     hub/intake-keys.toml and print it once for that system's administrator."""
     click.echo(intake.new_intake_key(pki, source, rotate=rotate))
 

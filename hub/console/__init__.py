@@ -35,6 +35,7 @@ from hub.console import (
     units,
 )
 from hub.console.broker import broker_banner
+from hub.console.broker import register as register_broker_header
 from hub.console.roles import may
 from hub.console.web import EXTENSION, ConsoleState, act, current, service
 from hub.dispatch.desk import Desk
@@ -89,6 +90,7 @@ def init_app(app: Flask, service: Desk) -> None:
     )
     app.context_processor(_globals)
     app.after_request(_security_headers)
+    register_broker_header(app)
     app.register_error_handler(CSRFError, _csrf_refused)
     app.register_error_handler(403, _refused_page)
     app.register_error_handler(404, _refused_page)

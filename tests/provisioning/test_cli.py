@@ -75,9 +75,9 @@ def test_revoke_then_check_and_renew(pki_dir: Path) -> None:
 
 
 def test_intake_key_and_token_print_their_secret(pki_dir: Path) -> None:
-    secret = run("intake-key", "gate-110", "--dir", str(pki_dir)).strip()
+    secret = run("intake-key", "cad-110", "--dir", str(pki_dir)).strip()
     assert re.fullmatch(r"[0-9a-f]{64}", secret)
-    assert "--rotate" in run("intake-key", "gate-110", "--dir", str(pki_dir), code=1)
+    assert "--rotate" in run("intake-key", "cad-110", "--dir", str(pki_dir), code=1)
     token = run("token", "health-1", "--dir", str(pki_dir)).strip()
     assert len(token) >= 40
     assert token not in (pki_dir / "hub" / "enroll-tokens.json").read_text()
