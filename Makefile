@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: test lint pytest demo bench mosquitto clients shellcheck browser reports venv clean help
+.PHONY: test lint pytest demo bench mosquitto clients shellcheck udev browser reports venv clean help
 
 help:
 	@echo "make test   - install what is missing, then run pytest, ruff and mypy"
@@ -67,6 +67,22 @@ shellcheck:
 		exit 1; \
 	fi
 
+# The SD card installer's udev rules are read by udev itself (tests/firmware/test_udevadm_parse.py;
+# Debian 12's udevadm has no `verify`, its `udevadm test` is used instead) and its unit files
+# by systemd-analyze (tests/firmware/test_unit_file.py).
+udev:
+	@if command -v udevadm >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing udev and systemd with apt-get (for the udev rules and unit file tests)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends udev systemd >/dev/null; \
+	else \
+		echo "udevadm or systemd-analyze is missing. Install them, then run make again:"; \
+		echo "    sudo apt-get install udev systemd"; \
+		exit 1; \
+	fi
+
 # The console's end-to-end tests drive Debian's Chromium (never a downloaded browser),
 # and screenshots need a CJK font to show Chinese.
 browser:
@@ -96,7 +112,7 @@ reports:
 		exit 1; \
 	fi
 
-pytest: $(STAMP) mosquitto clients shellcheck browser reports
+pytest: $(STAMP) mosquitto clients shellcheck udev browser reports
 	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
