@@ -96,6 +96,7 @@ class Link:
 
     def start(self) -> None:
         m = self.config.mqtt
+        log.info("connecting to the broker %s as %s", self.watch.where, self.config.unit_id)
         mqttlink.start(
             self.client, m.host, m.port, keepalive=m.keepalive, session_expiry_s=SESSION_EXPIRY_S
         )

@@ -125,6 +125,7 @@ class MqttLink:
         self.client = c
 
     def start(self) -> None:
+        log.info("connecting to the broker %s as %s", self.watch.where, self.settings.client_id)
         mqttlink.start(
             self.client,
             self.settings.host,
