@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: test lint pytest demo bench mosquitto browser reports venv clean help
+.PHONY: test lint pytest demo bench mosquitto clients shellcheck udev browser reports venv clean help
 
 help:
 	@echo "make test   - install what is missing, then run pytest, ruff and mypy"
@@ -35,6 +35,51 @@ mosquitto:
 	else \
 		echo "Mosquitto is missing. Install it, then run make again:"; \
 		echo "    sudo apt-get install mosquitto"; \
+		exit 1; \
+	fi
+
+# Mosquitto's own clients check the generated broker config's ACL
+# (tests/provisioning/test_broker_as_debian.py).
+clients:
+	@if command -v mosquitto_sub >/dev/null 2>&1 && command -v mosquitto_pub >/dev/null 2>&1; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing mosquitto-clients with apt-get (for the broker ACL tests)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto-clients >/dev/null; \
+	else \
+		echo "mosquitto_sub/mosquitto_pub are missing. Install them, then run make again:"; \
+		echo "    sudo apt-get install mosquitto-clients"; \
+		exit 1; \
+	fi
+
+# firmware-config/install.sh is checked with shellcheck (tests/firmware/test_shellcheck.py).
+shellcheck:
+	@if command -v shellcheck >/dev/null 2>&1; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing shellcheck with apt-get (for the SD card installer's test)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null; \
+	else \
+		echo "shellcheck is missing. Install it, then run make again:"; \
+		echo "    sudo apt-get install shellcheck"; \
+		exit 1; \
+	fi
+
+# The SD card installer's udev rules are read by udev itself (tests/firmware/test_udevadm_parse.py;
+# Debian 12's udevadm has no `verify`, its `udevadm test` is used instead) and its unit files
+# by systemd-analyze (tests/firmware/test_unit_file.py).
+udev:
+	@if command -v udevadm >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing udev and systemd with apt-get (for the udev rules and unit file tests)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends udev systemd >/dev/null; \
+	else \
+		echo "udevadm or systemd-analyze is missing. Install them, then run make again:"; \
+		echo "    sudo apt-get install udev systemd"; \
 		exit 1; \
 	fi
 
@@ -67,7 +112,7 @@ reports:
 		exit 1; \
 	fi
 
-pytest: $(STAMP) mosquitto browser reports
+pytest: $(STAMP) mosquitto clients shellcheck udev browser reports
 	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)

@@ -2,7 +2,7 @@
 
 The same library calls as `liandong-provision init / enroll / intake-key / broker-config`:
 the county CA and the broker, hub and dispatch identities; one enrolled bundle per tier-1
-unit, each naming its simulated printer and GPS receiver; an HMAC key for the "gate-110"
+unit, each naming its simulated printer and GPS receiver; an HMAC key for the "cad-110"
 intake source; a broker configuration that runs as the current user on a free port.
 """
 
@@ -22,7 +22,7 @@ from provisioning.enroll import enroll_unit
 from provisioning.intake import new_intake_key
 
 COUNTY = "shuangbai"
-INTAKE_SOURCE = "gate-110"
+INTAKE_SOURCE = "cad-110"
 MARKER = ".liandong-demo"
 _OURS = {"pki", "broker", "printouts", "demo.log", MARKER}
 

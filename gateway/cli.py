@@ -22,10 +22,11 @@ from gateway.sdnotify import notify, watchdog_interval
 log = logging.getLogger(__name__)
 
 
-def _config(path: Path) -> GatewayConfig:
+def _config(path: Path, *, files: bool = True) -> GatewayConfig:
     try:
         config = load_config(path)
-        check_files(config)
+        if files:
+            check_files(config)
     except GatewayError as e:
         raise click.ClickException(str(e)) from None
     return config
@@ -74,9 +75,16 @@ def run(config_path: Path, log_level: str) -> None:
     except GatewayError as e:
         raise click.ClickException(str(e)) from None
     gw.start()
-    server = waitress.create_server(
-        create_app(gw), host=config.kiosk.host, port=config.kiosk.port, threads=4
-    )
+    try:
+        server = waitress.create_server(
+            create_app(gw), host=config.kiosk.host, port=config.kiosk.port, threads=4
+        )
+    except OSError as e:  # the kiosk's port is taken: one line, not a traceback
+        gw.stop()
+        raise click.ClickException(
+            f"看板端口 {config.kiosk.host}:{config.kiosk.port} 无法使用 / kiosk port unusable: "
+            f"{e} (another liandong-gateway running? see [kiosk] listen)"
+        ) from None
     web = threading.Thread(target=server.run, name="kiosk", daemon=True)
     web.start()
     kiosk_port = server.effective_port
@@ -97,9 +105,14 @@ def run(config_path: Path, log_level: str) -> None:
 
 @main.command("check-config")
 @config_option
-def check_config(config_path: Path) -> None:
-    """Validate gateway.toml and the files it names; print what it resolved to."""
-    c = _config(config_path)
+@click.option("--offline", is_flag=True, help="Skip the broker checks (DNS and TLS).")
+def check_config(config_path: Path, offline: bool) -> None:
+    """Validate gateway.toml, then check for real: the files it names, the broker's name
+    and a TLS handshake with this unit's certificate, the printer and GPS devices, the
+    kiosk's port. Each problem is one line; exit status 1 if there is any."""
+    from gateway.preflight import check_all
+
+    c = _config(config_path, files=False)
     click.echo(f"unit {c.unit_id} in county {c.county}; state in {c.state_dir}")
     click.echo(
         f"broker {c.mqtt.host}:{c.mqtt.port}; printer {c.printer.port} ({c.printer.encoding})"
@@ -107,7 +120,13 @@ def check_config(config_path: Path) -> None:
     click.echo(
         f"pins {c.pins}; gps {c.gps.port if c.gps else 'none'}; kiosk {c.kiosk.host}:{c.kiosk.port}"
     )
-    click.echo("配置正确 / configuration OK")
+    problems = check_all(c, offline=offline)
+    for problem in problems:
+        click.echo(f"错误 ERROR: {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    skipped = "（未检查网络 / network not checked）" if offline else ""
+    click.echo(f"配置正确{skipped} / configuration OK")
 
 
 @main.command("test-print")

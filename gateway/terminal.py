@@ -141,6 +141,7 @@ class Gateway:
             on_disconnected=self.sender.on_disconnect,
             on_puback=self.sender.on_puback,
             window=window,
+            clock=self.clock,
         )
         self.clock_offset = ClockOffset()
         self.health_status = HealthStatus(

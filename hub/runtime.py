@@ -53,7 +53,7 @@ from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
 from hub.sources.boundary.bridge import Bridge
 from hub.sources.boundary.ports import GatePorts
 from hub.terminals.delivery import Delivery
-from hub.terminals.link import MqttLink
+from hub.terminals.link import BROKER_KEY, MqttLink
 from hub.terminals.revocation import RevocationWatch
 from hub.terminals.unit_certs import UnitKeys
 from hub.terminals.uplink import Uplink
@@ -261,7 +261,7 @@ class Hub:
             # fake one.
             self.keys = unit_keys or UnitKeys(config.pki_dir)
             self.uplink = parts.uplink(self.keys)
-            self.link = MqttLink(config.mqtt, config.county, self._on_message)
+            self.link = MqttLink(config.mqtt, config.county, self._on_message, clock=clock)
             undo.callback(self.link.stop)
             self.metrics.connected.set_function(lambda: float(self.link.connected.is_set()))
             self.revocations = parts.revocations(self.keys)
@@ -285,6 +285,7 @@ class Hub:
             )
             if self.bridge:  # the console's 边界交换 page reads it
                 self.app.extensions[BRIDGE_KEY] = self.bridge
+            self.app.extensions[BROKER_KEY] = self.link.watch  # the console's red banner
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
             family = socket.AF_INET6 if ":" in config.listen_host else socket.AF_INET
@@ -301,6 +302,7 @@ class Hub:
             undo.pop_all()
         self._http: threading.Thread | None = None
         self._stopped = threading.Event()
+        self._closing = threading.Event()
 
     @property
     def port(self) -> int:
@@ -327,19 +329,30 @@ class Hub:
         self.revocations.refresh(force=True)  # known before the first message goes out
         self.delivery.start()
         self.link.start()
-        self._http = threading.Thread(target=self._server.run, name="hub-http", daemon=True)
+        self._http = threading.Thread(target=self._serve, name="hub-http", daemon=True)
         self._http.start()
         if self.bridge:  # after the writer is up: it takes the files left while down
             self.bridge.start()
         log.info("hub for %s listening on %s", self.config.county, self.url)
 
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            # Closing the server from `stop` can land between waitress building its select()
+            # list and calling it (EBADF): the end of serving, not an error.
+            if not self._closing.is_set():
+                raise
+
     def stop(self) -> None:
         if self.bridge:
             self.bridge.stop()
-        self._server.close()
-        # waitress ends its worker threads only when its own loop is interrupted; closing
-        # the socket leaves them waiting, so an in-process hub (demo, tests) would leak them.
+        self._closing.set()
+        # waitress ends its worker threads only when told; a worker still finishing a
+        # response pulls the server's trigger, so the workers stop (after their request)
+        # before the server and its trigger are closed, never after (EBADF in a worker).
         self._server.task_dispatcher.shutdown(timeout=5)
+        self._server.close()
         self.link.stop()
         self.delivery.stop()
         self.engine.stop()

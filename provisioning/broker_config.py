@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from provisioning import pki
+from provisioning import broker_files, pki
 from provisioning.errors import ProvisioningError
 from provisioning.layout import Layout
 
@@ -36,6 +36,9 @@ class BrokerOptions:
     run_as: str = "mosquitto"
     data_dir: Path | None = None
     autosave_seconds: int = AUTOSAVE_SECONDS
+    chown: bool | None = None
+    """Give `run_as` the broker key and the data folder: None = when run as root and that
+    user exists (provisioning/broker_files.py), False = never, True = always (root only)."""
 
 
 def acl_text(county: str) -> str:
@@ -115,9 +118,16 @@ def config_text(layout: Layout, acl_path: Path, data_dir: Path, options: BrokerO
 def write_broker_config(pki_dir: Path, out: Path, options: BrokerOptions) -> Path:
     """Write `mosquitto.conf`, `acl` (and `acl-monitor` with a plain port) into `out`;
     return the path of mosquitto.conf."""
+    return write_broker(pki_dir, out, options)[0]
+
+
+def write_broker(pki_dir: Path, out: Path, options: BrokerOptions) -> tuple[Path, str | None]:
+    """`write_broker_config`, plus the note for the installer when the files could not be
+    made ready for the broker's user (not run as root)."""
     layout = Layout(pki_dir)
     county = layout.county()
-    for needed in (layout.broker_dir / "broker.crt", layout.broker_dir / "broker.key", layout.crl):
+    key = layout.broker_dir / "broker.key"
+    for needed in (layout.broker_dir / "broker.crt", key, layout.crl):
         if not needed.exists():
             raise ProvisioningError(f"{needed} is missing: run `liandong-provision init`")
     for port in (options.port, options.plain_port):
@@ -129,8 +139,13 @@ def write_broker_config(pki_dir: Path, out: Path, options: BrokerOptions) -> Pat
     data_dir.mkdir(parents=True, exist_ok=True)
     acl = out / "acl"
     pki.write_public(acl, acl_text(county.id).encode())
+    reads = [layout.broker_dir / "broker.crt", layout.broker_dir / "ca.crt", layout.crl, acl]
     if options.plain_port is not None:
         pki.write_public(out / "acl-monitor", b"topic read $SYS/#\n")
+        reads.append(out / "acl-monitor")
     conf = out / "mosquitto.conf"
     pki.write_public(conf, config_text(layout, acl, data_dir, options).encode())
-    return conf
+    note = broker_files.prepare(
+        options.run_as, key=key, reads=reads, data_dir=data_dir, hand=options.chown
+    )
+    return conf, note

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from provisioning import broker_config, county, enroll, health, intake, revocation, tokens
+from provisioning import broker_config, county, enroll, health, hosts, intake, revocation, tokens
 from provisioning import pki as pki_mod
 from provisioning.configs import GatewayOptions
 from provisioning.errors import ProvisioningError
@@ -56,10 +56,16 @@ def main() -> None:
 @pki_dir
 @click.option(
     "--broker-host",
-    "hosts",
+    "names",
     multiple=True,
     help="Name or IP terminals use for the broker (repeat; the first goes into every "
-    "config). Default: localhost and 127.0.0.1.",
+    "config, all go into the broker certificate). Each name must resolve here. Default: "
+    "localhost and 127.0.0.1.",
+)
+@click.option(
+    "--allow-unresolved",
+    is_flag=True,
+    help="Accept broker names that do not resolve yet (a DNS record still to be made).",
 )
 @click.option("--port", default=county.DEFAULT_PORT, show_default=True, help="Broker TLS port.")
 @click.option("--force", is_flag=True, help="Replace an existing CA (every unit must re-enroll).")
@@ -73,18 +79,33 @@ def main() -> None:
 def init_cmd(
     county_id: str,
     pki: Path,
-    hosts: tuple[str, ...],
+    names: tuple[str, ...],
+    allow_unresolved: bool,
     port: int,
     force: bool,
     gate_dir: str | None,
 ) -> None:
     """Create the county CA, broker and hub certificates, the hub's dispatch key and
     hub/hub.toml. Refuses to overwrite an existing CA without --force."""
+    missing = hosts.unresolved(list(names))
+    if missing and not allow_unresolved:
+        raise ProvisioningError(
+            f"broker host {', '.join(missing)} does not resolve on this machine, and every "
+            "terminal would fail to connect to it: give a name that resolves (or an IP), "
+            "or add --allow-unresolved if its DNS record is still to be made"
+        )
     layout = county.init_county(
-        pki, county_id, broker_hosts=list(hosts) or None, port=port, force=force,
+        pki, county_id, broker_hosts=list(names) or None, port=port, force=force,
         gate_dir=gate_dir,
     )  # fmt: skip
-    click.echo(f"county {county_id} ready in {layout.root}")
+    for name in missing:
+        click.echo(
+            f"WARNING: {name} does not resolve yet: make its DNS record before the terminals "
+            "are installed (`liandong-provision check` warns until then)",
+            err=True,
+        )
+    sans = ", ".join(layout.county().broker_hosts)
+    click.echo(f"county {county_id} ready in {layout.root}; broker certificate for {sans}")
     click.echo(f"hub config: {layout.hub_dir / 'hub.toml'}")
     click.echo(f"next: liandong-provision broker-config --dir {pki} --out {layout.broker_dir}")
 
@@ -205,7 +226,7 @@ def check_cmd(pki: Path) -> None:
 @click.option("--rotate", is_flag=True, help="Replace the source's existing key.")
 @friendly
 def intake_key_cmd(source: str, pki: Path, rotate: bool) -> None:
-    """Make a secret for an intake SOURCE (e.g. gate-110, hotline-12345), record it in
+    """Make a secret for an intake SOURCE (e.g. cad-110, hotline-12345), record it in
     hub/intake-keys.toml and print it once for that system's administrator."""
     click.echo(intake.new_intake_key(pki, source, rotate=rotate))
 
@@ -280,6 +301,12 @@ def rotate_cmd(pki: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Persistence folder (default OUT/data).",
 )
+@click.option(
+    "--chown/--no-chown",
+    default=None,
+    help="Give the --run-as user the broker key and the data folder (default: when run as "
+    "root and that user exists).",
+)
 @friendly
 def broker_config_cmd(
     pki: Path,
@@ -289,14 +316,19 @@ def broker_config_cmd(
     plain_port: int | None,
     run_as: str,
     data_dir: Path | None,
+    chown: bool | None,
 ) -> None:
-    """Write mosquitto.conf and the ACL for the county's broker."""
+    """Write mosquitto.conf and the ACL for the county's broker; as root, give the broker's
+    user its key and data folder and check it can reach every file it opens."""
     options = broker_config.BrokerOptions(
         port=port or Layout(pki).county().port,
         bind=bind,
         plain_port=plain_port,
         run_as=run_as,
         data_dir=data_dir,
+        chown=chown,
     )
-    conf = broker_config.write_broker_config(pki, out, options)
+    conf, note = broker_config.write_broker(pki, out, options)
+    if note:
+        click.echo(f"NOTE: {note}", err=True)
     click.echo(f"wrote {conf}; start with: mosquitto -c {conf}")

@@ -131,7 +131,11 @@ class HealthStatus:
             "now": now.isoformat(),
             "alarm": {"active": self.alarm.active, "pattern": self.alarm.pattern},
             "buttons": dict(self.last_press),
-            "link": {"connected": self.link.connected.is_set(), "error": self.link.last_error},
+            "link": {
+                "connected": self.link.connected.is_set(),
+                "error": self.link.last_error,
+                "cause": problem.code if (problem := self.link.watch.state().problem) else "",
+            },
             "outbox": {"depth": self.outbox.depth(), "in_flight": self.sender.in_flight},
             "printer": {
                 "state": self.printer.state,

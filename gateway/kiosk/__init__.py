@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length  # type: ignore[import-untyp
 
 from gateway.devices.plain import block
 from gateway.errors import UnknownOrderError
+from gateway.kiosk.causes import CAUSES
 from gateway.kiosk.text import (
     RESULT_NAMES_EN,
     TEXT,
@@ -79,6 +80,7 @@ def create_app(gateway: Gateway, test_config: dict[str, Any] | None = None) -> F
             "kiosk/index.html",
             s=gateway.status(),
             t=TEXT[lang],
+            causes=CAUSES[lang],
             lang=lang,
             stage_name=lambda st: stage_name(st, lang),
             countdown=lambda seconds: countdown(seconds, lang),

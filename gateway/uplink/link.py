@@ -12,6 +12,9 @@
   county's terminals would all reconnect in the same second after a broker restart).
 - Every callback is wrapped in `mqttlink.never_raise`: an exception in a callback kills
   paho's thread. Client set-up, the session and the socket-pair close are `mqttlink`'s.
+- Every failed attempt, with its cause, and every (re)connection goes to `watch`
+  (mqttlink/watch.py): logged at once, the same cause then at most once a minute; the
+  kiosk shows the cause.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 import mqttlink
 from gateway.config import GatewayConfig
 from mqttlink import never_raise
+from mqttlink.watch import LinkWatch, Problem, current_problem
 from wire import topics
+from wire.clock import Clock
 from wire.tls import client_context
 
 log = logging.getLogger(__name__)
@@ -53,8 +58,10 @@ class Link:
         on_disconnected: Callable[[], None],
         on_puback: Callable[[int], None],
         window: int,
+        clock: Clock | None = None,
     ) -> None:
         self.config = config
+        self.watch = LinkWatch(f"{config.mqtt.host}:{config.mqtt.port}", log, clock=clock)
         self.down_topic = topics.down(config.county, config.unit_id)
         self.up_topic = topics.up(config.county, config.unit_id)
         self.state_topic = topics.state(config.county, config.unit_id)
@@ -89,6 +96,7 @@ class Link:
 
     def start(self) -> None:
         m = self.config.mqtt
+        log.info("connecting to the broker %s as %s", self.watch.where, self.config.unit_id)
         mqttlink.start(
             self.client, m.host, m.port, keepalive=m.keepalive, session_expiry_s=SESSION_EXPIRY_S
         )
@@ -135,25 +143,25 @@ class Link:
     ) -> None:
         if reason.is_failure:
             self.last_error = str(reason)
-            log.warning("broker refused the connection: %s", reason)
+            self.watch.failed(Problem("rejected", f"the broker refused this terminal: {reason}"))
             self._backoff()
             return
         self._attempt = 0
         self.last_error = ""  # connected again: the kiosk and status.json show the present
         self.client.reconnect_delay_set(1, int(MAX_BACKOFF_S))
         self.connects += 1
-        log.info(
-            "connected to %s (session present: %s)",
-            self.config.mqtt.host,
-            flags.session_present,
-        )
+        self.last_error = ""
+        self.watch.up()
+        log.debug("session present: %s", flags.session_present)
         client.subscribe(self.down_topic, qos=1)
         self.connected.set()
         self.on_connected()
 
     @never_raise
     def _on_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
-        self.last_error = "cannot reach the broker"
+        problem = current_problem()  # paho calls this inside its `except OSError`
+        self.last_error = str(problem)
+        self.watch.failed(problem)
         self._backoff()
 
     @never_raise
@@ -165,12 +173,10 @@ class Link:
         reason: ReasonCode,
         props: Properties | None,
     ) -> None:
-        was = self.connected.is_set()
         self.connected.clear()
         self.subscribed.clear()
-        if was:
-            log.warning("link to the hub lost: %s", reason)
-            self.last_error = str(reason)
+        self.last_error = str(reason)
+        self.watch.lost(str(reason))
         self._backoff()
         self.on_disconnected()
 

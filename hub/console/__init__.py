@@ -36,6 +36,8 @@ from hub.console import (
     units,
     words,
 )
+from hub.console.broker import broker_banner
+from hub.console.broker import register as register_broker_header
 from hub.console.roles import may
 from hub.console.web import EXTENSION, ConsoleState, act, current, service
 from hub.dispatch.desk import Desk
@@ -93,6 +95,7 @@ def init_app(app: Flask, service: Desk) -> None:
     )
     app.context_processor(_globals)
     app.after_request(_security_headers)
+    register_broker_header(app)
     app.register_error_handler(CSRFError, _csrf_refused)
     app.register_error_handler(403, _refused_page)
     app.register_error_handler(404, _refused_page)
@@ -115,6 +118,8 @@ def _globals() -> dict[str, object]:
         # Units whose certificate is revoked (hub/revocation.py): tagged 已吊销 wherever an
         # order or a terminal is shown, since the hub sends them nothing.
         "revoked_units": service().revoked_units if console else frozenset(),
+        # Cut off from the broker: a red banner on every page (hub/console/broker.py).
+        "broker_down": broker_banner() if console else None,
     }
 
 

@@ -17,7 +17,10 @@
   as such at once); trackers and state keep the plain options, so the retain flag there
   means "from the broker's retained store", i.e. sent at the hub's subscribe;
 - publishing goes through `publish()`, which counts what paho holds unacknowledged so the
-  delivery loop can keep that window small (paho rescans its queue on every ack).
+  delivery loop can keep that window small (paho rescans its queue on every ack);
+- every failed attempt and every (re)connection goes to `watch` (mqttlink/watch.py), which
+  logs each cause at once and then at most once a minute, and whose state the console's
+  red banner shows.
 """
 
 from __future__ import annotations
@@ -37,12 +40,16 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 import mqttlink
 from hub.errors import ConfigError, StoreUnavailable
 from mqttlink import never_raise
+from mqttlink.watch import LinkWatch, Problem, current_problem
 from wire import topics
+from wire.clock import Clock
 from wire.tls import client_context
 
 log = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = mqttlink.SESSION_EXPIRY_S
+BROKER_KEY = "liandong.broker_link"
+"""`app.extensions` key of the link's LinkWatch (the console shows a banner from it)."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,17 @@ def _subscriptions(county: str) -> list[tuple[str, SubscribeOptions]]:
 
 
 class MqttLink:
-    def __init__(self, settings: MqttSettings, county: str, on_message: MessageHandler) -> None:
+    def __init__(
+        self,
+        settings: MqttSettings,
+        county: str,
+        on_message: MessageHandler,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
         self.settings = settings
+        self.watch = LinkWatch(f"{settings.host}:{settings.port}", log, clock=clock)
+        """Whether the hub reaches the broker, and why not (the console's banner)."""
         self.county = county
         self._handler = on_message
         self.connected = threading.Event()
@@ -101,6 +117,7 @@ class MqttLink:
         c.reconnect_delay_set(min_delay=1, max_delay=15)
         c.max_inflight_messages_set(1000)
         c.on_connect = self._on_connect
+        c.on_connect_fail = self._on_connect_fail
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         c.on_publish = self._on_publish
@@ -108,6 +125,7 @@ class MqttLink:
         self.client = c
 
     def start(self) -> None:
+        log.info("connecting to the broker %s as %s", self.watch.where, self.settings.client_id)
         mqttlink.start(
             self.client,
             self.settings.host,
@@ -146,17 +164,17 @@ class MqttLink:
         props: Properties | None,
     ) -> None:
         if reason.is_failure:
-            log.error("broker refused the hub: %s", reason)
+            self.watch.failed(Problem("rejected", f"the broker refused the hub: {reason}"))
             return
         client.subscribe(_subscriptions(self.county))
-        log.info(
-            "connected to %s:%d (session present: %s)",
-            self.settings.host,
-            self.settings.port,
-            flags.session_present,
-        )
+        self.watch.up()
+        log.debug("session present: %s", flags.session_present)
         self.connected.set()
         self.on_connected()
+
+    @never_raise
+    def _on_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
+        self.watch.failed(current_problem())  # paho calls this inside its `except OSError`
 
     @never_raise
     def _on_disconnect(
@@ -170,7 +188,7 @@ class MqttLink:
         self.connected.clear()
         self.subscribed.clear()
         self._generation += 1  # the broker delivers what we did not acknowledge again
-        log.warning("disconnected from the broker: %s", reason)
+        self.watch.lost(str(reason))
 
     @never_raise
     def _on_subscribe(

@@ -11,7 +11,7 @@ from tests.gateway.conftest import TerminalFiles
 
 def test_check_config_accepts_a_bundle_and_names_a_bad_key(files: TerminalFiles) -> None:
     path = files.write()
-    ok = CliRunner().invoke(main, ["check-config", "--config", str(path)])
+    ok = CliRunner().invoke(main, ["check-config", "--config", str(path), "--offline"])
     assert ok.exit_code == 0, ok.output
     assert "configuration OK" in ok.output and "power-co" in ok.output
     path.write_text(path.read_text().replace("[printer]", "[printer]\nbaud = 9600"))
@@ -19,7 +19,7 @@ def test_check_config_accepts_a_bundle_and_names_a_bad_key(files: TerminalFiles)
     assert bad.exit_code == 1 and "unknown key(s) in [printer]: baud" in bad.output
     (files.root / "hub-dispatch.pub").unlink()
     path.write_text(path.read_text().replace("baud = 9600\n", ""))
-    missing = CliRunner().invoke(main, ["check-config", "--config", str(path)])
+    missing = CliRunner().invoke(main, ["check-config", "--config", str(path), "--offline"])
     assert missing.exit_code == 1 and "[mqtt] hub_key" in missing.output
 
 

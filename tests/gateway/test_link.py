@@ -132,6 +132,6 @@ def test_the_link_state_on_the_kiosk_follows_the_link(
     assert "未连接" in down and ("正在重" in down)
     proxy.restore()
     wait_for(gw.link.connected.is_set, 20, "the link to come back")
-    assert gw.health_status.status()["link"] == {"connected": True, "error": ""}
+    assert gw.health_status.status()["link"] == {"connected": True, "error": "", "cause": ""}
     up = kiosk.get("/").get_data(as_text=True)
     assert "已连接" in up and "未连接" not in up and "正在重" not in up

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from click.testing import CliRunner
 from hub.cli import main
 from hub.config import load_config
 from hub.errors import ConfigError
+from provisioning.county import init_county
 
 
 def test_every_command_has_help() -> None:
@@ -108,3 +112,25 @@ def test_create_admin_prints_a_one_time_password(tmp_path: Path) -> None:
     assert again.exit_code != 0
     assert "chief" in again.output
     assert users.get_user(tmp_path / "hub.sqlite3", "chief") is not None
+
+
+def test_serve_on_a_taken_port_is_one_line(tmp_path: Path) -> None:
+    """The real command on a county made by `liandong-provision init`, its HTTP port taken:
+    one line naming the address, exit status 1, no traceback."""
+    init_county(tmp_path / "PKI", "shuangbai")
+    toml = tmp_path / "PKI" / "hub" / "hub.toml"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        toml.write_text(toml.read_text().replace("127.0.0.1:8000", f"127.0.0.1:{port}"))
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "liandong-hub"), "serve", "--config", str(toml)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert f"Error: cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -62,7 +62,7 @@ def county_for_props(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (
             "hub/intake-keys.toml",
             b"[sources\n",
-            lambda d: new_intake_key(d, "gate-110"),
+            lambda d: new_intake_key(d, "cad-110"),
             "intake-keys.toml is damaged",
         ),
         (

@@ -12,10 +12,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from cryptography import x509
 
 from provisioning import pki
 from provisioning.cli import main
 from provisioning.enroll import make_csr
+from provisioning.pki import load_cert
 from provisioning.revocation import crl_expires, renew_crl
 
 
@@ -28,7 +30,7 @@ def run(*args: str, code: int = 0) -> str:
 @pytest.fixture
 def pki_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "pki"
-    run("init", "--county", "shuangbai", "--dir", str(folder), "--broker-host", "mq.local")
+    run("init", "--county", "shuangbai", "--dir", str(folder), "--broker-host", "localhost")
     return folder
 
 
@@ -56,7 +58,7 @@ def test_enroll_with_and_without_csr(pki_dir: Path, tmp_path: Path) -> None:
     config = tomllib.loads((pki_dir / "units/power-co/gateway.toml").read_text(encoding="utf-8"))
     assert config["gps"]["port"] == "/dev/ld-gps"
     assert config["unit"]["name"] == "云南电网双柏供电局"  # the kiosk's header
-    assert config["mqtt"]["host"] == "mq.local"
+    assert config["mqtt"]["host"] == "localhost"
     csr = tmp_path / "water.csr"
     csr.write_bytes(make_csr(pki.new_key(), "water-co"))
     run("enroll", "water-co", "--dir", str(pki_dir), "--csr", str(csr))
@@ -80,9 +82,9 @@ def test_revoke_then_check_and_renew(pki_dir: Path) -> None:
 
 
 def test_intake_key_and_token_print_their_secret(pki_dir: Path) -> None:
-    secret = run("intake-key", "gate-110", "--dir", str(pki_dir)).strip()
+    secret = run("intake-key", "cad-110", "--dir", str(pki_dir)).strip()
     assert re.fullmatch(r"[0-9a-f]{64}", secret)
-    assert "--rotate" in run("intake-key", "gate-110", "--dir", str(pki_dir), code=1)
+    assert "--rotate" in run("intake-key", "cad-110", "--dir", str(pki_dir), code=1)
     token = run("token", "health-1", "--dir", str(pki_dir)).strip()
     assert len(token) >= 40
     assert token not in (pki_dir / "hub" / "enroll-tokens.json").read_text()
@@ -112,7 +114,8 @@ def test_token_file_and_its_refusals(pki_dir: Path, tmp_path: Path) -> None:
 
 def test_broker_config_defaults(pki_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "broker"
-    run("broker-config", "--dir", str(pki_dir), "--out", str(out))
+    # --no-chown: the text is what is tested here; owners are test_broker_files.py's
+    run("broker-config", "--dir", str(pki_dir), "--out", str(out), "--no-chown")
     conf = (out / "mosquitto.conf").read_text()
     assert conf.count("listener ") == 1
     assert "listener 8883\n" in conf
@@ -142,6 +145,7 @@ def test_broker_config_defaults(pki_dir: Path, tmp_path: Path) -> None:
         "liandong",
         "--port",
         "9883",
+        "--no-chown",
     )
     conf2 = (out2 / "mosquitto.conf").read_text()
     assert "listener 1883 127.0.0.1\n" in conf2
@@ -184,3 +188,32 @@ def test_init_writes_the_gate_only_when_asked(tmp_path: Path) -> None:
     assert boundary is not None
     assert boundary.folders.inbound == gated / "hub" / "gate" / "inbound"
     assert boundary.folders.outbound == gated / "hub" / "gate" / "outbound"
+
+
+def test_init_refuses_a_broker_name_that_does_not_resolve(tmp_path: Path) -> None:
+    folder = tmp_path / "pki"
+    init = ["init", "--county", "shuangbai", "--dir", str(folder), "--broker-host"]
+    out = run(*init, "hub.gov.invalid", code=1)
+    assert "broker host hub.gov.invalid does not resolve" in out
+    assert "--allow-unresolved" in out and "Traceback" not in out
+    assert not folder.exists()  # nothing half-made
+
+
+def test_every_broker_name_and_ip_goes_into_the_certificate(tmp_path: Path) -> None:
+    folder = tmp_path / "pki"
+    hosts = ["hub.gov.invalid", "localhost", "10.20.0.5", "127.0.0.1"]
+    args = [a for h in hosts for a in ("--broker-host", h)]
+    out = run("init", "--county", "shuangbai", "--dir", str(folder), *args, "--allow-unresolved")
+    assert "hub.gov.invalid does not resolve yet" in out
+    cert = load_cert(folder / "broker" / "broker.crt")
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["hub.gov.invalid", "localhost"]
+    assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == [
+        "10.20.0.5",
+        "127.0.0.1",
+    ]
+    hub = tomllib.loads((folder / "hub" / "hub.toml").read_text())
+    assert hub["mqtt"]["host"] == "hub.gov.invalid"  # the first, as given
+    result = CliRunner().invoke(main, ["check", "--dir", str(folder)])
+    assert result.exit_code == 1
+    assert "WARNING: the broker host hub.gov.invalid does not resolve here" in result.output

@@ -87,6 +87,13 @@
     fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) {
         if (r.redirected || !r.ok) { window.location.reload(); return null; }
+        /* The red "cut off from the broker" banner is drawn by the server: reload the page
+         * when the hub's link state no longer matches what is on screen. */
+        var broker = r.headers.get("X-Liandong-Broker");
+        if (broker && (broker === "down") !== !!document.getElementById("broker-down")) {
+          window.location.reload();
+          return null;
+        }
         return r.text();
       })
       .then(function (html) {
