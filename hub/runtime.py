@@ -129,6 +129,7 @@ class Parts:
             metrics=self.metrics,
             window=window,
             revocations=revocations,
+            units=tuple(self.registry.units),
         )
 
     def revocations(self, keys: UnitKeys, **kw: float) -> RevocationWatch:

@@ -18,6 +18,9 @@
   means "from the broker's retained store", i.e. sent at the hub's subscribe;
 - publishing goes through `publish()`, which counts what paho holds unacknowledged so the
   delivery loop can keep that window small (paho rescans its queue on every ack);
+- a connection without the hub's session (a broker that crashed and lost its state) is
+  told to `on_subscribed(False)` once the subscriptions stand: the delivery loop then sends
+  every unit a `resync`, so reports the broker dropped meanwhile come back in seconds;
 - every failed attempt and every (re)connection goes to `watch` (mqttlink/watch.py), which
   logs each cause at once and then at most once a minute, and whose state the console's
   red banner shows.
@@ -99,6 +102,10 @@ class MqttLink:
         """Set once the broker has granted the hub's subscriptions (cleared on disconnect)."""
         self.on_connected: Callable[[], None] = lambda: None
         self.on_published: Callable[[int], None] = lambda mid: None
+        self.on_subscribed: Callable[[bool], None] = lambda session_present: None
+        """Called once the broker granted the subscriptions, with whether it still held the
+        hub's session: without one, reports published meanwhile reached no one."""
+        self._session_present = True
         self.failures = 0
         """Messages that could not be stored when they came (tried again, or acknowledged
         unstored as a last resort): 0 in a healthy hub."""
@@ -169,6 +176,7 @@ class MqttLink:
         client.subscribe(_subscriptions(self.county))
         self.watch.up()
         log.debug("session present: %s", flags.session_present)
+        self._session_present = bool(flags.session_present)
         self.connected.set()
         self.on_connected()
 
@@ -204,6 +212,7 @@ class MqttLink:
             log.error("broker refused the hub's subscriptions: %s", bad)
             return
         self.subscribed.set()
+        self.on_subscribed(self._session_present)
 
     @never_raise
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
