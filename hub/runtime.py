@@ -160,7 +160,7 @@ def build(
     metrics = HubMetrics()
     live = EventBus()
     wake = Wake(live)
-    ledger = Ledger(registry, signer, registry.county_id)
+    ledger = Ledger(registry, signer, registry.county_id, on_due=wake.due)
     reads = Reads(store, registry, clock, stale_after_s=settings.stale_after_s)
     incoming = Incoming(store, ledger, registry, clock, wake, reads, window=settings.intake_window)
     actions = Actions(store, ledger, registry, clock, wake, reads)
