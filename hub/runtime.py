@@ -159,7 +159,7 @@ def build(
     settings = settings or Settings()
     metrics = HubMetrics()
     live = EventBus()
-    wake = Wake(live)
+    wake = Wake(live, after_commit=store.after_commit)
     ledger = Ledger(registry, signer, registry.county_id, on_due=wake.due)
     reads = Reads(store, registry, clock, stale_after_s=settings.stale_after_s)
     incoming = Incoming(store, ledger, registry, clock, wake, reads, window=settings.intake_window)
@@ -262,7 +262,9 @@ class Hub:
             # fake one.
             self.keys = unit_keys or UnitKeys(config.pki_dir)
             self.uplink = parts.uplink(self.keys)
-            self.link = MqttLink(config.mqtt, config.county, self._on_message, clock=clock)
+            self.link = MqttLink(
+                config.mqtt, config.county, self._on_message, clock=clock, on_batch=self._on_batch
+            )
             undo.callback(self.link.stop)
             self.metrics.connected.set_function(lambda: float(self.link.connected.is_set()))
             self.revocations = parts.revocations(self.keys)
@@ -320,6 +322,15 @@ class Hub:
             self.delivery.receipt(*outcome.receipt)
         if outcome.clear:
             self.delivery.clear_retained(outcome.clear)
+
+    def _on_batch(self, messages: list[tuple[str, bytes, bool]]) -> None:
+        with self.metrics.apply_seconds.time():
+            outcomes = self.uplink.handle_batch(messages)
+        for outcome in outcomes:  # after the commit: receipts, in batches per unit
+            if outcome.receipt:
+                self.delivery.receipt(*outcome.receipt)
+            if outcome.clear:
+                self.delivery.clear_retained(outcome.clear)
 
     def start(self) -> None:
         # Deadlines first: whatever fell due while the hub was down fires now, marked late.

@@ -120,6 +120,8 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
         self._depth = 0
+        self._owner: int | None = None  # the thread whose transaction is open
+        self._after: list[Callable[[], None]] = []
         self.migrate(migrations)
 
     def migrate(self, migrations: Sequence[Migrations]) -> list[str]:
@@ -144,10 +146,12 @@ class Store:
                 return
             self.db.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._owner = threading.get_ident()
             try:
                 yield self.db
                 self.db.execute("COMMIT")
             except BaseException:
+                self._after.clear()
                 # A failed COMMIT (disk full, busy) leaves the transaction open, and SQLite
                 # may already have rolled back by itself: end it either way, and never let
                 # a failing ROLLBACK hide the error that says why.
@@ -157,6 +161,34 @@ class Store:
                 raise
             finally:
                 self._depth = 0
+                self._owner = None
+            after, self._after = self._after, []
+        for fn in after:  # outside the lock: whoever they wake may read at once
+            fn()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[sqlite_utils.Database]:
+        """Part of the enclosing transaction (or one of its own) that is undone alone when
+        it raises, the rest of the transaction kept: one message of a batch."""
+        with self.write() as db:
+            db.execute("SAVEPOINT part")
+            try:
+                yield db
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK TO part")
+                    db.execute("RELEASE part")
+                raise
+            db.execute("RELEASE part")
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Run `fn` once the transaction this thread has open commits (dropped if it rolls
+        back), or now when it has none: a wake-up never announces what is not committed,
+        even when the writer's block is nested in a batch's transaction."""
+        if self._depth and self._owner == threading.get_ident():
+            self._after.append(fn)
+            return
+        fn()
 
     def query(
         self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()

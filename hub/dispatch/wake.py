@@ -13,6 +13,7 @@ engine reads on the store's connection, behind its lock, so it never reads befor
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +21,13 @@ from hub.alerts.live import EventBus
 
 
 class Wake:
-    def __init__(self, live: EventBus) -> None:
+    def __init__(
+        self, live: EventBus, *, after_commit: Callable[[Callable[[], None]], None] | None = None
+    ) -> None:
         self.live = live
+        self._after_commit = after_commit or (lambda fn: fn())
+        """`Store.after_commit`: a writer nested in a batch's transaction (the uplink's)
+        wakes the others only when the whole batch has committed."""
         self.outbox = threading.Event()
         """Set when the outbox may hold something to send: wakes the delivery loop."""
         self.deadlines = threading.Event()
@@ -40,6 +46,9 @@ class Wake:
     def changed(self, *updates: dict[str, Any], outbox: bool = True) -> None:
         """After a commit: wake the delivery loop, the engine if a new deadline is earlier
         than its next one, tell the console."""
+        self._after_commit(lambda: self._changed(updates, outbox))
+
+    def _changed(self, updates: tuple[dict[str, Any], ...], outbox: bool) -> None:
         if outbox:
             self.outbox.set()
         with self._lock:
