@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -107,6 +107,24 @@ def unavailable(exc: BaseException) -> bool:
     return any(w in text for w in ("locked", "busy", "disk is full", "disk i/o", "readonly"))
 
 
+T = TypeVar("T")
+
+
+class _Slot(Generic[T]):
+    """One call waiting for a group commit: its function, then its result or error."""
+
+    def __init__(self, fn: Callable[[sqlite_utils.Database], T]) -> None:
+        self.fn = fn
+        self.done = False
+        self.result: T | None = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> T:
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value] # set when no error
+
+
 class Store:
     """The hub database: one connection, one lock, the named sets it is opened with."""
 
@@ -122,6 +140,8 @@ class Store:
         self._depth = 0
         self._owner: int | None = None  # the thread whose transaction is open
         self._after: list[Callable[[], None]] = []
+        self._group_lock = threading.Lock()
+        self._group: list[_Slot[Any]] = []
         self.migrate(migrations)
 
     def migrate(self, migrations: Sequence[Migrations]) -> list[str]:
@@ -180,6 +200,43 @@ class Store:
                     db.execute("RELEASE part")
                 raise
             db.execute("RELEASE part")
+
+    def grouped(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """`fn(db)` in a transaction shared with the calls other threads make meanwhile
+        (group commit): whichever thread takes the lock runs every call waiting then, each
+        in a savepoint, and commits them once; each caller returns only after that commit,
+        with its own result or its own exception. A failure of the database itself fails
+        the whole group (nothing of it stored). Concurrent intakes then cost one fsync per
+        group, not one each (issue 17)."""
+        if self._depth and self._owner == threading.get_ident():
+            return fn(self.db)  # already inside this thread's transaction: join it
+        slot = _Slot(fn)
+        with self._group_lock:
+            self._group.append(slot)
+        with self.lock:
+            if not slot.done:
+                with self._group_lock:
+                    batch, self._group = self._group, []
+                self._run_group(batch)
+        return slot.outcome()
+
+    def _run_group(self, batch: list[_Slot[Any]]) -> None:
+        try:
+            with self.write() as db:
+                for s in batch:
+                    try:
+                        with self.savepoint():
+                            s.result = s.fn(db)
+                    except Exception as e:
+                        if unavailable(e):
+                            raise
+                        s.error = e
+        except BaseException as e:
+            for s in batch:
+                s.error = e
+        finally:
+            for s in batch:
+                s.done = True
 
     def after_commit(self, fn: Callable[[], None]) -> None:
         """Run `fn` once the transaction this thread has open commits (dropped if it rolls
