@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import goal, pcts, ratios, spread, tls_broker, wait
-from bench.fleet import unit_name
+from bench.fleet import PER_PROCESS, unit_name
 from hub.registry import Registry, Unit, load_registry
 from hub.runtime import Hub
 from tests.hub.harness import hub_config
@@ -107,8 +107,32 @@ def _received(hub: Hub) -> int:
     return int(row["n"]) if row else 0
 
 
+class _Fleet:
+    """The terminals, PER_PROCESS to a process."""
+
+    def __init__(self, port: int, root: Path, n: int) -> None:
+        self.parts = [
+            _Lines(_fleet("terminals", port, root, first, min(PER_PROCESS, n - first)))
+            for first in range(0, n, PER_PROCESS)
+        ]
+
+    def ready(self) -> None:
+        for p in self.parts:
+            p.first("READY", 300)
+
+    def arrived(self, msg_id: str) -> float | None:
+        return next((p.arrived[msg_id] for p in self.parts if msg_id in p.arrived), None)
+
+    def stop(self) -> None:
+        for p in self.parts:
+            assert p.proc.stdin is not None
+            p.proc.stdin.close()
+        for p in self.parts:
+            p.proc.wait(60)
+
+
 def _one_run(
-    workdir: Path, broker: Any, test_pki: Any, units: list[str], fleet: _Lines, run: str
+    workdir: Path, broker: Any, test_pki: Any, units: list[str], fleet: _Fleet, run: str
 ) -> dict[str, float]:
     n = len(units)
     base = _commits_per_s(workdir / f"commit-{run}.db")
@@ -143,11 +167,11 @@ def _one_run(
         start, posted = float(burst[1]), float(burst[2])
         lat, http = [], []
         for p in (q for q in clients.lines if q[0] == "L"):
-            arrived = wait(lambda p=p: fleet.arrived.get(p[1]), 10, 0.005)
+            arrived = wait(lambda p=p: fleet.arrived(p[1]), 10, 0.005)
             lat.append((arrived - float(p[2])) * 1000)
             http.append((float(p[3]) - float(p[2])) * 1000)
         hop = [
-            (wait(lambda p=p: fleet.arrived.get(p[1]), 10, 0.005) - float(p[2])) * 1000
+            (wait(lambda p=p: fleet.arrived(p[1]), 10, 0.005) - float(p[2])) * 1000
             for p in clients.lines
             if p[0] == "H"
         ]
@@ -174,16 +198,14 @@ def _size(workdir: Path, n: int) -> dict[str, Any]:
     units = [unit_name(i) for i in range(n)]
     for u in [*units, "bench-pub"]:
         test_pki.client(u)
-    fleet = _Lines(_fleet("terminals", broker.port, test_pki.root, n))
+    fleet = _Fleet(broker.port, test_pki.root, n)
     runs: list[dict[str, float]] = []
     try:
-        fleet.first("READY", 300)
+        fleet.ready()
         for i in range(RUNS):
             runs.append(_one_run(workdir, broker, test_pki, units, fleet, f"hub-{n}-{i}"))
     finally:
-        assert fleet.proc.stdin is not None
-        fleet.proc.stdin.close()
-        fleet.proc.wait(60)
+        fleet.stop()
         broker.stop()
 
     def col(key: str) -> list[float]:

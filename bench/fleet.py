@@ -1,7 +1,7 @@
 """The processes bench_hub runs beside the hub, so that the hub is what is measured.
 
-    python -m bench.fleet terminals PORT PKI_ROOT N
-        N paho clients standing in for terminals (bench-000...), each answering every order
+    python -m bench.fleet terminals PORT PKI_ROOT FIRST N
+        N paho clients standing in for terminals (bench-FIRST...), each answering every order
         with a signed `received`; prints READY once all are subscribed, then one line per
         first arrival: `O <order_id> <monotonic>` or `B <id> <monotonic>` (a bare message).
     python -m bench.fleet clients PORT PKI_ROOT N URL KEYHEX RUN ORDERS CONCURRENCY SAMPLES
@@ -86,9 +86,16 @@ class _Terminal:
         c.publish(topics.up(COUNTY, self.unit), payload, qos=1)
 
 
-def terminals(port: int, root: Path, n: int) -> None:
+PER_PROCESS = 250
+"""paho waits on select(), which takes no file number above 1023, and each client holds
+three (its socket and a socket pair): at most this many terminals per process."""
+
+
+def terminals(port: int, root: Path, first: int, n: int) -> None:
     with ThreadPoolExecutor(16) as pool:
-        fleet = list(pool.map(lambda i: _Terminal(root, unit_name(i), port), range(n)))
+        fleet = list(
+            pool.map(lambda i: _Terminal(root, unit_name(i), port), range(first, first + n))
+        )
     for t in fleet:
         t.subscribed.wait(60)
     say("READY")
@@ -162,6 +169,6 @@ def clients(argv: list[str]) -> None:
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "terminals":
-        terminals(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+        terminals(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:
         clients(sys.argv[2:])
