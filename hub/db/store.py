@@ -4,9 +4,10 @@ Every write happens inside `Store.write()`, one `BEGIN IMMEDIATE` transaction: a
 change, its event and the message it sends are committed together or not at all, so a
 kill -9 at any instant leaves either the whole change or none of it.
 
-One connection is shared by every thread behind a re-entrant lock. The hub's write rate is a
-few hundred a second at most; serialising them is simpler than juggling connections and
-costs nothing at that rate (bench/bench_hub.py measures it). Parts that run on threads of
+One connection is shared by every writing thread behind a re-entrant lock (concurrent
+intakes share one transaction: `grouped`); reads outside a transaction go to a read-only
+connection per thread, which WAL lets read the last commit while a writer works
+(bench/bench_hub.py measures both). Parts that run on threads of
 their own (the console's requests) open short connections with `transaction()`, with the
 same settings.
 
@@ -141,6 +142,9 @@ class Store:
         self._owner: int | None = None  # the thread whose transaction is open
         self._after: list[Callable[[], None]] = []
         self._group_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         self._group: list[_Slot[Any]] = []
         self.migrate(migrations)
 
@@ -250,13 +254,39 @@ class Store:
     def query(
         self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
     ) -> list[dict[str, Any]]:
-        with self.lock:
-            return list(self.db.query(sql, params))
+        """Rows as dicts. Inside this thread's transaction: on its connection (it sees its
+        own writes). Otherwise: on a read-only connection of this thread's own, without
+        the store's lock: WAL lets it read the last commit while a writer works, so a
+        read (an HTTP answer, the delivery loop's next messages, the engine's next due
+        time) no longer queues behind the next group's commit and fsync (issue 17: the
+        answer's read waited for the lock about as long as its own transaction)."""
+        if self._depth and self._owner == threading.get_ident():
+            with self.lock:
+                return list(self.db.query(sql, params))
+        conn = self._reader()
+        return [dict(r) for r in conn.execute(sql, params)]
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                str(self.path), check_same_thread=False, isolation_level=None, timeout=30
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
 
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
 
     def close(self) -> None:
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
         with self.lock:
             self.db.conn.close()

@@ -15,7 +15,8 @@ from wire.clock import FakeClock
 
 @contextmanager
 def statements(service: TestService) -> Iterator[list[str]]:
-    """Every SQL statement run on the store's connection inside the block."""
+    """Every SQL statement run on the store's writing connection inside the block (reads
+    outside a transaction go to a reader connection of their own)."""
     seen: list[str] = []
     conn = service.store.db.conn
     conn.set_trace_callback(seen.append)
@@ -36,7 +37,6 @@ def test_a_pass_with_nothing_due_and_nobody_stale_opens_no_write(
     service.intake(incident_data(), source="cad-110")
     with statements(service) as seen:
         assert engine.step() >= 0
-    assert seen, "the pass must read"
     assert writes(seen) == []
     clock.advance(31)  # the receive deadline falls due: now the pass writes
     with statements(service) as seen:
