@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,6 +92,18 @@ def _subscriptions(county: str) -> list[tuple[str, SubscribeOptions]]:
         else (t, SubscribeOptions(qos=1))
         for t in topics.hub_subscriptions(county)
     ]
+
+
+def _no_delay(client: mqtt.Client) -> None:
+    """TCP_NODELAY on the hub's socket (paho leaves Nagle on): an order published while an
+    acknowledgement or a receipt is still unacknowledged by the broker's TCP waited for the
+    broker's delayed ACK, up to 40 ms (issue 17: the intake -> terminal p99 tail)."""
+    sock = client.socket()
+    if isinstance(sock, socket.socket):  # ssl.SSLSocket is one
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError as e:  # not TCP (a test's socket pair): nothing to tune
+            log.debug("TCP_NODELAY not set: %s", e)
 
 
 class MqttLink:
@@ -193,6 +206,7 @@ class MqttLink:
         if reason.is_failure:
             self.watch.failed(Problem("rejected", f"the broker refused the hub: {reason}"))
             return
+        _no_delay(client)
         client.subscribe(_subscriptions(self.county))
         self.watch.up()
         log.debug("session present: %s", flags.session_present)
