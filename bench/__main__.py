@@ -36,7 +36,7 @@ def _write_doc() -> None:
         "written min/median/max, each beside a baseline taken in the same run and the ratio",
         "of the two, with its goal (issue 17) and whether the median meets it. What the",
         "figures mean, where the time goes and what is not met: docs/hub.md (Measured) and",
-        "docs/gateway.md (Measured).",
+        "docs/gateway.md (Figures).",
         "",
     ]
     for path in sorted(RESULTS.glob("*.json")):
