@@ -1,22 +1,36 @@
 """The alarm follows the orders: after every change, the orders that alarm set the pattern.
 
 The most urgent real order sets it; the drill pattern plays only when every alarming order
-is a drill (`choose_pattern`), so a drill can never mask a real call.
+is a drill (`choose_pattern`), so a drill can never mask a real call. Whatever follows
+the alarm (speech, `duty/speaking.py`) is told after the pattern is set, and must not block.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from gateway.devices.alarm import Alarm, choose_pattern
 from gateway.state.orders import OrderBook
 
+log = logging.getLogger(__name__)
+
 
 class Alarming:
-    def __init__(self, orders: OrderBook, alarm: Alarm) -> None:
+    def __init__(
+        self, orders: OrderBook, alarm: Alarm, then: Callable[[], None] | None = None
+    ) -> None:
         self.orders = orders
         self.alarm = alarm
+        self.then = then
 
     def refresh(self) -> None:
         alarming = self.orders.alarming()
         self.alarm.set_pattern(
             choose_pattern([(o.order.priority, o.order.drill) for o in alarming])
         )
+        if self.then is not None:
+            try:
+                self.then()
+            except Exception:  # speech must never stop the alarm's caller
+                log.exception("after the alarm refresh")
