@@ -116,6 +116,7 @@ class GpsdReader:
         """For connecting; once connected a quiet gpsd (no receiver yet) is waited for."""
         self.connected = False
         self.connects = 0
+        self._quiet = False
         self._stop = threading.Event()
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
@@ -157,9 +158,18 @@ class GpsdReader:
             try:
                 sock = socket.create_connection((self.host, self.port), timeout=self.timeout_s)
             except OSError as e:
-                log.warning("gpsd at %s:%s: %s", self.host, self.port, e)
+                # once per outage: gpsd down for an hour must not write a line every retry
+                (log.debug if self._quiet else log.warning)(
+                    "gpsd at %s:%s: %s (retrying every %.0f s)",
+                    self.host,
+                    self.port,
+                    e,
+                    self.retry_s,
+                )
+                self._quiet = True
                 self._stop.wait(self.retry_s)
                 continue
+            self._quiet = False
             with self._lock:
                 self._sock = sock
             sock.settimeout(1.0)  # to look at the stop flag
