@@ -25,8 +25,8 @@ usage: $PROG BUNDLE [options]
   --printer-usb V:P[:SER]  the printer's USB vendor:product[:serial]
   --printer-url URL     printer port other than /dev/ld-printer (e.g. socket://10.1.2.3:9100)
   --pps-pin N           GPS PPS wired to BCM pin N (pps-gpio overlay, chrony PPS source)
-  --gps-time            the GPS becomes a clock (gpsd, chrony SHM refclock) and is
-                        then not read by the gateway (no [gps] in gateway.toml)
+  --gps-time            gpsd owns the GPS: chrony takes time from it (SHM refclock) and
+                        the gateway positions from it ([gps] source = "gpsd")
   --pins FILE           a [pins] table for non-standard wiring (default: pins/BOARD.toml)
   --state-device DEV    separate partition for /var/lib/liandong (e.g. UUID=..., /dev/sda1)
   --overlay-root        read-only root with a RAM overlay (needs --state-device)
@@ -143,10 +143,10 @@ fi
 # Check and adjust gateway.toml before anything is written: bad input changes nothing.
 edits=(--pins "$PINS" --set 'unit.state_dir="/var/lib/liandong"' --set "printer.port=\"$PRINTER_URL\"")
 if ((GPS_TIME)); then
-	# gpsd then owns /dev/ld-gps, and two readers of one serial port each get part of the
-	# bytes: the GPS serves the clock only, the gateway gets no [gps] (README, "Time").
+	# gpsd then owns /dev/ld-gps (two readers of one serial port would each get part of the
+	# bytes): chrony reads gpsd's shared memory, the gateway gpsd's JSON (README, "Time").
 	[[ $GPS != none ]] || die "--gps-time needs a GPS: --gps usb|uart or --gps-usb"
-	edits+=(--drop gps)
+	edits+=(--set 'gps.source="gpsd"' --unset gps.port --unset gps.baudrate)
 else
 	case $GPS in
 	none) edits+=(--drop gps) ;;
@@ -274,7 +274,8 @@ put_block() {
 echo "Liandong terminal install: board $BOARD, bundle $BUNDLE, root $ROOT"
 if ((PACKAGES && LIVE)); then
 	echo "packages:"
-	pkgs=(python3-venv python3-lgpio chrony openssl)
+	# espeak-ng and sox (with its ALSA output) speak the order when gateway.toml has [speech]
+	pkgs=(python3-venv python3-lgpio chrony openssl espeak-ng sox libsox-fmt-alsa)
 	((GPS_TIME)) && pkgs+=(gpsd gpsd-clients)
 	[[ -n $PPS_PIN ]] && pkgs+=(pps-tools)
 	missing=()
@@ -315,19 +316,19 @@ if ((!CAN_CHOWN)); then
 elif [[ -f $R/etc/passwd && -f $R/etc/group ]]; then
 	prefix=()
 	((LIVE)) || prefix=(--prefix "$ROOT")
-	for grp in gpio dialout liandong; do
+	for grp in gpio dialout audio liandong; do
 		if [[ -z $(gid_of "$grp") ]]; then
 			groupadd "${prefix[@]}" --system "$grp"
 			changed "group $grp"
 		fi
 	done
 	if [[ -z $(uid_of liandong) ]]; then
-		useradd "${prefix[@]}" --system --gid liandong --groups gpio,dialout \
+		useradd "${prefix[@]}" --system --gid liandong --groups gpio,dialout,audio \
 			--home-dir /var/lib/liandong --no-create-home --shell /usr/sbin/nologin \
 			--comment "Liandong terminal" liandong
 		changed "user liandong"
 	else
-		for grp in gpio dialout; do
+		for grp in gpio dialout audio; do
 			if ! awk -F: -v g="$grp" '$1 == g { print $4 }' "$R/etc/group" | tr ',' '\n' |
 				grep -qx liandong; then
 				usermod "${prefix[@]}" --append --groups "$grp" liandong
