@@ -14,7 +14,6 @@ utterance, with a line when it works again), and the buzzer and printer carry on
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import subprocess
@@ -22,6 +21,7 @@ import tempfile
 import threading
 import wave
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +47,13 @@ class SpeechConfig:
     """The longest one program may take (rendering, or playing past the sound's length)."""
 
 
-def render(text: str, wav: Path, config: SpeechConfig) -> float:
+Track = Callable[["subprocess.Popen[bytes] | None"], None]
+
+
+def render(text: str, wav: Path, config: SpeechConfig, track: Track | None = None) -> float:
     """Render `text` to a WAV file with espeak-ng; returns its length in seconds."""
     args = ["espeak-ng", "-v", config.voice, "-s", str(config.speed), "-a", str(config.volume)]
-    _run([*args, "-w", str(wav), "--stdin"], text.encode("utf-8"), config.timeout_s)
+    _run([*args, "-w", str(wav), "--stdin"], text.encode("utf-8"), config.timeout_s, track)
     try:
         with wave.open(str(wav), "rb") as w:
             seconds = w.getnframes() / float(w.getframerate())
@@ -61,16 +64,32 @@ def render(text: str, wav: Path, config: SpeechConfig) -> float:
     return seconds
 
 
-def _run(args: list[str], stdin: bytes | None, timeout: float) -> None:
+def _run(args: list[str], stdin: bytes | None, timeout: float, track: Track | None) -> None:
+    """Run one program to its end or its timeout; `track` sees it while it runs (so that
+    stopping the terminal can end a sentence mid-word)."""
     try:
-        done = subprocess.run(args, input=stdin, capture_output=True, timeout=timeout, check=False)
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
     except FileNotFoundError:
         raise SpeechError(f"{args[0]} is not installed") from None
+    if track:
+        track(proc)
+    try:
+        _, err = proc.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         raise SpeechError(f"{args[0]} took longer than {timeout:.0f} s") from None
-    if done.returncode != 0:
-        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SpeechError(f"{args[0]} failed ({done.returncode}): {why[-1] if why else ''}")
+    finally:
+        if track:
+            track(None)
+    if proc.returncode != 0:
+        why = err.decode("utf-8", "replace").strip().splitlines()
+        raise SpeechError(f"{args[0]} failed ({proc.returncode}): {why[-1] if why else ''}")
 
 
 def _write_file(wav: Path, dest: Path) -> None:
@@ -95,6 +114,7 @@ class Speaker:
         self._busy = False
         self._cond = threading.Condition()
         self._stop = False
+        self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
 
     def say(self, key: str, text: str) -> None:
@@ -115,17 +135,25 @@ class Speaker:
         """Render and play one sentence in this thread; raises SpeechError."""
         with tempfile.TemporaryDirectory(prefix="ld-speech-") as tmp:
             wav = Path(tmp) / "order.wav"
-            seconds = render(text, wav, self.config)
+            seconds = render(text, wav, self.config, self._track)
             if self.config.device.startswith("file:"):
                 _write_file(wav, Path(self.config.device.removeprefix("file:")))
                 return
             sox = ["sox", "-q", str(wav), "-t", "alsa", self.config.device]
-            _run(sox, None, seconds + self.config.timeout_s)
+            _run(sox, None, seconds + self.config.timeout_s, self._track)
+
+    def _track(self, proc: subprocess.Popen[bytes] | None) -> None:
+        with self._cond:
+            self._proc = proc
+        if proc is not None and self._stop:
+            proc.kill()
 
     def _one(self, text: str) -> None:
         try:
             self.speak_now(text)
         except SpeechError as e:
+            if self._stop:
+                return  # cut short by stop(): not a failure of the device
             self.failures += 1
             if self.ok is not False:
                 log.warning(
@@ -166,11 +194,12 @@ class Speaker:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop after the sentence being said (each program is bounded by its timeout)."""
+        """Stop now: what is being said is cut off, what waits is dropped."""
         with self._cond:
             self._stop = True
             self._pending.clear()
+            if self._proc is not None:
+                self._proc.kill()
             self._cond.notify_all()
         if self._thread:
-            with contextlib.suppress(RuntimeError):
-                self._thread.join(2)
+            self._thread.join(2)

@@ -8,6 +8,7 @@ import logging
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -267,3 +268,16 @@ def test_speech_is_off_without_the_section_or_when_disabled(
     assert make_gateway(files.config(), start=False).speaking is None
     files.speech = {"enabled": False, "device": "default"}
     assert files.config().speech is None
+
+
+@needs_audio_tools
+def test_stop_cuts_a_sentence_short(tmp_path: Path) -> None:
+    speaker = Speaker(SpeechConfig(device=f"file:{tmp_path / 'out.wav'}"))
+    speaker.start()
+    speaker.say("long", "紧急派单，停电，妥甸镇东街十二号。" * 300)  # minutes of speech
+    wait_for(lambda: speaker._proc is not None, 10, "espeak-ng to start")
+    started = time.monotonic()
+    speaker.stop()
+    assert time.monotonic() - started < 2.5, "stop waits for no sentence"
+    assert speaker.spoken == 0 and speaker.failures == 0 and speaker.ok is None
+    assert speaker._thread is not None and not speaker._thread.is_alive()
