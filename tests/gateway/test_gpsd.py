@@ -156,6 +156,8 @@ def test_same_positions_through_gpsd_as_from_the_parser(
     with gpsfake(capture, port) as play:
         reader, fixes = reader_for(port)
         play()
+    # gpsd has gone; the reader sees that after every report before it (TCP keeps order)
+    wait_for(lambda: not reader.connected, 10, "the reader to read to gpsd's end")
     got = distinct([(f.lat, f.lon) for f in fixes])
     ours = distinct(direct(capture))
     assert got, "no position came through gpsd"
@@ -181,6 +183,7 @@ def test_reconnects_when_gpsd_restarts(
     wait_for(lambda: not reader.connected, 10, "the reader to see gpsd gone")
     with gpsfake(capture, port) as play:  # gpsd back (systemd restarts it in the field)
         play()
+    wait_for(lambda: not reader.connected, 10, "the reader to read to gpsd's end")
     assert len(fixes) == 2 * first and reader.connects == 2
 
 
@@ -196,6 +199,7 @@ def test_the_terminal_follows_gpsd_and_never_waits_for_it(
     capture = NMEA / "neo-m8n.log"
     with gpsfake(capture, port) as play:
         play()
+    wait_for(lambda: not gw.gps.connected, 10, "the terminal to read to gpsd's end")
     fix = gw.last_fix
     assert fix is not None
     last = distinct(recorded(capture))[-1]
