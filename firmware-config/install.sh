@@ -24,6 +24,9 @@ usage: $PROG BUNDLE [options]
   --gps-usb V:P[:SER]   the GPS's USB vendor:product[:serial], when the chip is ambiguous
   --printer-usb V:P[:SER]  the printer's USB vendor:product[:serial]
   --printer-url URL     printer port other than /dev/ld-printer (e.g. socket://10.1.2.3:9100)
+  --speech DEVICE       say orders aloud on this ALSA device (default: the Pi 4 jack,
+                        plughw:1,0: a USB speaker; list them with aplay -L), or none;
+                        without it the bundle's [speech] (if any) is kept
   --pps-pin N           GPS PPS wired to BCM pin N (pps-gpio overlay, chrony PPS source)
   --gps-time            gpsd owns the GPS: chrony takes time from it (SHM refclock) and
                         the gateway positions from it ([gps] source = "gpsd")
@@ -44,6 +47,7 @@ die() {
 # ---------------------------------------------------------------- arguments
 BUNDLE="" BOARD="" ROOT="/" NTP="ntp.gov.local" GPS="keep" GPS_USB="" PRINTER_USB=""
 PRINTER_URL="/dev/ld-printer" PPS_PIN="" GPS_TIME=0 PINS="" STATE_DEV="" OVERLAY=0 WHEEL=""
+SPEECH=""
 PACKAGES=1
 need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
@@ -55,6 +59,7 @@ while [[ $# -gt 0 ]]; do
 	--gps-usb) need_arg "$@"; GPS_USB=$2; shift 2 ;;
 	--printer-usb) need_arg "$@"; PRINTER_USB=$2; shift 2 ;;
 	--printer-url) need_arg "$@"; PRINTER_URL=$2; shift 2 ;;
+	--speech) need_arg "$@"; SPEECH=$2; shift 2 ;;
 	--pps-pin) need_arg "$@"; PPS_PIN=$2; shift 2 ;;
 	--gps-time) GPS_TIME=1; shift ;;
 	--pins) need_arg "$@"; PINS=$2; shift 2 ;;
@@ -88,6 +93,8 @@ if [[ -n $GPS_USB ]]; then
 	GPS=usb
 fi
 [[ $PRINTER_URL =~ ^[A-Za-z0-9:/._@-]+$ ]] || die "--printer-url $PRINTER_URL: unexpected characters"
+[[ -z $SPEECH || $SPEECH =~ ^[A-Za-z0-9][A-Za-z0-9:,._=-]*$ ]] ||
+	die "--speech $SPEECH: expected an ALSA device name (default, plughw:1,0) or none"
 if [[ -n $PPS_PIN ]]; then
 	if ! [[ $PPS_PIN =~ ^[0-9]+$ ]] || ((PPS_PIN < 2 || PPS_PIN > 27)); then
 		die "--pps-pin $PPS_PIN: expected a BCM GPIO number 2-27"
@@ -154,6 +161,11 @@ else
 	keep) if grep -q '^\[gps\]' "$BUNDLE/gateway.toml"; then edits+=(--set 'gps.port="/dev/ld-gps"'); fi ;;
 	esac
 fi
+case $SPEECH in
+"") ;;
+none) edits+=(--drop speech) ;;
+*) edits+=(--set "speech.device=\"$SPEECH\"") ;;
+esac
 rendered=$(mktemp)
 trap 'rm -f "$rendered"' EXIT
 summary=$(python3 "$HERE/lib/gateway_toml.py" "$BUNDLE/gateway.toml" "$rendered" "${edits[@]}") ||

@@ -71,6 +71,21 @@ def test_places_identity_with_modes_and_owners(bundle: Bundle, pi_root: Path) ->
         assert owner(pi_root / "var/lib/liandong") == (uid, gid)
 
 
+def test_speech_device(bundle: Bundle, pi_root: Path) -> None:
+    toml = pi_root / "etc/liandong/gateway.toml"
+    run_install(bundle.path, pi_root)
+    assert "speech" not in tomllib.loads(toml.read_text()), "no [speech]: a silent terminal"
+    run_install(bundle.path, pi_root, "--speech", "plughw:1,0")
+    doc = tomllib.loads(toml.read_text())
+    assert doc["speech"] == {"device": "plughw:1,0"}
+    config = parse_config(doc, toml.parent)
+    assert config.speech is not None and config.speech.device == "plughw:1,0"
+    run_install(bundle.path, pi_root, "--speech", "none")
+    assert "speech" not in tomllib.loads(toml.read_text())
+    bad = run_install(bundle.path, pi_root, "--speech", "$(reboot)", check=False)
+    assert bad.returncode == 2 and "--speech" in bad.stderr
+
+
 def test_gateway_toml_gets_board_pins_and_terminal_paths(bundle: Bundle, pi_root: Path) -> None:
     run_install(bundle.path, pi_root, "--board", "zero2w")
     text = (pi_root / "etc/liandong/gateway.toml").read_text()
