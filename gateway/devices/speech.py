@@ -133,6 +133,12 @@ class Speaker:
 
     def speak_now(self, text: str) -> None:
         """Render and play one sentence in this thread; raises SpeechError."""
+        try:
+            self._speak(text)
+        except OSError as e:  # no room for the WAV, a file: folder that cannot be written
+            raise SpeechError(f"cannot write the sound: {e}") from None
+
+    def _speak(self, text: str) -> None:
         with tempfile.TemporaryDirectory(prefix="ld-speech-") as tmp:
             wav = Path(tmp) / "order.wav"
             seconds = render(text, wav, self.config, self._track)
