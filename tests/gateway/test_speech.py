@@ -281,3 +281,24 @@ def test_stop_cuts_a_sentence_short(tmp_path: Path) -> None:
     assert time.monotonic() - started < 2.5, "stop waits for no sentence"
     assert speaker.spoken == 0 and speaker.failures == 0 and speaker.ok is None
     assert speaker._thread is not None and not speaker._thread.is_alive()
+
+
+@needs_audio_tools
+def test_orders_alarm_and_commit_while_the_speaker_is_busy(
+    files: TerminalFiles, make_gateway: Callable[..., Gateway], hub_signer: Signer, tmp_path: Path
+) -> None:
+    """espeak-ng busy with minutes of speech: the next order is stored and alarms at once;
+    its own words wait their turn in the speech thread."""
+    files.speech = {"device": f"file:{tmp_path / 'said.wav'}", "lead_s": 0}
+    gw = make_gateway(files.config())
+    assert gw.speaking is not None
+    speaker = gw.speaking.speaker
+    speaker.say("long", "紧急派单，停电，妥甸镇东街十二号。" * 300)
+    wait_for(lambda: speaker._proc is not None, 10, "espeak-ng to be busy")
+    started = time.monotonic()
+    gw.handle_down(_down(hub_signer, "order", order_body(priority="critical"), gw.clock))
+    assert speaker._proc is not None, "the order was handled while espeak-ng still ran"
+    assert time.monotonic() - started < 2.0
+    assert gw.alarm.pattern == "critical" and gw.orders.get(OID).received_at
+    wait_for(lambda: f"特急派单，停电，{PLACE}。" in speaker.requested, 5, "the order queued")
+    assert speaker.spoken == 0, "still saying the long one: the order's words wait"
