@@ -274,7 +274,7 @@ def test_speech_is_off_without_the_section_or_when_disabled(
 def test_stop_cuts_a_sentence_short(tmp_path: Path) -> None:
     speaker = Speaker(SpeechConfig(device=f"file:{tmp_path / 'out.wav'}"))
     speaker.start()
-    speaker.say("long", "紧急派单，停电，妥甸镇东街十二号。" * 300)  # minutes of speech
+    speaker.say("long", "紧急派单，停电，妥甸镇东街十二号。" * 1500)  # minutes of speech
     wait_for(lambda: speaker._proc is not None, 10, "espeak-ng to start")
     started = time.monotonic()
     speaker.stop()
@@ -293,7 +293,7 @@ def test_orders_alarm_and_commit_while_the_speaker_is_busy(
     gw = make_gateway(files.config())
     assert gw.speaking is not None
     speaker = gw.speaking.speaker
-    speaker.say("long", "紧急派单，停电，妥甸镇东街十二号。" * 300)
+    speaker.say("long", "紧急派单，停电，妥甸镇东街十二号。" * 1500)
     wait_for(lambda: speaker._proc is not None, 10, "espeak-ng to be busy")
     started = time.monotonic()
     gw.handle_down(_down(hub_signer, "order", order_body(priority="critical"), gw.clock))
