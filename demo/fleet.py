@@ -104,7 +104,9 @@ class Fleet:
             config = load_config(bundles[unit] / "gateway.toml")
             t.netcut = NetCut(("127.0.0.1", broker_port), name=f"netcut-{unit}").start()
             config = dataclasses.replace(
-                config, mqtt=dataclasses.replace(config.mqtt, port=t.netcut.port)
+                config,
+                mqtt=dataclasses.replace(config.mqtt, port=t.netcut.port),
+                speech=None,  # 29 terminals in one room: none of them speaks
             )
             t.gateway = Gateway(
                 config,

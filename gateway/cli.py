@@ -117,9 +117,11 @@ def check_config(config_path: Path, offline: bool) -> None:
     click.echo(
         f"broker {c.mqtt.host}:{c.mqtt.port}; printer {c.printer.port} ({c.printer.encoding})"
     )
-    click.echo(
-        f"pins {c.pins}; gps {c.gps.port if c.gps else 'none'}; kiosk {c.kiosk.host}:{c.kiosk.port}"
-    )
+    gps = "none"
+    if c.gps:
+        gps = c.gps.port if c.gps.source == "nmea" else f"gpsd {c.gps.gpsd_host}:{c.gps.gpsd_port}"
+    click.echo(f"pins {c.pins}; gps {gps}; kiosk {c.kiosk.host}:{c.kiosk.port}")
+    click.echo(f"speech {c.speech.device if c.speech else 'off'}")
     problems = check_all(c, offline=offline)
     for problem in problems:
         click.echo(f"错误 ERROR: {problem}", err=True)

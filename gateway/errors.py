@@ -25,3 +25,7 @@ class PrinterError(GatewayError):
 
 class UnknownOrderError(GatewayError):
     """A person or the hub named an order this terminal does not hold."""
+
+
+class SpeechError(GatewayError):
+    """The spoken order could not be rendered or played (no audio device, no espeak-ng)."""

@@ -19,8 +19,10 @@ from typing import Any
 from gateway.config import GatewayConfig, check_files
 from gateway.devices.alarm import Alarm
 from gateway.devices.gps import Fix, GpsReader, NmeaParser
+from gateway.devices.gpsd import GpsdReader, GpsdReports
 from gateway.devices.pins import Debouncer, Pins
 from gateway.devices.printer import Printer
+from gateway.devices.speech import Speaker
 from gateway.devices.spool import PrintQueue, Spooler
 from gateway.down.commands import CommandMessages
 from gateway.down.handler import DownHandler
@@ -30,6 +32,7 @@ from gateway.duty.alarming import Alarming
 from gateway.duty.arrival import Arrival
 from gateway.duty.reports import DutyReports, PrintReceipts
 from gateway.duty.room import DutyRoom
+from gateway.duty.speaking import Speaking
 from gateway.health.clock_offset import ClockOffset
 from gateway.health.metrics import Metrics
 from gateway.health.status import HealthStatus
@@ -96,8 +99,17 @@ class Gateway:
             reports=PrintReceipts(reports, self.sender.kick),
         )
 
-        # the duty room
-        self.alarming = Alarming(self.orders, self.alarm, reports, self.sender.kick)
+        # the duty room: the alarm follows the orders, speech follows the alarm
+        self.speaking = (
+            Speaking(self.orders, Speaker(config.speech), monotonic) if config.speech else None
+        )
+        self.alarming = Alarming(
+            self.orders,
+            self.alarm,
+            reports,
+            self.sender.kick,
+            then=self.speaking.refresh if self.speaking else None,
+        )
         self.arrival = Arrival(
             self.orders,
             self.store,
@@ -125,12 +137,19 @@ class Gateway:
         self.arrive_debouncer = Debouncer(self.room.on_arrive_button, monotonic=monotonic)
         self.pins.on_buttons(self.ack_debouncer, self.arrive_debouncer)
         self.gps_parser = NmeaParser(self.clock)
-        self.gps = GpsReader(
-            config.gps.port if config.gps else "",
-            config.gps.baudrate if config.gps else 9600,
-            self.gps_parser,
-            self.arrival.on_fix,
-        )
+        self.gps: GpsReader | GpsdReader
+        if config.gps and config.gps.source == "gpsd":
+            g = config.gps
+            self.gps = GpsdReader(
+                g.gpsd_host, g.gpsd_port, GpsdReports(self.clock), self.arrival.on_fix
+            )
+        else:
+            self.gps = GpsReader(
+                config.gps.port if config.gps else "",
+                config.gps.baudrate if config.gps else 9600,
+                self.gps_parser,
+                self.arrival.on_fix,
+            )
 
         # the link, health and the down messages
         self.link = Link(
@@ -223,6 +242,8 @@ class Gateway:
         self.orders.resume_after_start()
         self.alarming.refresh()
         self.alarm.start()
+        if self.speaking:
+            self.speaking.start()
         self.spooler.start()
         self.sender.start()
         self.link.start()
@@ -238,6 +259,8 @@ class Gateway:
         self.link.stop(offline_state=self.signer.state(None))
         self.sender.stop()
         self.spooler.stop()
+        if self.speaking:
+            self.speaking.stop()
         self.alarm.stop()
         self.printer.close()
         self.pins.close()
@@ -274,7 +297,8 @@ class Gateway:
         self.pins.press(button)
 
     def feed_gps(self, line: str) -> Fix | None:
-        """One NMEA line through the same path as the GPS port."""
+        """One line through the same path as the GPS: NMEA, or gpsd's JSON with source
+        "gpsd"."""
         return self.gps.feed_line(line)
 
     @property
