@@ -240,9 +240,9 @@ class Notifications:
         return parse_ts(row["at"]) if row else None
 
     def sent_since(self, phone: str, since: datetime) -> list[datetime]:
-        """When messages went to `phone` since `since`, oldest first (the rate limit)."""
+        """When messages went to `phone` after `since`, oldest first (the rate limit)."""
         rows = self.store.query(
-            "SELECT sent_at FROM notifications WHERE phone = ? AND sent_at >= ? ORDER BY sent_at",
+            "SELECT sent_at FROM notifications WHERE phone = ? AND sent_at > ? ORDER BY sent_at",
             (phone, ts(since)),
         )
         return [t for r in rows if (t := parse_ts(r["sent_at"])) is not None]

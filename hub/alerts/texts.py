@@ -53,7 +53,7 @@ def body(f: Facts) -> str:
     what = {
         "receive": f"{order}未送达终端{within}。请检查终端并与指挥中心联系。",
         "ack": f"{order}已超时未签收{within}。请立即处置。",
-        "arrive": f"{order}已超过到场时限{within}仍未到场。请督促处置。",
+        "arrive": f"{order}已超时未到场{within}。请督促处置。",
         "feedback": f"{order}已超时未反馈处置结果{within}。请督促反馈。",
         "rollcall_missed": "未应答指挥中心点名。请督促值班人员在岗。",
     }.get(f.kind, f"{order}有事项超时未处置。请登录联动系统查看。")
