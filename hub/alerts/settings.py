@@ -34,7 +34,7 @@ class ModemSettings:
     baudrate: int = 115200
     command_timeout_s: float = 10.0
     send_timeout_s: float = 60.0  # the network can take tens of seconds to take a message
-    pin: str | None = None  # the SIM's PIN, when it has one
+    pin: str | None = field(default=None, repr=False)  # the SIM PIN, when it has one
 
 
 @dataclass(frozen=True)
