@@ -12,6 +12,12 @@ class SendError(HubError):
     The message is retried after a back-off; the text says why, for the timeline."""
 
 
+class ChannelDown(SendError):
+    """The channel itself cannot send now (no port, no answer, SIM not ready, no network,
+    platform unreachable or failing): the sender pauses for the back-off instead of trying
+    every queued message against it."""
+
+
 class Channel(Protocol):
     name: str
 

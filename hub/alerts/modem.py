@@ -25,7 +25,7 @@ from typing import Any
 
 import serial
 
-from hub.alerts.channel import SendError
+from hub.alerts.channel import ChannelDown, SendError
 from hub.alerts.pdu import encode
 from hub.alerts.settings import ModemSettings
 
@@ -88,7 +88,7 @@ class Modem:
             if done and _final(done[-1]):
                 return done
         command = data.decode("ascii", "replace")[:20].strip()
-        raise SendError(f"modem did not answer {command!r} within {timeout:g} s")
+        raise ChannelDown(f"modem did not answer {command!r} within {timeout:g} s")
 
     def _at(self, command: str, *, prompt: bool = False, timeout: float | None = None) -> list[str]:
         lines = self._exchange(
@@ -107,23 +107,26 @@ class Modem:
                 self.settings.port, baudrate=self.settings.baudrate, timeout=0.05
             )
         except (serial.SerialException, OSError, ValueError) as e:
-            raise SendError(f"cannot open the modem port {self.settings.port}: {e}") from None
+            raise ChannelDown(f"cannot open the modem port {self.settings.port}: {e}") from None
         self._at("ATE0")  # no echo: every line read is the modem's answer
         self._at("AT+CMEE=1")  # numbered errors
         self._at("AT+CMGF=0")  # PDU mode
 
     def _ready(self) -> None:
         """The SIM is unlocked and the modem is on a network, or say which is not."""
-        pin = _value(self._at("AT+CPIN?"), "+CPIN:")
+        try:
+            pin = _value(self._at("AT+CPIN?"), "+CPIN:")
+        except SendError as e:  # +CME ERROR: 10, SIM not inserted
+            raise ChannelDown(f"SIM not ready ({e})") from None
         if pin == "SIM PIN" and self.settings.pin:
             self._at(f'AT+CPIN="{self.settings.pin}"')
             pin = _value(self._at("AT+CPIN?"), "+CPIN:")
         if pin != "READY":
-            raise SendError(f"SIM not ready (+CPIN: {pin or '?'})")
+            raise ChannelDown(f"SIM not ready (+CPIN: {pin or '?'})")
         reg = _value(self._at("AT+CREG?"), "+CREG:")
         fields = [f.strip() for f in reg.split(",")]
         if len(fields) < 2 or fields[1] not in REGISTERED:
-            raise SendError(f"no network: the modem is not registered (+CREG: {reg})")
+            raise ChannelDown(f"no network: the modem is not registered (+CREG: {reg})")
 
     def send(self, phone: str, text: str, *, key: str, reference: int) -> str:
         with self._lock:
@@ -148,7 +151,7 @@ class Modem:
                 raise
             except (serial.SerialException, OSError) as e:
                 self._drop()
-                raise SendError(f"modem port: {e}") from None
+                raise ChannelDown(f"modem port: {e}") from None
 
     def _drop(self) -> None:
         """Close the port after a failure; the next message re-initialises the modem."""

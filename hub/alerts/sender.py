@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from hub.alerts.channel import Channel, SendError
+from hub.alerts.channel import Channel, ChannelDown, SendError
 from hub.alerts.modem import Modem
 from hub.alerts.outbox import Notification, Notifications
 from hub.alerts.settings import NotifySettings
@@ -60,6 +60,8 @@ class Sender:
         self.max_sleep_s = max_sleep_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.paused_until: datetime | None = None
+        """Set when the channel is down: no row is tried before then."""
         metrics.notifications_pending.set_function(lambda: float(outbox.count("pending")))
 
     def backoff(self, attempt: int) -> timedelta:
@@ -70,16 +72,20 @@ class Sender:
     def step(self) -> float:
         """Send what is due now; returns the clock seconds until the next row is due."""
         now = self.clock.now()
+        if self.paused_until is not None and now < self.paused_until:
+            return min(self.max_sleep_s, (self.paused_until - now).total_seconds())
+        self.paused_until = None
         for row in self.outbox.due(now):
-            if self._stop.is_set():
+            if self._stop.is_set() or not self._one(row):
                 break
-            self._one(row)
         nxt = self.outbox.next_due()
         if nxt is None:
             return self.max_sleep_s
         return max(0.0, min(self.max_sleep_s, (nxt - self.clock.now()).total_seconds()))
 
-    def _one(self, row: Notification) -> None:
+    def _one(self, row: Notification) -> bool:
+        """Send one row; False when the channel is down (the pass ends, the sender pauses
+        for the row's back-off: the other rows are not tried, nor counted as attempts)."""
         s = self.settings
         now = self.clock.now()
         recent = self.outbox.sent_since(row.phone, now - timedelta(seconds=s.per_phone_window_s))
@@ -88,7 +94,7 @@ class Sender:
             self.outbox.defer(row.id, until)
             self.metrics.notifications.labels("deferred").inc()
             log.info("SMS %d to %s waits until %s (rate)", row.id, _masked(row.phone), until)
-            return
+            return True
         attempt = self.outbox.begin_attempt(row.id, now + self.backoff(row.attempts + 1))
         try:
             ref = self.channel.send(
@@ -96,6 +102,8 @@ class Sender:
             )
         except SendError as e:
             give_up = attempt >= s.max_attempts
+            if isinstance(e, ChannelDown):
+                self.paused_until = now + self.backoff(attempt)
             self.outbox.mark_error(row.id, str(e), give_up=give_up)
             self.metrics.notifications.labels("failed" if give_up else "retry").inc()
             log.warning(
@@ -108,10 +116,11 @@ class Sender:
                 e,
                 " - giving up" if give_up else "",
             )
-            return
+            return not isinstance(e, ChannelDown)
         self.outbox.mark_sent(row.id, self.clock.now(), ref)
         self.metrics.notifications.labels("sent").inc()
         log.info("SMS %d (%s, %s) sent to %s", row.id, row.kind, row.unit, _masked(row.phone))
+        return True
 
     # ---- thread ------------------------------------------------------------------------
     def start(self) -> None:

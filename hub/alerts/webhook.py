@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 
-from hub.alerts.channel import SendError
+from hub.alerts.channel import ChannelDown, SendError
 from hub.alerts.settings import WebhookSettings
 
 
@@ -56,10 +56,11 @@ class Webhook:
             with urllib.request.urlopen(request, timeout=self.settings.timeout_s) as reply:  # noqa: S310
                 status, raw = reply.status, reply.read(65536)
         except urllib.error.HTTPError as e:
-            raise SendError(f"SMS platform answered HTTP {e.code}") from None
+            error = ChannelDown if e.code >= 500 else SendError
+            raise error(f"SMS platform answered HTTP {e.code}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as e:
             reason = getattr(e, "reason", e)
-            raise SendError(f"SMS platform not reached: {reason}") from None
+            raise ChannelDown(f"SMS platform not reached: {reason}") from None
         try:
             answer = json.loads(raw)
         except ValueError:

@@ -201,3 +201,29 @@ def test_without_notify_nothing_is_queued(tmp_path: Path, clock: FakeClock) -> N
         assert svc.store.one("SELECT count(*) AS n FROM notifications") == {"n": 0}
     finally:
         svc.store.close()
+
+
+def test_a_modem_that_is_down_pauses_the_sender_instead_of_trying_every_row(
+    hub: TestService, clock: FakeClock, sim: ModemSimulator
+) -> None:
+    engine, sender = parts(hub)
+    view, _ = hub.intake(incident_data(), source="cad-110")
+    clock.advance(30 * 60 + 1)  # receive, ack, arrive: 5 rows
+    engine.run_due()
+    sim.state.registered = "0"
+    sender.step()
+
+    def attempts() -> list[int]:
+        return [r.attempts for r in for_incident(hub.store.path, view.id)]
+
+    assert attempts() == [1, 0, 0, 0, 0]  # one try said the modem is down; the pass ended
+    assert sender.paused_until == clock.now() + sender.backoff(1)
+    clock.advance(29)
+    sender.step()
+    assert sum(attempts()) == 1  # paused
+    sim.state.registered = "1"
+    clock.advance(1)
+    sender.step()
+    rows = for_incident(hub.store.path, view.id)
+    assert [(r.state, r.attempts) for r in rows] == [("sent", 2)] + [("sent", 1)] * 4
+    assert len(messages(sim)) == 5
