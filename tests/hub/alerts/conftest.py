@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from smspdudecoder.fields import SMSSubmit
 
+from demo.modem import ModemSimulator
 from hub.alerts.modem import Modem
 from hub.alerts.settings import ModemSettings, NotifySettings
 from hub.config import Settings
 from hub.registry import Registry, load_registry
 from hub.runtime import open_parts
 from tests.support.hubparts import TestService
-from tests.support.modem_sim import ModemSimulator
 from wire.clock import FakeClock
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from demo.modem import ModemSimulator
 from hub.alerts.notify import Escalation
 from hub.alerts.outbox import for_incident
 from hub.alerts.sender import Sender
@@ -15,7 +16,6 @@ from hub.dispatch.deadlines import DeadlineEngine
 from tests.hub.alerts.conftest import messages, notify_settings, open_service
 from tests.hub.conftest import incident_data
 from tests.support.hubparts import TestService
-from tests.support.modem_sim import ModemSimulator
 from wire.clock import FakeClock
 
 POWER_DUTY, POWER_LEADER = "08787710026", "13908780023"

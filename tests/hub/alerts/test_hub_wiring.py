@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from demo.broker import Broker
+from demo.modem import ModemSimulator
 from hub.runtime import Hub
 from tests.hub.alerts.conftest import messages, notify_settings
 from tests.hub.conftest import incident_data
 from tests.hub.harness import hub_config
-from tests.support.modem_sim import ModemSimulator
 from tests.support.pki import ThrowawayPKI
 from tests.support.wait import wait_for
 from wire.clock import FakeClock

@@ -10,11 +10,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from demo.modem import ModemSimulator
 from hub.alerts.outbox import for_incident
 from tests.hub.alerts.conftest import messages, notify_settings, open_service
 from tests.hub.alerts.test_escalation import Quiet
 from tests.hub.conftest import incident_data
-from tests.support.modem_sim import ModemSimulator
 from wire.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[3]

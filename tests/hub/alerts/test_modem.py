@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from demo.modem import ModemSimulator
 from hub.alerts.channel import SendError
 from hub.alerts.modem import Modem
 from hub.alerts.settings import ModemSettings
 from tests.hub.alerts.conftest import decoded, messages, modem_settings
-from tests.support.modem_sim import ModemSimulator
 
 TEXT = "【联动督办】双柏县供电局 派单“停电 妥甸镇东街12号”已超时未签收（时限3分钟）。请立即处置。"
 

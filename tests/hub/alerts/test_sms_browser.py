@@ -14,13 +14,13 @@ import pytest
 from playwright.sync_api import expect
 
 from demo.broker import Broker
+from demo.modem import ModemSimulator
 from hub.runtime import Hub
 from tests.hub.alerts.conftest import notify_settings
 from tests.hub.conftest import incident_data
 from tests.hub.console.browser import chromium, require_chromium
 from tests.hub.console.conftest import PASSWORD, make_user
 from tests.hub.harness import hub_config
-from tests.support.modem_sim import ModemSimulator
 from tests.support.pki import ThrowawayPKI
 from tests.support.wait import wait_for
 from wire.clock import FakeClock

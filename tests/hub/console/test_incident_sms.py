@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from demo.modem import ModemSimulator
 from hub.alerts.notify import Escalation
 from tests.hub.alerts.conftest import notify_settings, open_service
 from tests.hub.conftest import incident_data
 from tests.support.hubparts import TestService
-from tests.support.modem_sim import ModemSimulator
 from wire.clock import FakeClock
 
 
