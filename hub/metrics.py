@@ -45,7 +45,7 @@ class HubMetrics:
         self.notifications = Counter(
             "ld_hub_notifications_total",
             "Escalation SMS attempts by outcome: sent, retry (failed, tried again later), "
-            "failed (gave up), deferred (past the phone's rate)",
+            "failed (gave up), deferred (past the phone's rate), void (no longer needed)",
             ["outcome"],
             registry=r,
         )

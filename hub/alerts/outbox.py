@@ -35,7 +35,9 @@ from hub.registry import Registry
 log = logging.getLogger(__name__)
 
 _NOT_DIGITS = re.compile(r"[^0-9+]")
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+PENDING, SENT, FAILED, VOID = "pending", "sent", "failed", "void"
+OVER = ("cancelled", "reassigned", "closed")
+"""Order states in which a queued escalation has lost its point."""
 
 
 def normalise(phone: str) -> str:
@@ -220,6 +222,34 @@ class Notifications:
                 "UPDATE notifications SET last_error = ?, state = ? WHERE id = ?",
                 (error[:300], FAILED if give_up else PENDING, row_id),
             )
+
+    def mark_void(self, row_id: int, why: str) -> None:
+        """Not sent, and never will be: the unit did it, or the order ended, before the
+        message could go (a modem down for an hour must not send stale alarms)."""
+        with self.store.write() as db:
+            db.execute(
+                "UPDATE notifications SET state = 'void', last_error = ? WHERE id = ?"
+                " AND state = 'pending'",
+                (why, row_id),
+            )
+
+    def overtaken(self, row: Notification) -> str | None:
+        """Why `row` no longer needs sending (its deadline met since, its order ended), or
+        None. Read from the dispatch tables; an escalation without an order never is."""
+        if not row.order_id:
+            return None
+        found = self.store.one(
+            "SELECT d.met_at, o.state FROM deadlines d JOIN orders o ON o.id = d.order_id"
+            " WHERE d.order_id = ? AND d.name = ?",
+            (row.order_id, row.kind),
+        )
+        if found is None:
+            return None
+        if found["met_at"]:
+            return f"overtaken: {row.kind} done at {found['met_at']}"
+        if found["state"] in OVER:
+            return f"overtaken: the order is {found['state']}"
+        return None
 
     def defer(self, row_id: int, until: datetime) -> None:
         """Past the phone's rate: wait, without counting an attempt."""

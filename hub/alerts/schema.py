@@ -26,7 +26,7 @@ def _notifications(db: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL,
             next_at TEXT NOT NULL,        -- due now or after a back-off
             attempts INTEGER NOT NULL DEFAULT 0,
-            state TEXT NOT NULL DEFAULT 'pending',  -- pending | sent | failed
+            state TEXT NOT NULL DEFAULT 'pending',  -- pending | sent | failed | void
             sent_at TEXT,
             ref TEXT,                     -- the modem's +CMGS reference, the platform's id
             last_error TEXT,

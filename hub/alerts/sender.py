@@ -1,6 +1,8 @@
 """The SMS sender: takes due rows of the notification outbox and sends them, one by one.
 
-Each row: first the phone's rate (at most `per_phone` messages in `per_phone_window_s`;
+Each row: first whether it still matters (a row whose deadline the unit has met since, or
+whose order was cancelled, reassigned or closed, is `void`, never sent: a modem that was
+down for an hour must not send stale alarms), then the phone's rate (at most `per_phone` messages in `per_phone_window_s`;
 a row past it waits for the window, it is not dropped), then the attempt is counted and
 its back-off set in the database, then the channel is asked, and only its OK marks the
 row `sent`. A failure keeps the row pending until `max_attempts`, each wait double the last
@@ -88,6 +90,12 @@ class Sender:
         for the row's back-off: the other rows are not tried, nor counted as attempts)."""
         s = self.settings
         now = self.clock.now()
+        why = self.outbox.overtaken(row)
+        if why:
+            self.outbox.mark_void(row.id, why)
+            self.metrics.notifications.labels("void").inc()
+            log.info("SMS %d (%s, %s) not sent: %s", row.id, row.kind, row.unit, why)
+            return True
         recent = self.outbox.sent_since(row.phone, now - timedelta(seconds=s.per_phone_window_s))
         if len(recent) >= s.per_phone:
             until = recent[-s.per_phone] + timedelta(seconds=s.per_phone_window_s)

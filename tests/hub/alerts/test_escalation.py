@@ -227,3 +227,23 @@ def test_a_modem_that_is_down_pauses_the_sender_instead_of_trying_every_row(
     rows = for_incident(hub.store.path, view.id)
     assert [(r.state, r.attempts) for r in rows] == [("sent", 2)] + [("sent", 1)] * 4
     assert len(messages(sim)) == 5
+
+
+def test_a_queued_sms_whose_order_ended_is_void_not_sent(
+    hub: TestService, clock: FakeClock, sim: ModemSimulator
+) -> None:
+    engine, sender = parts(hub)
+    view, _ = hub.intake(incident_data(), source="cad-110")
+    sim.state.registered = "0"  # the modem is down when the escalations fire
+    clock.advance(181)
+    engine.run_due()
+    sender.step()
+    hub.cancel_order(view.orders[0].id, by="operator:wang", reason="误报")
+    sim.state.registered = "1"
+    clock.advance(30)
+    sender.step()
+    rows = for_incident(hub.store.path, view.id)
+    assert [r.state for r in rows] == ["void", "void"]
+    assert all(r.last_error == "overtaken: the order is cancelled" for r in rows)
+    assert sim.state.taken == []
+    assert hub.metrics.notifications.labels("void")._value.get() == 2
