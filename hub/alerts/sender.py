@@ -1,12 +1,13 @@
 """The SMS sender: takes due rows of the notification outbox and sends them, one by one.
 
-Each row: first whether it still matters (a row whose deadline the unit has met since, or
-whose order was cancelled, reassigned or closed, is `void`, never sent: a modem that was
-down for an hour must not send stale alarms), then the phone's rate (at most `per_phone` messages in `per_phone_window_s`;
-a row past it waits for the window, it is not dropped), then the attempt is counted and
-its back-off set in the database, then the channel is asked, and only its OK marks the
-row `sent`. A failure keeps the row pending until `max_attempts`, each wait double the last
-(`retry_first_s` up to `retry_max_s`), then `failed`: the timeline says so either way.
+Each row: first whether it still matters (a row whose deadline the unit has met since,
+or whose order was cancelled, reassigned or closed, is `void`, never sent: a modem that
+was down for an hour must not send stale alarms), then the phone's rate (at most
+`per_phone` messages in `per_phone_window_s`; a row past it waits for the window, it is
+not dropped), then the attempt is counted and its back-off set in the database, then the
+channel is asked, and only its OK marks the row `sent`. A failure keeps the row pending
+until `max_attempts`, each wait double the last (`retry_first_s` up to `retry_max_s`), then
+`failed`: the incident page says so either way.
 
 The honest limit: a kill -9 after the modem's (or platform's) OK and before the `sent`
 mark commits sends that message again after the back-off. The window is one SQLite
