@@ -285,7 +285,8 @@ class Notifications:
 def for_incident(db_path: Path | str, incident_id: str) -> list[Notification]:
     """The incident's notifications, oldest first, on a short read-only connection (the
     console's request threads must not share the store's)."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+    uri = Path(db_path).resolve().as_uri() + "?mode=ro"  # as_uri escapes ? and # in the path
+    conn = sqlite3.connect(uri, uri=True, timeout=10)
     try:
         conn.row_factory = sqlite3.Row
         rows = conn.execute(
