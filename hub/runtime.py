@@ -25,6 +25,7 @@ from types import FrameType
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from waitress.server import create_server
+from waitress.wasyncore import close_all
 
 from hub.alerts.channel import Channel
 from hub.alerts.live import EventBus
@@ -319,6 +320,7 @@ class Hub:
             self._server = create_server(self.app, sockets=[listener], threads=8)
             undo.pop_all()
         self._http: threading.Thread | None = None
+        self._closing = threading.Event()
         self._stopped = threading.Event()
 
     @property
@@ -348,13 +350,24 @@ class Hub:
         self.revocations.refresh(force=True)  # known before the first message goes out
         self.delivery.start()
         self.link.start()
-        self._http = threading.Thread(target=self._server.run, name="hub-http", daemon=True)
+        self._http = threading.Thread(target=self._serve, name="hub-http", daemon=True)
         self._http.start()
         if self.bridge:  # after the writer is up: it takes the files left while down
             self.bridge.start()
         log.info("hub for %s listening on %s", self.config.county, self.url)
 
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            # stop() closes the listening socket from another thread; waitress's select can
+            # then see the closed descriptor (EBADF): after stop() that is the loop's end.
+            if not self._closing.is_set():
+                raise
+            close_all(self._server._map, ignore_all=True)  # the connections it held open
+
     def stop(self) -> None:
+        self._closing.set()
         if self.bridge:
             self.bridge.stop()
         self._server.close()
