@@ -21,9 +21,11 @@ from demo.clock import ScaledClock
 from demo.county import INTAKE_SOURCE, Provisioned, provision, tier1_units, wipe
 from demo.fleet import HEALTH_INTERVAL_S, Fleet
 from demo.gatefeed import GateFeed, route
+from demo.modem import ModemSimulator
 from demo.scenario import Call, IntakeClient, intake_body, make_calls
 from demo.staff import Outage, Staff
 from demo.tally import Tally, count, summary_table
+from hub.alerts.settings import ModemSettings, NotifySettings
 from hub.config import load_config
 from hub.console.commands import create_admin
 from hub.errors import HubError
@@ -68,6 +70,7 @@ class Demo:
         self.staff: Staff | None = None
         self.prov: Provisioned | None = None
         self.feed: GateFeed | None = None
+        self.modem: ModemSimulator | None = None
         self.incidents: list[str] = []
         self.started = time.monotonic()
         self.clock_start = self.clock.now()
@@ -92,10 +95,12 @@ class Demo:
             )
             self.broker.start()
             say(f"  消息代理 broker   Mosquitto, mutual TLS, 127.0.0.1:{prov.port}")
+            self.modem = ModemSimulator()  # escalation SMS go to a simulated modem (pty)
             config = dataclasses.replace(
                 load_config(prov.hub_toml),
                 listen_port=args.http_port,
                 stale_after_s=max(15.0, 4 * HEALTH_INTERVAL_S * args.speed),
+                notify=NotifySettings(channel="modem", modem=ModemSettings(port=self.modem.path)),
             )
             self.hub = Hub(config, clock=self.clock, registry=self.registry)
             self.hub.start()
@@ -112,6 +117,7 @@ class Demo:
             f"  网闸 110 gate     {self.feed.folders.inbound.parent}/"
             " (inbound/ done/ rejected/ outbound/)"
         )
+        say(f"  短信猫 SMS modem  simulated on {self.modem.path} (督办短信 on each incident page)")
         say(
             f"  终端 terminals    {len(units)} 个一级联动单位 tier-1 units, 打印 printouts in "
             f"{self.state / 'printouts'}/"
@@ -278,13 +284,14 @@ class Demo:
 
     def stop(self) -> None:
         """Stop in reverse order of start; every step runs even if one before it failed."""
-        if self.broker is None and self.hub is None and self.fleet is None:
+        if self.broker is None and self.hub is None and self.fleet is None and not self.modem:
             return
         begin = time.monotonic()
         steps: list[tuple[str, Callable[[], None] | None]] = [
             ("staff", self.staff.stop if self.staff else None),
             ("terminals", self.fleet.stop if self.fleet else None),
             ("hub", self.hub.stop if self.hub else None),
+            ("sms modem", self.modem.close if self.modem else None),
             ("broker", self.broker.stop if self.broker else None),
         ]
         for name, step in steps:
@@ -297,6 +304,7 @@ class Demo:
         self.staff = None
         self.fleet = None
         self.hub = None
+        self.modem = None
         self.broker = None
         left = _threads_left()
         if left:

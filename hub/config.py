@@ -10,7 +10,8 @@ and reason), `rejected_rate_per_s` (1) and `rejected_burst` (30), how many refus
 messages per unit are written row by row (the rest are only counted); `[boundary]` (the
 110 gate: hub/sources/boundary/config.py), `[http] trusted_proxies` (none: the console
 judges every request by its peer address and ignores X-Forwarded-For; name nginx's
-address here when it sits in front of the hub).
+address here when it sits in front of the hub); `[notify]` (escalation SMS through a modem
+or the county platform: hub/alerts/settings.py, docs/notifications.md).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from hub.alerts.settings import NotifySettings, load_notify
 from hub.dispatch.intake import IntakeWindow
 from hub.dispatch.presence import STALE_AFTER_S, TimeWindow
 from hub.dispatch.rejections import RejectionLimits
@@ -54,6 +56,7 @@ class HubConfig:
     rejected_rate_per_s: float = 1.0
     rejected_burst: int = 30
     rubric: Path | None = None  # [assessment] rubric; None: the shipped Shuangbai default
+    notify: NotifySettings | None = None  # [notify]: escalation SMS (hub/alerts/settings.py)
 
     def settings(self) -> Settings:
         """The figures the dispatch parts are built with (hub/runtime.py)."""
@@ -71,6 +74,7 @@ class HubConfig:
                 rate_per_s=self.rejected_rate_per_s,
                 burst=self.rejected_burst,
             ),
+            notify=self.notify,
         )
 
 
@@ -84,6 +88,7 @@ class Settings:
     arrival_radius_m: float = 150.0
     max_fix_age_s: float = 120.0
     rejection_limits: RejectionLimits = field(default_factory=RejectionLimits)
+    notify: NotifySettings | None = None
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -147,6 +152,7 @@ def load_config(path: Path) -> HubConfig:
             rejected_rate_per_s=float(uplink.get("rejected_rate_per_s", 1.0)),
             rejected_burst=int(uplink.get("rejected_burst", 30)),
             rubric=base / rubric if rubric else None,
+            notify=load_notify(data.get("notify"), base, path),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None

@@ -42,3 +42,13 @@ class HubMetrics:
         self.apply_seconds = Histogram(
             "ld_hub_report_apply_seconds", "Time to verify and commit one report", registry=r
         )
+        self.notifications = Counter(
+            "ld_hub_notifications_total",
+            "Escalation SMS attempts by outcome: sent, retry (failed, tried again later), "
+            "failed (gave up), deferred (past the phone's rate), void (no longer needed)",
+            ["outcome"],
+            registry=r,
+        )
+        self.notifications_pending = Gauge(
+            "ld_hub_notifications_pending", "Escalation SMS queued, not yet sent", registry=r
+        )

@@ -25,9 +25,14 @@ from types import FrameType
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from waitress.server import create_server
+from waitress.wasyncore import close_all
 
+from hub.alerts.channel import Channel
 from hub.alerts.live import EventBus
 from hub.alerts.notify import Notifier
+from hub.alerts.outbox import Notifications
+from hub.alerts.schema import MIGRATIONS as ALERTS_SET
+from hub.alerts.sender import Sender, channel_for
 from hub.assessment.schema import MIGRATIONS as ASSESSMENT_STEPS
 from hub.config import HubConfig, Settings
 from hub.db.migrations import named_set
@@ -64,9 +69,10 @@ from wire.signing import Signer
 log = logging.getLogger(__name__)
 
 
-STORE_SETS = (DISPATCH_SET, named_set("assessment", ASSESSMENT_STEPS))
-"""The migration sets the store applies when it opens: the dispatch tables and
-assessment's (`liandong-hub report` reads a file a hub may never have served from). The
+STORE_SETS = (DISPATCH_SET, named_set("assessment", ASSESSMENT_STEPS), ALERTS_SET)
+"""The migration sets the store applies when it opens: the dispatch tables, the SMS outbox
+(the deadline engine writes it in its own transactions) and assessment's
+(`liandong-hub report` reads a file a hub may never have served from). The
 console and the 110 bridge apply their own sets when they start."""
 
 
@@ -96,6 +102,7 @@ class Parts:
     outbox: Outbox
     desk: Desk
     gate: GatePorts
+    notifications: Notifications | None = None  # the SMS outbox, when [notify] is set
 
     def engine(self, notifier: Notifier | None = None, **kw: object) -> DeadlineEngine:
         """A deadline engine over these parts (`Hub` makes one; tests make their own)."""
@@ -108,7 +115,18 @@ class Parts:
             self.metrics,
             self.presence,
             notifier=notifier,
+            notifications=self.notifications,
             **kw,  # type: ignore[arg-type]
+        )
+
+    def sms_sender(self, channel: Channel | None = None, **kw: float) -> Sender | None:
+        """The SMS sender over the outbox, through `channel` or the one `[notify]` names;
+        None when `[notify]` is not configured."""
+        if self.notifications is None:
+            return None
+        channel = channel or channel_for(self.notifications.settings, self.clock)
+        return Sender(
+            self.notifications, channel, self.clock, self.metrics, self.notifications.settings, **kw
         )
 
     def uplink(self, keys: UnitKeys) -> Uplink:
@@ -208,6 +226,7 @@ def build(
         outbox=Outbox(store),
         desk=Desk(incoming, actions, reads, live=live, db_path=store.path),
         gate=GatePorts(incoming.gate_message, registry, clock, store, metrics),
+        notifications=Notifications(store, registry, settings.notify) if settings.notify else None,
     )
 
 
@@ -269,6 +288,7 @@ class Hub:
                 self.link, window=config.window, revocations=self.revocations
             )
             self.engine = parts.engine(notifier=notifier)
+            self.sms = parts.sms_sender()  # escalation SMS, when [notify] is configured
             # ---- 110 boundary: the gate folders, when [boundary] is configured
             self.bridge = Bridge(parts.gate, config.boundary) if config.boundary else None
             self.app = create_app(
@@ -301,6 +321,7 @@ class Hub:
             self._server = create_server(self.app, sockets=[listener], threads=8)
             undo.pop_all()
         self._http: threading.Thread | None = None
+        self._closing = threading.Event()
         self._stopped = threading.Event()
         self._closing = threading.Event()
 
@@ -326,6 +347,8 @@ class Hub:
         if fired:
             log.warning("%d deadline(s) fell due while the hub was down; fired late", fired)
         self.engine.start()
+        if self.sms:
+            self.sms.start()
         self.revocations.refresh(force=True)  # known before the first message goes out
         self.delivery.start()
         self.link.start()
@@ -339,15 +362,16 @@ class Hub:
         try:
             self._server.run()
         except OSError:
-            # Closing the server from `stop` can land between waitress building its select()
-            # list and calling it (EBADF): the end of serving, not an error.
+            # stop() closes the listening socket from another thread; waitress's select can
+            # then see the closed descriptor (EBADF): after stop() that is the loop's end.
             if not self._closing.is_set():
                 raise
+            close_all(self._server._map, ignore_all=True)  # the connections it held open
 
     def stop(self) -> None:
+        self._closing.set()
         if self.bridge:
             self.bridge.stop()
-        self._closing.set()
         # waitress ends its worker threads only when told; a worker still finishing a
         # response pulls the server's trigger, so the workers stop (after their request)
         # before the server and its trigger are closed, never after (EBADF in a worker).
@@ -356,6 +380,8 @@ class Hub:
         self.link.stop()
         self.delivery.stop()
         self.engine.stop()
+        if self.sms:
+            self.sms.stop()
         if self._http:
             self._http.join(5)
         self.store.close()

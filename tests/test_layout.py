@@ -308,6 +308,7 @@ DISPATCH_TABLES = {
 HUB_TABLE_OWNERS = {
     **{table: "hub/dispatch/" for table in DISPATCH_TABLES},
     "boundary_files": "hub/sources/boundary/",
+    "notifications": "hub/alerts/",
     "boundary_cursor": "hub/sources/boundary/",
     **{
         f"assessment_{t}": "hub/assessment/"

@@ -9,9 +9,10 @@ told): the loop measures the clock's pace between passes and waits that much les
 time, so no setting has to follow the clock. Tests drive it with a FakeClock and call
 `run_due()` / `tick()` / `step()`.
 
-Firing one deadline, in one transaction: mark it fired, append an `overdue` event, and for
-`ack` and `arrive` queue a signed `realarm` command to the terminal. After the commit: the
-notifier and the console hear of it.
+Firing one deadline, in one transaction: mark it fired, append an `overdue` event, for
+`ack` and `arrive` queue a signed `realarm` command to the terminal, and queue the SMS of
+the escalation ladder (hub/alerts/outbox.py, when `[notify]` is configured). After the
+commit: the notifier and the console hear of it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.alerts.notify import Escalation, LogNotifier, Notifier
+from hub.alerts.outbox import Notifications
 from hub.db.store import Store
 from hub.db.times import must_ts, parse_ts, ts
 from hub.dispatch.ledger import Ledger
@@ -63,6 +65,7 @@ class DeadlineEngine:
         presence: Presence,
         *,
         notifier: Notifier | None = None,
+        notifications: Notifications | None = None,
         max_sleep_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -74,6 +77,8 @@ class DeadlineEngine:
         self.metrics = metrics
         self.presence = presence
         self.notifier: Notifier = notifier or LogNotifier()
+        self.notifications = notifications
+        """The SMS outbox (hub/alerts/outbox.py), written in the deadline's transaction."""
         self.max_sleep_s = max_sleep_s
         """The longest wait between passes, in seconds of the hub's clock."""
         self._monotonic = monotonic
@@ -126,19 +131,20 @@ class DeadlineEngine:
                     )
                     self.ledger.enqueue(db, "command", r["unit"], body, now, order_id=r["order_id"])
                 unit = self.registry.units.get(r["unit"])
-                out.append(
-                    Escalation(
-                        order_id=r["order_id"],
-                        incident_id=r["incident_id"],
-                        unit=r["unit"],
-                        deadline=r["name"],
-                        due_at=due,
-                        fired_at=now,
-                        late=late,
-                        drill=bool(r["drill"]),
-                        duty_phones=unit.duty_phones if unit else (),
-                    )
+                esc = Escalation(
+                    order_id=r["order_id"],
+                    incident_id=r["incident_id"],
+                    unit=r["unit"],
+                    deadline=r["name"],
+                    due_at=due,
+                    fired_at=now,
+                    late=late,
+                    drill=bool(r["drill"]),
+                    duty_phones=unit.duty_phones if unit else (),
                 )
+                if self.notifications is not None:
+                    self.notifications.enqueue(db, esc)
+                out.append(esc)
         return out
 
     def _after(self, esc: Escalation) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from hub.registry.model import (
     PRIORITIES,
     UNIT_CLASSES,
     Category,
+    Centre,
     DeadlinePolicy,
     Priority,
     Registry,
@@ -46,7 +48,7 @@ _DEADLINE_RANGES: dict[str, tuple[int, int]] = {
     "feedback_h": (1, 720),
 }
 _ARRAYS = ("townships", "units", "categories")
-_TOP_KEYS = ("county", "deadlines", *_ARRAYS)
+_TOP_KEYS = ("county", "deadlines", "centre", *_ARRAYS)
 
 
 def default_registry_path() -> Path:
@@ -130,6 +132,7 @@ class _Builder:
                 )
         county = self._county()
         deadlines = self._deadlines()
+        centre = self._centre()
         for table in self._entries("townships"):
             self._township(table)
         for table in self._entries("units"):
@@ -151,6 +154,7 @@ class _Builder:
             categories=self.categories,
             deadlines=deadlines,
             source=str(self.path),
+            centre=centre,
         )
 
     # -- tables -----------------------------------------------------------------------
@@ -206,6 +210,15 @@ class _Builder:
         if not f.ok:
             return None
         return DeadlinePolicy(**{k: v for k, v in values.items() if v is not None})
+
+    def _centre(self) -> Centre:
+        """[centre] (optional): the supervisors' mobiles that late arrivals are sent to."""
+        f = self._table("centre", required=False)
+        if f is None:
+            return Centre()
+        phones = f.phones("supervisor_phones", required=False, what="supervisor's mobile")
+        f.finish()
+        return Centre(supervisor_phones=phones or ())
 
     def _entries(self, name: str) -> list[Fields]:
         """The entries of an array of tables `[[name]]`, each with its label and block."""
@@ -263,6 +276,10 @@ class _Builder:
         lon = f.number("lon", -180, 180, required=False)
         if ("lat" in f.table) != ("lon" in f.table):
             f.problem(None, "give both lat and lon for the base position, or neither")
+        leader_name = f.text("leader_name", required=False)
+        leader_phone = f.phone("leader_phone")
+        if ("leader_name" in f.table) != ("leader_phone" in f.table):
+            f.problem(None, "give both leader_name and leader_phone, or neither")
         cls = cast(UnitClass | None, unit_class)  # choice() let only UNIT_CLASSES through
         if tier is not None and cls is not None and CLASS_TIER[cls] != tier:
             f.problem(
@@ -276,6 +293,10 @@ class _Builder:
         if f.ok and uid and name_zh and name_en and phones and tier and cls:
             the_tier = cast(Tier, tier)  # integer() let only 1..3 through
             self.units[uid] = Unit(uid, name_zh, name_en, the_tier, cls, township, phones, lat, lon)
+            if leader_name or leader_phone:
+                self.units[uid] = replace(
+                    self.units[uid], leader_name=leader_name, leader_phone=leader_phone
+                )
 
     def _category(self, f: Fields) -> None:
         code = self._identify(f, "categories", "code", "category")
