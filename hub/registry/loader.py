@@ -263,6 +263,9 @@ class _Builder:
         lon = f.number("lon", -180, 180, required=False)
         if ("lat" in f.table) != ("lon" in f.table):
             f.problem(None, "give both lat and lon for the base position, or neither")
+        # The notice puts terminals in every tier-1 duty room; tiers 2 and 3 are reached by
+        # phone unless the county says otherwise.
+        terminal = f.flag("terminal", default=tier == 1)
         cls = cast(UnitClass | None, unit_class)  # choice() let only UNIT_CLASSES through
         if tier is not None and cls is not None and CLASS_TIER[cls] != tier:
             f.problem(
@@ -275,7 +278,9 @@ class _Builder:
         f.finish()
         if f.ok and uid and name_zh and name_en and phones and tier and cls:
             the_tier = cast(Tier, tier)  # integer() let only 1..3 through
-            self.units[uid] = Unit(uid, name_zh, name_en, the_tier, cls, township, phones, lat, lon)
+            self.units[uid] = Unit(
+                uid, name_zh, name_en, the_tier, cls, township, phones, lat, lon, bool(terminal)
+            )
 
     def _category(self, f: Fields) -> None:
         code = self._identify(f, "categories", "code", "category")

@@ -71,7 +71,8 @@ class Township:
 
 @dataclass(frozen=True)
 class Unit:
-    """A linkage unit (联动单位): one duty room with one terminal and one MQTT identity."""
+    """A linkage unit (联动单位): one duty room, with a terminal and an MQTT identity when
+    `terminal` is true."""
 
     id: str
     name_zh: str
@@ -82,6 +83,10 @@ class Unit:
     duty_phones: tuple[str, ...]
     lat: float | None = None  # base position (duty room), when known
     lon: float | None = None
+    # Whether the duty room has a terminal (网络终端). Without one (most tier-2 and tier-3
+    # units) orders reach it by phone, fax or radio: nothing is sent over MQTT, the console
+    # shows its duty phones and the operator records 送达/签收/到场/反馈 for it.
+    terminal: bool = True
 
 
 @dataclass(frozen=True)
