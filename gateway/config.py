@@ -30,6 +30,7 @@ _SECTIONS: dict[str, set[str]] = {
     "printer": {"port", "baudrate", "encoding"},
     "gps": {"port", "baudrate", "arrival_radius_m"},
     "kiosk": {"listen"},
+    "selfcall": {"categories", "townships"},
 }
 _REQUIRED = ("unit", "mqtt", "printer")
 
@@ -60,6 +61,15 @@ class KioskConfig:
 
 
 @dataclass(frozen=True)
+class SelfCallConfig:
+    """The county's lists the kiosk's self-recorded call form offers (code -> Chinese name),
+    from the hub's registry; empty lists make the form ask for the codes as text."""
+
+    categories: dict[str, str] = field(default_factory=dict)
+    townships: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     unit_id: str
     county: str
@@ -69,6 +79,7 @@ class GatewayConfig:
     pins: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PINS))
     gps: GpsConfig | None = None
     kiosk: KioskConfig = field(default_factory=KioskConfig)
+    selfcall: SelfCallConfig = field(default_factory=SelfCallConfig)
 
 
 def _get(section: Mapping[str, Any], name: str, key: str, kind: type, default: Any = None) -> Any:
@@ -190,7 +201,26 @@ def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
         kiosk=KioskConfig(
             host=host.strip("[]"), port=_port(int(kport), "[kiosk] listen", lowest=0)
         ),
+        selfcall=SelfCallConfig(
+            categories=_names(data.get("selfcall", {}), "categories"),
+            townships=_names(data.get("selfcall", {}), "townships"),
+        ),
     )
+
+
+def _names(section: Mapping[str, Any], key: str) -> dict[str, str]:
+    """`[selfcall] categories` / `townships`: a table of registry code -> Chinese name."""
+    table = _get(section, "selfcall", key, dict, {})
+    names: dict[str, str] = {}
+    for code, name in table.items():
+        try:
+            check_name(code, f"[selfcall] {key} code")
+        except WireError as e:
+            raise ConfigError(f"gateway.toml: {e}") from None
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"gateway.toml: [selfcall] {key}.{code} must be a name")
+        names[code] = name
+    return names
 
 
 def load_config(path: Path) -> GatewayConfig:

@@ -25,3 +25,7 @@ class PrinterError(GatewayError):
 
 class UnknownOrderError(GatewayError):
     """A person or the hub named an order this terminal does not hold."""
+
+
+class InvalidInputError(GatewayError):
+    """What a person typed at the kiosk cannot make a valid report (the message says why)."""

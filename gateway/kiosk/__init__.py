@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length  # type: ignore[import-untyp
 
 from gateway.devices.plain import block
 from gateway.errors import UnknownOrderError
+from gateway.kiosk.selfcall import bp as selfcall_bp
 from gateway.kiosk.text import TEXT, stage_name
 from wire.kinds import RESULT_NAMES
 from wire.limits import MAX_TEXT
@@ -58,6 +59,8 @@ def create_app(gateway: Gateway, test_config: dict[str, Any] | None = None) -> F
     if test_config:
         app.config.update(test_config)
     CSRFProtect(app)
+    app.extensions["liandong.gateway"] = gateway
+    app.register_blueprint(selfcall_bp)  # 自接警情 (gateway/kiosk/selfcall.py)
 
     @app.after_request
     def remember_lang(resp: Response) -> Response:
