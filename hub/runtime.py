@@ -44,6 +44,7 @@ from hub.dispatch.presence import Presence
 from hub.dispatch.read import Reads
 from hub.dispatch.rejections import Rejections
 from hub.dispatch.schema import MIGRATIONS as DISPATCH_SET
+from hub.dispatch.selfcalls import SelfCalls
 from hub.dispatch.trackers import Trackers
 from hub.dispatch.wake import Wake
 from hub.errors import ConfigError
@@ -190,6 +191,7 @@ def build(
             max_fix_age_s=settings.max_fix_age_s,
         ),
         rejections=Rejections(metrics, settings.rejection_limits),
+        selfcalls=SelfCalls(store, ledger, registry),
     )
     return Parts(
         store=store,
