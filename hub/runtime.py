@@ -40,6 +40,7 @@ from hub.dispatch.incoming import Incoming
 from hub.dispatch.ledger import Ledger
 from hub.dispatch.order_reports import OrderReports
 from hub.dispatch.outbox import Outbox
+from hub.dispatch.phone_reports import PhoneReports
 from hub.dispatch.presence import Presence
 from hub.dispatch.read import Reads
 from hub.dispatch.rejections import Rejections
@@ -97,6 +98,7 @@ class Parts:
     outbox: Outbox
     desk: Desk
     gate: GatePorts
+    phone: PhoneReports
 
     def engine(self, notifier: Notifier | None = None, **kw: object) -> DeadlineEngine:
         """A deadline engine over these parts (`Hub` makes one; tests make their own)."""
@@ -193,6 +195,7 @@ def build(
         rejections=Rejections(metrics, settings.rejection_limits),
         selfcalls=SelfCalls(store, ledger, registry),
     )
+    phone = PhoneReports(store, orders, reads, clock, wake)
     return Parts(
         store=store,
         registry=registry,
@@ -208,8 +211,9 @@ def build(
         presence=presence,
         inbox=inbox,
         outbox=Outbox(store),
-        desk=Desk(incoming, actions, reads, live=live, db_path=store.path),
+        desk=Desk(incoming, actions, reads, live=live, db_path=store.path, phone=phone),
         gate=GatePorts(incoming.gate_message, registry, clock, store, metrics),
+        phone=phone,
     )
 
 

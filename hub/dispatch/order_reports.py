@@ -77,8 +77,10 @@ class OrderReports:
         sig: str | None = None,
         raw: bytes | None = None,
         event_id: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        """received / ack / arrived / feedback for one order, in the caller's transaction."""
+        """received / ack / arrived / feedback for one order, in the caller's transaction.
+        `extra` is added to the event's detail (an operator's phone record says how)."""
         order = self.store.one("SELECT * FROM orders WHERE id=?", (body.order_id,))
         if order is None:
             raise ReportRejected("unknown_order", f"{kind} for unknown order {body.order_id}")
@@ -97,6 +99,7 @@ class OrderReports:
             detail = {"via": body.via}
         elif isinstance(body, k.ReceivedBody):
             detail = {"rev": body.rev}
+        detail.update(extra or {})
         dispatched = parse_ts(order["dispatched_at"])
         judged = judged_time(at, dispatched, now) if dispatched else at
         if judged != at:

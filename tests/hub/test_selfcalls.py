@@ -84,7 +84,7 @@ def test_a_selfcall_is_an_incident_with_the_units_order_already_fed_back(
 
 def test_the_same_report_or_the_same_call_twice_makes_one_incident(svc: TestService) -> None:
     body = _body()
-    msg_id, raw = codec.encode("selfcall", UNIT, body, UNIT_KEY, at=NOW - timedelta(minutes=5))
+    _, raw = codec.encode("selfcall", UNIT, body, UNIT_KEY, at=NOW - timedelta(minutes=5))
     msg = codec.decode(raw, UNIT_KEY.verifier, unit=UNIT)
     svc.parts.inbox.report(UNIT, msg)
     svc.parts.inbox.report(UNIT, msg)  # redelivered: same envelope id

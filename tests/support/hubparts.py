@@ -29,7 +29,12 @@ class TestService(Desk):
 
     def __init__(self, parts: Parts) -> None:
         super().__init__(
-            parts.incoming, parts.actions, parts.reads, live=parts.live, db_path=parts.store.path
+            parts.incoming,
+            parts.actions,
+            parts.reads,
+            live=parts.live,
+            db_path=parts.store.path,
+            phone=parts.phone,
         )
         self.parts = parts
         self.store: Store = parts.store
