@@ -20,6 +20,7 @@ from wtforms import (  # type: ignore[import-untyped]
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
 from wtforms.validators import DataRequired, Length, Optional, Regexp  # type: ignore[import-untyped]
 
 from gateway.devices.plain import block, one_line
@@ -93,7 +94,9 @@ class SelfCallForm(FlaskForm):  # type: ignore[misc]
     caller_phone = StringField(validators=[Optional(), Regexp(r"^[0-9 +-]{3,24}$")])
     summary = TextAreaField(validators=[DataRequired(), Length(max=MAX_TEXT)])
     arrived_at = DateTimeLocalField(format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    result_code = SelectField(choices=list(RESULT_NAMES), validators=[DataRequired()])
+    result_code = SelectField(
+        choices=[SelectChoice(c, c) for c in RESULT_NAMES], validators=[DataRequired()]
+    )
     result_text = TextAreaField(validators=[DataRequired(), Length(max=MAX_TEXT)])
     needs_assist = BooleanField()
     assist_note = StringField(validators=[Length(max=MAX_TEXT)])
@@ -114,11 +117,16 @@ def _utc(local: datetime | None) -> datetime | None:
     return local.replace(tzinfo=SHANGHAI) if local is not None else None
 
 
+def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """Select choices (wtforms 3.3 deprecates bare tuples), a blank one first."""
+    return [SelectChoice(value, label) for value, label in [("", "—"), *pairs]]
+
+
 def _form(gw: Gateway) -> SelfCallForm:
     form = SelfCallForm()
     lists = gw.config.selfcall
-    form.category.choices = [("", "—"), *sorted(lists.categories.items())]
-    form.township.choices = [("", "—"), *lists.townships.items()]
+    form.category.choices = _choices(sorted(lists.categories.items()))
+    form.township.choices = _choices(list(lists.townships.items()))
     if form.taken_at.data is None and not form.is_submitted():
         form.taken_at.data = shanghai(gw.clock.now()).replace(tzinfo=None, second=0, microsecond=0)
     return form

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from hub.console import maps
+from hub.console import maps, phone
 from hub.console.forms import (
     AssistForm,
     CancelForm,
@@ -78,6 +78,9 @@ def _context(incident_id: str) -> dict[str, Any]:
         "cancel_form": CancelForm(prefix="cancel"),
         "close_form": CloseForm(prefix="close"),
         "note_form": NoteForm(prefix="note"),
+        # units without a terminal: their duty phones and the form (hub/console/phone.py)
+        "phone_orders": phone.phone_orders(incident),
+        "phone_form": phone.phone_form(incident),
     }
 
 

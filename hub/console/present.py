@@ -66,6 +66,7 @@ LABELS: dict[str, Any] = {
     "assist_added": _l("assisting unit added"),
     "incident_closed": _l("incident closed"),
     "drill": _l("drill"),
+    "selfcall": _l("self-taken call recorded"),
 }
 
 

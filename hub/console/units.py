@@ -27,7 +27,10 @@ PRINTER_OK = ("ok", "unknown", None, "")
 
 
 def problems(unit: UnitStatus) -> list[str]:
-    """What is wrong with a unit's terminal, as keys the template translates."""
+    """What is wrong with a unit's terminal, as keys the template translates. A unit
+    without a terminal has none to be wrong: it is reached by phone (电话联络)."""
+    if not unit.terminal:
+        return []
     found = []
     if unit.revoked:  # the hub sends it nothing (hub/revocation.py), whatever it says
         found.append("revoked")
@@ -47,10 +50,18 @@ def problems(unit: UnitStatus) -> list[str]:
 
 
 def ordered(units: list[UnitStatus]) -> list[tuple[UnitStatus, list[str]]]:
-    """Dark (or revoked) first, then degraded, then healthy; by tier and id within each."""
+    """Terminals dark (or revoked) first, then degraded, then healthy; then the units
+    reached by phone; by tier and id within each."""
     rows = [(u, problems(u)) for u in units]
     return sorted(
-        rows, key=lambda r: (r[0].online and not r[0].revoked, not r[1], r[0].tier, r[0].id)
+        rows,
+        key=lambda r: (
+            not r[0].terminal,
+            r[0].online and not r[0].revoked,
+            not r[1],
+            r[0].tier,
+            r[0].id,
+        ),
     )
 
 
@@ -59,13 +70,15 @@ def units() -> str:
     """Every unit's terminal and its health."""
     user = need("view")
     rows = ordered(service().units_status())
-    dark = sum(1 for u, _p in rows if not u.online)
-    degraded = sum(1 for u, p in rows if u.online and p)
+    dark = sum(1 for u, _p in rows if u.terminal and not u.online)
+    degraded = sum(1 for u, p in rows if u.terminal and u.online and p)
+    by_phone = sum(1 for u, _p in rows if not u.terminal)
     return render_template(
         "console/units.html",
         rows=rows,
         dark=dark,
         degraded=degraded,
+        by_phone=by_phone,
         server_now=now(),
         drill_form=_drill_form() if may(user.role, "command") else None,
     )

@@ -61,6 +61,8 @@ def order_view(o: dict[str, Any], deadlines: Iterable[dict[str, Any]], reg: Regi
         result_code=o["result_code"],
         result_text=o["result_text"],
         arrive_min=o["arrive_min"],
+        note=o["note"] or "",
+        terminal=unit.terminal if unit else True,
     )
 
 
@@ -201,6 +203,8 @@ def units_status(
                 position_at=parse_ts(s.get("position_at")),
                 revoked=u.id in revoked,
                 refused=refused.get(u.id, 0),
+                terminal=u.terminal,
+                duty_phones=u.duty_phones,
             )
         )
     return out

@@ -166,11 +166,13 @@ class SelfCalls:
         db.execute(
             "INSERT INTO orders (id, incident_id, unit, role, rev, state, drill, note,"
             " arrive_min, dispatched_at, received_at, acked_at, arrived_at, fed_back_at,"
-            " result_code, result_text) VALUES (?,?,?,'lead',1,'fed_back',0,'',NULL,?,?,?,?,?,?,?)",
+            " result_code, result_text) VALUES (?,?,?,'lead',1,'fed_back',0,?,NULL,?,?,?,?,?,?,?)",
             (
                 order_id,
                 incident["id"],
                 unit,
+                # the unit's request for help, where the board and the incident page show it
+                (fields["assist_note"] or "需其他单位协助") if body.needs_assist else "",
                 ts(taken),
                 ts(taken),
                 ts(taken),

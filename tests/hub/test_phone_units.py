@@ -32,10 +32,9 @@ def _phone_call(service: TestService) -> tuple[str, str]:
 def test_nothing_is_queued_for_a_unit_without_a_terminal(service: TestService) -> None:
     incident_id, order_id = _phone_call(service)
     assert _queued(service, order_id) == 0
-    # the township government (tier 1, with a terminal) still gets its order over MQTT
-    others = [o for o in service.incident(incident_id).orders if o.id != order_id]
-    for o in others:
-        assert _queued(service, o.id) == 1
+    # a unit with a terminal ordered to assist still gets its order over MQTT
+    other = service.add_assist(incident_id, "tuodian-gov", by="chief")
+    assert _queued(service, other.id) == 1
     service.cancel_order(order_id, by="chief", reason="重复")  # no cancel queued either
     assert _queued(service, order_id) == 0
 
