@@ -130,3 +130,27 @@ def test_the_operator_adds_an_assisting_unit_to_a_selfcall(svc: TestService) -> 
     sent = codec.decode(out["payload"], svc.parts.ledger.signer.verifier)
     assert isinstance(sent.body, k.OrderBody)
     assert sent.body.caller_phone == "139****1234" and sent.body.role == "assist"
+
+
+def test_the_assessment_counts_self_recorded_calls(svc: TestService) -> None:
+    """One call recorded within 24 h, one a day and a half late: two cases, one met; no
+    stage of either is judged (nobody dispatched them), and the rows are flagged 自接."""
+    from hub.assessment import periods
+    from hub.assessment.compute import assess
+    from hub.assessment.evidence import connect_readonly
+    from hub.assessment.present import flags
+    from hub.assessment.rubric import load_rubric
+
+    _report(svc, _body())
+    late = _body(call_id="01JSELFCALL0000000000009", taken_at=NOW - timedelta(hours=36))
+    _report(svc, msgspec.structs.replace(late, arrived_at=None))
+    conn = connect_readonly(svc.store.path)
+    period = periods.span(periods.beijing_day(NOW) - timedelta(days=3), periods.beijing_day(NOW))
+    a = assess(conn, svc.registry, load_rubric(), period, NOW)
+    [unit] = [s for s in a.units if s.key == UNIT]
+    assert unit.self_recorded == 2 and unit.orders == 2 and unit.late == 0 and unit.open == 0
+    item = unit.items["self-recorded"]
+    assert (item.cases, item.met, item.earned) == (2, 1, 2.0)  # deduct 1 of 3 points
+    assert all(s.status == "none" for r in a.rows for s in r.stages.values())
+    assert all("自接" in flags(r) for r in a.rows)
+    assert a.county.self_recorded == 2
