@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from hub.console.forms import PhoneRecordForm, options
-from hub.console.present import name_of
+from hub.console.present import label, name_of
 from hub.console.web import act, by, need, service
 from hub.dispatch.ledger import ACTIVE_STATES
 from hub.dispatch.views import IncidentView, OrderView
@@ -37,7 +37,7 @@ def phone_orders(incident: IncidentView) -> list[tuple[OrderView, Unit]]:
 def phone_form(incident: IncidentView) -> PhoneRecordForm:
     form = PhoneRecordForm(prefix="phone")
     form.order_id.choices = options(
-        (o.id, f"{name_of(u)} · {o.role}") for o, u in phone_orders(incident)
+        (o.id, f"{name_of(u)} · {label(o.role)}") for o, u in phone_orders(incident)
     )
     form.result_code.choices = options([("", "—"), *RESULTS.items()])
     return form
