@@ -3,10 +3,14 @@ in the outbox (and nothing stored when the input is bad)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -153,3 +157,44 @@ def test_without_county_lists_the_codes_are_typed(
     assert '<input id="category" name="category"' in page
     assert client.post("/selfcall", data=_valid(gw, _token(client))).status_code == 302
     assert len(_selfcalls(gw)) == 1
+
+
+@pytest.mark.slow
+def test_a_duty_room_records_a_call_in_a_real_browser(gw: Gateway, tmp_path: Path) -> None:
+    """Headless Chromium fills the form as a person does; the screenshot is the docs'."""
+    from playwright.sync_api import expect
+    from werkzeug.serving import make_server
+
+    from tests.hub.console.browser import chromium, require_chromium
+
+    require_chromium()
+    server = make_server("127.0.0.1", 0, create_app(gw), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with chromium() as browser:
+            page = browser.new_page(locale="zh-CN", viewport={"width": 900, "height": 1100})
+            page.goto(f"http://127.0.0.1:{server.server_port}/")
+            page.click("#selfcall-link a")
+            page.select_option("#category", "water-main-burst")
+            page.select_option("#township", "tuodian")
+            page.fill("#address", "南街 3 号")
+            page.fill("#caller_phone", "13912345678")
+            page.fill("#summary", "群众直接来电：南街水管爆裂，路面积水。")
+            page.fill("#taken_at", _local(gw, 50))
+            page.fill("#arrived_at", _local(gw, 10))
+            page.fill("#result_text", "已关阀抢修，恢复供水。")
+            page.check("#needs_assist")
+            page.fill("#assist_note", "需交警疏导交通")
+            shot = tmp_path / "kiosk-selfcall.png"
+            page.screenshot(path=str(shot), full_page=True)
+            page.click("form.selfcall button")
+            expect(page.locator("p.good")).to_contain_text("139****5678")
+    finally:
+        server.shutdown()
+    keep = os.environ.get("LIANDONG_SCREENSHOTS")
+    if keep:
+        shutil.copy(shot, Path(keep) / shot.name)
+    [raw] = _selfcalls(gw)
+    body = decode(raw, gw.signer.signer.verifier, unit=UNIT).body
+    assert isinstance(body, SelfCallBody) and body.caller_phone == "139****5678"
