@@ -5,13 +5,15 @@ flags the evidence as operator-recorded."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 from hub.assessment.evidence import connect_readonly, read_orders
 from hub.assessment.judge import judge
 from hub.errors import Conflict, IntakeError
-from tests.hub.conftest import incident_data
+from tests.hub.conftest import incident_data, post_incident, signed
 from tests.support.hubparts import TestService
 from wire.clock import FakeClock
 
@@ -109,3 +111,20 @@ def test_a_closed_order_takes_no_phone_record(service: TestService) -> None:
     service.cancel_order(order_id, by="chief", reason="重复")
     with pytest.raises(Conflict):
         service.record_by_phone(order_id, "delivered", by="chief")
+
+
+def test_phone_records_over_the_api(client: FlaskClient, clock: FakeClock) -> None:
+    """The 12345 hotline's tools (or any system on the government side) record as the
+    console does: same checks, the API source as the operator."""
+    inc: Any = post_incident(client, incident_data(category="telecom-line-down")).json
+    order = inc["orders"][0]["id"]
+    path = f"/api/v1/orders/{order}/phone"
+    refused = signed(client, clock, "POST", path, {"step": "acknowledged"})
+    assert refused.status_code == 422 and "taken_by" in refused.get_data(as_text=True)
+    r = signed(
+        client, clock, "POST", path, {"step": "acknowledged", "taken_by": "李工", "by": "王"}
+    )
+    assert r.status_code == 200 and r.json["state"] == "acknowledged"  # type: ignore[index]
+    timeline: Any = signed(client, clock, "GET", f"/api/v1/incidents/{inc['id']}").json
+    [ack] = [e for e in timeline["timeline"] if e["type"] == "ack"]
+    assert ack["source"] == "operator:cad-110/王" and ack["detail"]["via"] == "phone"
