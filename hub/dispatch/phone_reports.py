@@ -98,6 +98,10 @@ class PhoneReports:
                 raise NotFound(f"no order {order_id!r}")
             if order["state"] not in ACTIVE_STATES:
                 raise Conflict(f"order {order_id} is {order['state']}; nothing to record")
+            unit = self.reads.registry.units.get(order["unit"])
+            if unit is None or unit.terminal:
+                # Its terminal's signed reports are the record; a missed one is an appeal.
+                raise Conflict(f"{order['unit']} has a terminal: its own reports are the record")
             updates = self.orders.apply(
                 db, order["unit"], kind, body, now, now, source=f"operator:{by}", extra=extra
             )

@@ -128,3 +128,11 @@ def test_phone_records_over_the_api(client: FlaskClient, clock: FakeClock) -> No
     timeline: Any = signed(client, clock, "GET", f"/api/v1/incidents/{inc['id']}").json
     [ack] = [e for e in timeline["timeline"] if e["type"] == "ack"]
     assert ack["source"] == "operator:cad-110/王" and ack["detail"]["via"] == "phone"
+
+
+def test_an_order_of_a_unit_with_a_terminal_takes_no_phone_record(service: TestService) -> None:
+    """Its terminal's signed reports are the evidence; a missed one is for an appeal."""
+    view, _ = service.intake(incident_data(), source="cad-110")  # power-co: a terminal
+    with pytest.raises(Conflict):
+        service.record_by_phone(view.orders[0].id, "delivered", by="chief")
+    assert service.order(view.orders[0].id).state == "dispatched"
