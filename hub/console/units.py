@@ -3,8 +3,9 @@
 The units page puts what needs a phone call first: dark terminals, then degraded ones
 (printer out of paper or faulty, GPS fix stale, reports piling up in the outbox, messages
 the hub refused in the last 24 h), then the healthy ones, then the units that have no
-terminal (registry `terminal = false`): their duty phones and 电话联络, never red 离线. Drills (演练) go to one unit, a
-tier, or all; the service marks them as drills everywhere so assessment leaves them out.
+terminal (registry `terminal = false`): their duty phones and 电话联络, never red 离线.
+Drills (演练) go to one unit, a tier, or all; the service marks them as drills everywhere so
+assessment leaves them out.
 """
 
 from __future__ import annotations

@@ -72,6 +72,12 @@ def test_phone_units_and_a_self_taken_call_in_the_browser(
             expect(own).to_contain_text("请求协助")
             assert board.evaluate("window.__sameDocument") is True
             _shot(board, tmp_path, "board-selfcall")
+            own.locator("a.inc-link").click()
+            expect(board.locator(".facts")).to_contain_text("自接")
+            expect(board.locator(".needs-assist")).to_have_text("需交警协助疏导交通")
+            expect(board.locator(".facts")).to_contain_text("139****1234")
+            expect(board.locator("#assist-form")).to_be_visible()
+            _shot(board, tmp_path, "incident-selfcall")
 
             page = context.new_page()
             page.goto(f"{hub.url}/incidents/{phone.id}")
