@@ -24,9 +24,11 @@ def main(path: Path | None) -> None:
         click.echo(str(e), err=True)
         raise SystemExit(1) from e
     tiers = [sum(1 for u in reg.units.values() if u.tier == t) for t in (1, 2, 3)]
+    terminals = sum(1 for u in reg.units.values() if u.terminal)
     click.echo(
         f"{reg.source}: {reg.county_name} ({reg.county_id}): {len(reg.townships)} townships, "
-        f"{len(reg.units)} units (tier 1/2/3: {tiers[0]}/{tiers[1]}/{tiers[2]}), "
+        f"{len(reg.units)} units (tier 1/2/3: {tiers[0]}/{tiers[1]}/{tiers[2]}; "
+        f"{terminals} with a terminal, {len(reg.units) - terminals} by phone), "
         f"{len(reg.categories)} categories: OK"
     )
 

@@ -15,6 +15,7 @@ def test_shipped_registry_checks_ok() -> None:
     result = CliRunner().invoke(main, [])
     assert result.exit_code == 0
     assert "双柏县 (shuangbai): 8 townships" in result.output
+    assert "29 with a terminal, 25 by phone" in result.output
     assert result.output.rstrip().endswith("OK")
 
 
