@@ -19,6 +19,7 @@ from demo import report
 from demo.broker import Broker, BrokerError
 from demo.clock import ScaledClock
 from demo.county import INTAKE_SOURCE, Provisioned, provision, tier1_units, wipe
+from demo.dualtrack import DualTrack
 from demo.fleet import HEALTH_INTERVAL_S, Fleet
 from demo.gatefeed import GateFeed, route
 from demo.modem import ModemSimulator
@@ -72,6 +73,7 @@ class Demo:
         self.feed: GateFeed | None = None
         self.modem: ModemSimulator | None = None
         self.incidents: list[str] = []
+        self.dual: DualTrack | None = None  # 自接 and a phone unit (demo/dualtrack.py)
         self.started = time.monotonic()
         self.clock_start = self.clock.now()
 
@@ -161,6 +163,10 @@ class Demo:
         run = f"{shanghai(self.clock.now()):%y%m%d%H%M}"
         begin = self.clock.now()
         pending = list(calls)
+        span = calls[-1].at_s if calls else 0.0
+        self.dual = DualTrack(
+            self.hub, self.fleet, self.clock, self._note, self_at_s=span / 3, phone_at_s=span / 2
+        )
         last_line, last_print, finished_said = "", 0.0, False
         done = False
         while not self.stop_event.wait(0.1):
@@ -169,6 +175,7 @@ class Demo:
                 call = pending.pop(0)
                 self._post(client, call, run, outage=call.index == outage_index)
             self._gate_step(feed)
+            self._dual_step(elapsed, client, run)
             now = time.monotonic()
             if now - last_print < 1.0:
                 continue
@@ -193,7 +200,8 @@ class Demo:
         gate_rows, gate_ok = self._gate_summary(feed, final.problems)
         wall = time.monotonic() - self.started
         county_s = (self.clock.now() - self.clock_start).total_seconds()
-        say(summary_table(final, wall, county_s, finished=done, gate=gate_rows))
+        dual_rows = self.dual.rows() if self.dual else []
+        say(summary_table(final, wall, county_s, finished=done, gate=gate_rows + dual_rows))
         for problem in final.problems[:20]:
             say(f"  ! {problem}")
         out = self.state / "report.json"
@@ -234,6 +242,13 @@ class Demo:
             if lead:
                 self.staff.outage = Outage(str(incident["id"]), str(lead[0]["unit"]), OUTAGE_MIN_S)
 
+    def _dual_step(self, elapsed: float, client: IntakeClient, run: str) -> None:
+        """The self-taken call and the phone unit's call; their incidents join the count."""
+        if self.dual is None:
+            return
+        self.dual.step(elapsed, client, run)
+        self.incidents.extend(i for i in self.dual.incidents if i not in self.incidents)
+
     def _gate_step(self, feed: GateFeed) -> None:
         """Calls the bridge has taken join the count; status files are ferried away."""
         assert self.hub is not None  # noqa: S101
@@ -272,6 +287,8 @@ class Demo:
         gate file taken and every status change written out."""
         assert self.fleet is not None and self.staff is not None  # noqa: S101
         if tally.finished < tally.orders or not self.staff.idle():
+            return False
+        if self.dual is not None and not self.dual.idle():
             return False
         if self.feed is not None and (self.feed.waiting or self.feed.counts()[2]):
             return False

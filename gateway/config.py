@@ -32,6 +32,7 @@ _SECTIONS: dict[str, set[str]] = {
     "gps": {"source", "port", "baudrate", "gpsd", "arrival_radius_m"},
     "kiosk": {"listen"},
     "speech": {"enabled", "device", "voice", "speed", "volume", "repeat_s", "lead_s"},
+    "selfcall": {"categories", "townships"},
 }
 _REQUIRED = ("unit", "mqtt", "printer")
 
@@ -68,6 +69,15 @@ class KioskConfig:
 
 
 @dataclass(frozen=True)
+class SelfCallConfig:
+    """The county's lists the kiosk's self-recorded call form offers (code -> Chinese name),
+    from the hub's registry; empty lists make the form ask for the codes as text."""
+
+    categories: dict[str, str] = field(default_factory=dict)
+    townships: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     unit_id: str
     county: str
@@ -80,6 +90,7 @@ class GatewayConfig:
     unit_name: str = ""  # the kiosk header's name (云南电网双柏供电局); the id when not set
     speech: SpeechConfig | None = None
     """None (no [speech], or enabled = false): the terminal does not speak."""
+    selfcall: SelfCallConfig = field(default_factory=SelfCallConfig)
 
 
 def _get(section: Mapping[str, Any], name: str, key: str, kind: type, default: Any = None) -> Any:
@@ -254,6 +265,10 @@ def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
         ),
         unit_name=_unit_name(unit, unit_id),
         speech=_speech(data["speech"], base) if "speech" in data else None,
+        selfcall=SelfCallConfig(
+            categories=_names(data.get("selfcall", {}), "categories"),
+            townships=_names(data.get("selfcall", {}), "townships"),
+        ),
     )
 
 
@@ -263,6 +278,21 @@ def _unit_name(section: Mapping[str, Any], unit_id: str) -> str:
     if not name or len(name) > 64 or any(not c.isprintable() for c in name):
         raise ConfigError("gateway.toml: [unit] name must be one printable line of 1-64 characters")
     return str(name)
+
+
+def _names(section: Mapping[str, Any], key: str) -> dict[str, str]:
+    """`[selfcall] categories` / `townships`: a table of registry code -> Chinese name."""
+    table = _get(section, "selfcall", key, dict, {})
+    names: dict[str, str] = {}
+    for code, name in table.items():
+        try:
+            check_name(code, f"[selfcall] {key} code")
+        except WireError as e:
+            raise ConfigError(f"gateway.toml: {e}") from None
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"gateway.toml: [selfcall] {key}.{code} must be a name")
+        names[code] = name
+    return names
 
 
 def load_config(path: Path) -> GatewayConfig:

@@ -29,3 +29,7 @@ class UnknownOrderError(GatewayError):
 
 class SpeechError(GatewayError):
     """The spoken order could not be rendered or played (no audio device, no espeak-ng)."""
+
+
+class InvalidInputError(GatewayError):
+    """What a person typed at the kiosk cannot make a valid report (the message says why)."""

@@ -32,6 +32,7 @@ from gateway.duty.alarming import Alarming
 from gateway.duty.arrival import Arrival
 from gateway.duty.reports import DutyReports, PrintReceipts
 from gateway.duty.room import DutyRoom
+from gateway.duty.selfcalls import SelfCalls
 from gateway.duty.speaking import Speaking
 from gateway.health.clock_offset import ClockOffset
 from gateway.health.metrics import Metrics
@@ -233,6 +234,8 @@ class Gateway:
         self.report_health = self.health_status.report
         self.status = self.health_status.status
         self.clock_offset_s = self.clock_offset.estimate
+        self.selfcalls = SelfCalls(self.store, self.signer, self.outbox, self.sender, self.clock)
+        self.record_selfcall = self.selfcalls.record  # 自接警情 (双轨制), from the kiosk
 
     # ---- lifecycle -----------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """The typed body of every message kind.
 
 Down (hub -> gateway): order, cancel, receipt, command.
-Up (gateway -> hub): received, ack, arrived, feedback, position, health; and the receipt
-chain behind 签收: alarmed, printed, print_failed.
+Up (gateway -> hub): received, ack, arrived, feedback, position, health, selfcall; and the
+receipt chain behind 签收: alarmed, printed, print_failed.
 State (gateway -> hub, retained): state, carrying `online` with health or the will `offline`.
 
 Bodies are msgspec Structs: strict types, unknown fields rejected, sizes bounded, times
@@ -182,6 +182,27 @@ class PrintFailedBody(Body, frozen=True):
     detail: Short = ""
 
 
+class SelfCallBody(Body, frozen=True):
+    """自接警情 (双轨制): a call for help the unit took from the public itself, recorded at
+    its kiosk after handling it. `call_id` is the terminal's own id for the call; the hub
+    makes one incident per (unit, call_id), with the unit's own order already in the state
+    recorded. The caller's phone is masked on the terminal before signing: the full number
+    never leaves the duty room (docs/wire.md)."""
+
+    call_id: Id
+    category: Name
+    address: Short
+    township: Name
+    taken_at: Time
+    summary: Text
+    result_code: ResultCode
+    result_text: Text
+    caller_phone: MaskedPhone = ""
+    arrived_at: Time | None = None  # on scene, when the unit went
+    needs_assist: bool = False  # 需其他单位协助: the centre is asked to add assisting units
+    assist_note: Text = ""
+
+
 class PositionBody(Body, frozen=True):
     position: Position
     fix_at: Time
@@ -233,6 +254,7 @@ UP_KINDS: Final[dict[str, type[Body]]] = {
     "print_failed": PrintFailedBody,
     "position": PositionBody,
     "health": HealthBody,
+    "selfcall": SelfCallBody,
 }
 STATE_KINDS: Final[dict[str, type[Body]]] = {"state": StateBody}
 ALL_KINDS: Final[dict[str, type[Body]]] = {**DOWN_KINDS, **UP_KINDS, **STATE_KINDS}

@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired, Length  # type: ignore[import-untyp
 from gateway.devices.plain import block
 from gateway.errors import UnknownOrderError
 from gateway.kiosk.causes import CAUSES
+from gateway.kiosk.selfcall import bp as selfcall_bp
 from gateway.kiosk.text import (
     RESULT_NAMES_EN,
     TEXT,
@@ -66,6 +67,8 @@ def create_app(gateway: Gateway, test_config: dict[str, Any] | None = None) -> F
     if test_config:
         app.config.update(test_config)
     CSRFProtect(app)
+    app.extensions["liandong.gateway"] = gateway
+    app.register_blueprint(selfcall_bp)  # 自接警情 (gateway/kiosk/selfcall.py)
 
     @app.after_request
     def remember_lang(resp: Response) -> Response:

@@ -35,7 +35,7 @@ MEASURES: dict[str, str] = {
     "spot_dress": "抽查着装携装合格 (spot-check finding: dress and equipment in order)",
     "spot_handling": "抽查现场处置规范 (spot-check finding: handling in order)",
     "callback_satisfied": "回访满意 (callback reached, satisfaction >= satisfied_min)",
-    "self_recorded": "双轨制自接警情登记 (no data until self-recorded calls are built)",
+    "self_recorded": "双轨制自接警情登记 (self-taken calls; met: recorded within 24 h of the call)",
 }
 """What an item can count: each name is computed by `hub.assessment.score`."""
 

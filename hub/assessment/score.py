@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from hub.assessment.findings import Finding
 from hub.assessment.judge import BUCKETS, NO_REPORT, STAGES, OrderRow, Stage
@@ -44,6 +45,7 @@ class Score:
     fed_back: int = 0  # orders whose feedback report the hub has
     clock_suspect: int = 0
     offline: int = 0
+    self_recorded: int = 0  # 自接: calls the unit took itself and recorded (双轨制)
     items: dict[str, ItemScore] = field(default_factory=dict)
     stage_cases: dict[str, int] = field(default_factory=dict)
     stage_met: dict[str, int] = field(default_factory=dict)
@@ -72,8 +74,21 @@ def measure_counts(
     if measure == "callback_satisfied":
         reached = [f for f in found if f.kind == "callback" and f.reached]
         return len(reached), sum(1 for f in reached if (f.satisfaction or 0) >= satisfied_min)
-    # rollcall_answered, self_recorded: not built yet, no data, no case
+    if measure == "self_recorded":
+        taken = [r for r in rows if r.facts.self_recorded]
+        return len(taken), sum(1 for r in taken if recorded_in_time(r))
+    # rollcall_answered: not built yet, no data, no case
     return 0, 0
+
+
+SELF_RECORD_WITHIN = timedelta(hours=24)
+"""A self-taken call is recorded in time when its record (the unit's signed report, the
+order's feedback) reached the hub within the notice's feedback figure of the call."""
+
+
+def recorded_in_time(row: OrderRow) -> bool:
+    report = row.stages["feedback"].evidence
+    return report is not None and report.at - row.facts.dispatched_at <= SELF_RECORD_WITHIN
 
 
 def score_of(
@@ -85,6 +100,7 @@ def score_of(
     s.fed_back = sum(1 for r in rows if r.stages["feedback"].evidence is not None)
     s.clock_suspect = sum(1 for r in rows if r.clock_suspect)
     s.offline = sum(1 for r in rows if r.offline)
+    s.self_recorded = sum(1 for r in rows if r.facts.self_recorded)
     for stage in STAGES:
         judged = [r.stages[stage] for r in rows if r.stages[stage].counted]
         s.stage_cases[stage] = len(judged)

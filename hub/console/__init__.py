@@ -30,6 +30,7 @@ from hub.console import (
     db,
     entry,
     incidents,
+    phone,
     present,
     spotchecks,
     timeline,
@@ -86,6 +87,7 @@ def init_app(app: Flask, service: Desk) -> None:
 
     for module in (
         auth, board, incidents, entry, units, admin, county, boundary, assessment, spotchecks,
+        phone,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.add_url_rule(

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from hub.alerts.outbox import Notification, for_incident
-from hub.console import maps
+from hub.console import maps, phone
 from hub.console.forms import (
     AssistForm,
     CancelForm,
@@ -100,6 +100,9 @@ def _context(incident_id: str) -> dict[str, Any]:
         "close_form": CloseForm(prefix="close"),
         "note_form": NoteForm(prefix="note"),
         "sms": sms_rows(incident_id),
+        # units without a terminal: their duty phones and the form (hub/console/phone.py)
+        "phone_orders": phone.phone_orders(incident),
+        "phone_form": phone.phone_form(incident),
     }
 
 

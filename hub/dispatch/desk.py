@@ -14,8 +14,10 @@ from typing import Any
 from hub.alerts.live import EventBus
 from hub.dispatch.actions import Actions
 from hub.dispatch.incoming import Incoming
+from hub.dispatch.phone_reports import PhoneReports
 from hub.dispatch.read import Reads
 from hub.dispatch.views import IncidentView, OrderView, UnitStatus
+from hub.errors import Conflict
 from hub.registry import Registry
 from wire.clock import Clock
 
@@ -29,10 +31,12 @@ class Desk:
         *,
         live: EventBus,
         db_path: Path,
+        phone: PhoneReports | None = None,
     ) -> None:
         self._incoming = incoming
         self._actions = actions
         self._reads = reads
+        self._phone = phone
         self.events = live
         """The console's live stream: `subscribe()` / `unsubscribe(q)`."""
         self.db_path = db_path
@@ -111,3 +115,21 @@ class Desk:
         self, unit_ids: list[str], *, by: str, category: str | None = None
     ) -> list[OrderView]:
         return self._actions.send_drill(unit_ids, by=by, category=category)
+
+    # ---- units without a terminal (hub/dispatch/phone_reports.py) -----------------------------
+    def record_by_phone(
+        self,
+        order_id: str,
+        step: str,
+        *,
+        by: str,
+        taken_by: str = "",
+        result_code: str = "",
+        text: str = "",
+    ) -> OrderView:
+        """通知已送达 / 已签收 / 已到场 / 反馈 as a unit without a terminal said on the phone."""
+        if self._phone is None:
+            raise Conflict("phone records are not wired in this desk")
+        return self._phone.record(
+            order_id, step, by=by, taken_by=taken_by, result_code=result_code, text=text
+        )

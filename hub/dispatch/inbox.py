@@ -3,7 +3,8 @@
 The uplink (hub/terminals/uplink.py) parses the topic, verifies the signature, checks the
 message id against `seen`, and then calls exactly one of these; each is one transaction:
 - `report`: the id into `seen`, the unit heard from, the order (received, ack, arrived,
-  feedback) or the unit's own news (health, position), with its event; a report that
+  feedback), the unit's own news (health, position) or a call it took itself (selfcall:
+  a new incident, `selfcalls.py`), with its event; a report that
   cannot be applied is stored in `rejected` in the same transaction, never applied;
 - `state`: the retained online/offline state; `tracker_fix`: an OwnTracks fix;
 - `refuse`: a message refused before it could be applied (bad topic, forged, retained...).
@@ -20,6 +21,7 @@ from hub.db.times import ts
 from hub.dispatch.order_reports import OrderReports
 from hub.dispatch.presence import Presence
 from hub.dispatch.rejections import Rejections
+from hub.dispatch.selfcalls import SelfCalls
 from hub.dispatch.trackers import Trackers
 from hub.dispatch.wake import Wake
 from hub.errors import ReportRejected
@@ -45,6 +47,7 @@ class Inbox:
         orders: OrderReports,
         trackers: Trackers,
         rejections: Rejections,
+        selfcalls: SelfCalls,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -55,6 +58,7 @@ class Inbox:
         self.orders = orders
         self.trackers = trackers
         self.rejections = rejections
+        self.selfcalls = selfcalls
 
     def seen(self, msg_id: str) -> bool:
         """Whether a report with this id was applied already (it is receipted again)."""
@@ -77,6 +81,8 @@ class Inbox:
             try:
                 if msg.kind in ("health", "position"):
                     updates += self.presence.report(db, unit, msg, now)
+                elif msg.kind == "selfcall":  # 自接警情 (双轨制): a new incident
+                    updates += self.selfcalls.apply(db, unit, msg, now)
                 else:
                     updates += self.orders.apply(
                         db,

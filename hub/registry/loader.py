@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -280,6 +279,9 @@ class _Builder:
         leader_phone = f.phone("leader_phone")
         if ("leader_name" in f.table) != ("leader_phone" in f.table):
             f.problem(None, "give both leader_name and leader_phone, or neither")
+        # The notice puts terminals in every tier-1 duty room; tiers 2 and 3 are reached by
+        # phone unless the county says otherwise.
+        terminal = f.flag("terminal", default=tier == 1)
         cls = cast(UnitClass | None, unit_class)  # choice() let only UNIT_CLASSES through
         if tier is not None and cls is not None and CLASS_TIER[cls] != tier:
             f.problem(
@@ -292,11 +294,20 @@ class _Builder:
         f.finish()
         if f.ok and uid and name_zh and name_en and phones and tier and cls:
             the_tier = cast(Tier, tier)  # integer() let only 1..3 through
-            self.units[uid] = Unit(uid, name_zh, name_en, the_tier, cls, township, phones, lat, lon)
-            if leader_name or leader_phone:
-                self.units[uid] = replace(
-                    self.units[uid], leader_name=leader_name, leader_phone=leader_phone
-                )
+            self.units[uid] = Unit(
+                uid,
+                name_zh,
+                name_en,
+                the_tier,
+                cls,
+                township,
+                phones,
+                lat,
+                lon,
+                leader_name=leader_name or None,
+                leader_phone=leader_phone or None,
+                terminal=bool(terminal),
+            )
 
     def _category(self, f: Fields) -> None:
         code = self._identify(f, "categories", "code", "category")

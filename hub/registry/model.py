@@ -72,7 +72,8 @@ class Township:
 
 @dataclass(frozen=True)
 class Unit:
-    """A linkage unit (联动单位): one duty room with one terminal and one MQTT identity."""
+    """A linkage unit (联动单位): one duty room, with a terminal and an MQTT identity when
+    `terminal` is true."""
 
     id: str
     name_zh: str
@@ -85,6 +86,10 @@ class Unit:
     lon: float | None = None
     leader_name: str | None = None  # the leader escalations go to (hub/alerts/ladder.py)
     leader_phone: str | None = None  # a mobile number: SMS reaches it
+    # Whether the duty room has a terminal (网络终端). Without one (most tier-2 and tier-3
+    # units) orders reach it by phone, fax or radio: nothing is sent over MQTT, the console
+    # shows its duty phones and the operator records 送达/签收/到场/反馈 for it.
+    terminal: bool = True
 
 
 @dataclass(frozen=True)

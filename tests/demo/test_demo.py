@@ -70,7 +70,9 @@ def test_headless_run_loses_nothing_and_exits_zero(tmp_path: Path) -> None:
     assert done.returncode == 0, f"stdout:\n{out}\nstderr:\n{done.stderr}"
     assert "Traceback" not in done.stderr
     assert "demo / " in out  # the console login is printed
-    assert _row(out, "来电 calls") == 3
+    assert _row(out, "来电 calls") == 3 + 2  # and 双轨制: one self-taken, one by phone
+    assert _row(out, "自接警情 self-recorded calls") == 1
+    assert _row(out, "电话联络录入 phone records") == 4
     orders = _row(out, "派单 orders")
     assert orders >= 3
     for label in ("已收到 received", "已签收 acknowledged", "已到场 arrived", "已反馈 fed back"):

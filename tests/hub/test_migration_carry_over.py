@@ -18,7 +18,7 @@ from hub.assessment.schema import MIGRATIONS as ASSESSMENT_STEPS
 from hub.console import db as console_db
 from hub.db.store import Store
 from hub.dispatch.schema import MIGRATIONS as DISPATCH
-from hub.runtime import STORE_SETS, open_store
+from hub.parts import STORE_SETS, open_store
 from hub.sources.boundary import journal
 
 OLD_STORE_NAMES = [

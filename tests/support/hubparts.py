@@ -15,8 +15,8 @@ from hub.db.store import Store
 from hub.dispatch.desk import Desk
 from hub.dispatch.intake import IntakeWindow
 from hub.metrics import HubMetrics
+from hub.parts import Parts, open_parts
 from hub.registry import Registry
-from hub.runtime import Parts, open_parts
 from hub.web import create_app
 from wire.clock import Clock
 from wire.signing import Signer
@@ -29,7 +29,12 @@ class TestService(Desk):
 
     def __init__(self, parts: Parts) -> None:
         super().__init__(
-            parts.incoming, parts.actions, parts.reads, live=parts.live, db_path=parts.store.path
+            parts.incoming,
+            parts.actions,
+            parts.reads,
+            live=parts.live,
+            db_path=parts.store.path,
+            phone=parts.phone,
         )
         self.parts = parts
         self.store: Store = parts.store

@@ -14,8 +14,8 @@ from demo.modem import ModemSimulator
 from hub.alerts.modem import Modem
 from hub.alerts.settings import ModemSettings, NotifySettings
 from hub.config import Settings
+from hub.parts import open_parts
 from hub.registry import Registry, load_registry
-from hub.runtime import open_parts
 from tests.support.hubparts import TestService
 from wire.clock import FakeClock
 
