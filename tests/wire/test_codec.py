@@ -171,4 +171,12 @@ def test_encode_checks_kind_and_body() -> None:
 def test_directions_partition_kinds() -> None:
     assert not set(DOWN_KINDS) & set(UP_KINDS)
     assert set(DOWN_KINDS) == {"order", "cancel", "receipt", "command"}
-    assert set(UP_KINDS) == {"received", "ack", "arrived", "feedback", "position", "health"}
+    assert set(UP_KINDS) == {
+        "received",
+        "ack",
+        "arrived",
+        "feedback",
+        "position",
+        "health",
+        "rollcall_answer",
+    }
