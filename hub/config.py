@@ -10,7 +10,8 @@ and reason), `rejected_rate_per_s` (1) and `rejected_burst` (30), how many refus
 messages per unit are written row by row (the rest are only counted); `[boundary]` (the
 110 gate: hub/sources/boundary/config.py), `[http] trusted_proxies` (none: the console
 judges every request by its peer address and ignores X-Forwarded-For; name nginx's
-address here when it sits in front of the hub).
+address here when it sits in front of the hub); `[rollcall]` (点名: `schedule`,
+`times_per_day`, `windows`, `answer_s`, `expire_s`; docs/rollcall.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any
 from hub.dispatch.intake import IntakeWindow
 from hub.dispatch.presence import STALE_AFTER_S, TimeWindow
 from hub.dispatch.rejections import RejectionLimits
+from hub.dispatch.rollcall.calls import RollcallTimes
+from hub.dispatch.rollcall.plan import Schedule, parse_window
 from hub.errors import ConfigError
 from hub.sources.boundary.config import BoundaryConfig, load_boundary
 from hub.terminals.link import MqttSettings
@@ -54,6 +57,8 @@ class HubConfig:
     rejected_rate_per_s: float = 1.0
     rejected_burst: int = 30
     rubric: Path | None = None  # [assessment] rubric; None: the shipped Shuangbai default
+    rollcall: Schedule = field(default_factory=Schedule)  # [rollcall]: docs/rollcall.md
+    rollcall_times: RollcallTimes = field(default_factory=RollcallTimes)
 
     def settings(self) -> Settings:
         """The figures the dispatch parts are built with (hub/runtime.py)."""
@@ -71,6 +76,8 @@ class HubConfig:
                 rate_per_s=self.rejected_rate_per_s,
                 burst=self.rejected_burst,
             ),
+            rollcall=self.rollcall,
+            rollcall_times=self.rollcall_times,
         )
 
 
@@ -84,6 +91,8 @@ class Settings:
     arrival_radius_m: float = 150.0
     max_fix_age_s: float = 120.0
     rejection_limits: RejectionLimits = field(default_factory=RejectionLimits)
+    rollcall: Schedule = field(default_factory=Schedule)
+    rollcall_times: RollcallTimes = field(default_factory=RollcallTimes)
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -147,11 +156,30 @@ def load_config(path: Path) -> HubConfig:
             rejected_rate_per_s=float(uplink.get("rejected_rate_per_s", 1.0)),
             rejected_burst=int(uplink.get("rejected_burst", 30)),
             rubric=base / rubric if rubric else None,
+            **_rollcall(data.get("rollcall", {})),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None
     _check_ranges(config, path)
     return config
+
+
+def _rollcall(section: dict[str, Any]) -> dict[str, Any]:
+    """[rollcall]: `schedule` (false), `times_per_day` (2), `windows` (Beijing "HH:MM-HH:MM"
+    strings), `answer_s` (180), `expire_s` (600). A bad value raises ValueError (named by
+    the caller with the file)."""
+    windows = section.get("windows")
+    return {
+        "rollcall": Schedule(
+            enabled=bool(section.get("schedule", False)),
+            times_per_day=int(section.get("times_per_day", 2)),
+            **({"windows": tuple(parse_window(str(w)) for w in windows)} if windows else {}),
+        ),
+        "rollcall_times": RollcallTimes(
+            answer_s=float(section.get("answer_s", 180.0)),
+            expire_s=float(section.get("expire_s", 600.0)),
+        ),
+    }
 
 
 def _proxies(value: Any, where: Path) -> tuple[str, ...]:

@@ -43,6 +43,10 @@ from hub.dispatch.outbox import Outbox
 from hub.dispatch.presence import Presence
 from hub.dispatch.read import Reads
 from hub.dispatch.rejections import Rejections
+from hub.dispatch.rollcall.calls import RollCalls
+from hub.dispatch.rollcall.plan import RollcallPlan
+from hub.dispatch.rollcall.schema import MIGRATIONS as ROLLCALL_SET
+from hub.dispatch.rollcall.views import RollcallReads
 from hub.dispatch.schema import MIGRATIONS as DISPATCH_SET
 from hub.dispatch.trackers import Trackers
 from hub.dispatch.wake import Wake
@@ -64,7 +68,7 @@ from wire.signing import Signer
 log = logging.getLogger(__name__)
 
 
-STORE_SETS = (DISPATCH_SET, named_set("assessment", ASSESSMENT_STEPS))
+STORE_SETS = (DISPATCH_SET, named_set("assessment", ASSESSMENT_STEPS), ROLLCALL_SET)
 """The migration sets the store applies when it opens: the dispatch tables and
 assessment's (`liandong-hub report` reads a file a hub may never have served from). The
 console and the 110 bridge apply their own sets when they start."""
@@ -96,6 +100,9 @@ class Parts:
     outbox: Outbox
     desk: Desk
     gate: GatePorts
+    rollcalls: RollCalls
+    rollcall_plan: RollcallPlan
+    rollcall_reads: RollcallReads
 
     def engine(self, notifier: Notifier | None = None, **kw: object) -> DeadlineEngine:
         """A deadline engine over these parts (`Hub` makes one; tests make their own)."""
@@ -108,6 +115,8 @@ class Parts:
             self.metrics,
             self.presence,
             notifier=notifier,
+            rollcalls=self.rollcalls,
+            plan=self.rollcall_plan,
             **kw,  # type: ignore[arg-type]
         )
 
@@ -172,6 +181,11 @@ def build(
         window=settings.report_window,
     )
     orders = OrderReports(store, ledger)
+    rollcalls = RollCalls(store, ledger, registry, clock, wake, settings.rollcall_times)
+    plan = RollcallPlan(
+        store, rollcalls, clock, wake, settings.rollcall, signer.derive(b"rollcall-plan")
+    )
+    rollcall_reads = RollcallReads(store, registry, clock)
     inbox = Inbox(
         store,
         clock,
@@ -190,6 +204,7 @@ def build(
             max_fix_age_s=settings.max_fix_age_s,
         ),
         rejections=Rejections(metrics, settings.rejection_limits),
+        rollcalls=rollcalls,
     )
     return Parts(
         store=store,
@@ -206,8 +221,19 @@ def build(
         presence=presence,
         inbox=inbox,
         outbox=Outbox(store),
-        desk=Desk(incoming, actions, reads, live=live, db_path=store.path),
+        desk=Desk(
+            incoming,
+            actions,
+            reads,
+            live=live,
+            db_path=store.path,
+            rollcalls=rollcalls,
+            rollcall_reads=rollcall_reads,
+        ),
         gate=GatePorts(incoming.gate_message, registry, clock, store, metrics),
+        rollcalls=rollcalls,
+        rollcall_plan=plan,
+        rollcall_reads=rollcall_reads,
     )
 
 

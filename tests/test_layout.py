@@ -307,6 +307,7 @@ DISPATCH_TABLES = {
 """The one writer's tables (DESIGN.md): nothing outside hub/dispatch/ writes them."""
 HUB_TABLE_OWNERS = {
     **{table: "hub/dispatch/" for table in DISPATCH_TABLES},
+    **{f"rollcall_{t}": "hub/dispatch/rollcall/" for t in ("rounds", "calls", "plan")},
     "boundary_files": "hub/sources/boundary/",
     "boundary_cursor": "hub/sources/boundary/",
     **{

@@ -29,7 +29,13 @@ class TestService(Desk):
 
     def __init__(self, parts: Parts) -> None:
         super().__init__(
-            parts.incoming, parts.actions, parts.reads, live=parts.live, db_path=parts.store.path
+            parts.incoming,
+            parts.actions,
+            parts.reads,
+            live=parts.live,
+            db_path=parts.store.path,
+            rollcalls=parts.rollcalls,
+            rollcall_reads=parts.rollcall_reads,
         )
         self.parts = parts
         self.store: Store = parts.store
