@@ -25,3 +25,7 @@ class PrinterError(GatewayError):
 
 class UnknownOrderError(GatewayError):
     """A person or the hub named an order this terminal does not hold."""
+
+
+class UnknownRollcallError(GatewayError):
+    """A person named a roll-call (点名) this terminal does not hold."""

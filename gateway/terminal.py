@@ -34,6 +34,7 @@ from gateway.health.clock_offset import ClockOffset
 from gateway.health.metrics import Metrics
 from gateway.health.status import HealthStatus
 from gateway.state.orders import OrderBook
+from gateway.state.rollcalls import RollcallBook
 from gateway.state.seen import SeenIds
 from gateway.state.store import Store
 from gateway.uplink.link import Link
@@ -77,6 +78,7 @@ class Gateway:
         self.seen = SeenIds(self.store)
         self.outbox = Outbox(self.store)
         self.prints = PrintQueue(self.store)
+        self.rollcalls = RollcallBook(self.store)
         self.sender = Sender(
             self.outbox, self._publish_up, window=window, resend_s=resend_s, monotonic=monotonic
         )
@@ -90,8 +92,9 @@ class Gateway:
         )
 
         # the duty room
-        self.alarming = Alarming(self.orders, self.alarm)
-        reports = DutyReports(self.store, self.orders, self.signer, self.outbox)
+        self.alarming = Alarming(self.orders, self.alarm, self.rollcalls, self.clock)
+        self.alarm.watch = self.alarming.watch
+        reports = DutyReports(self.store, self.orders, self.signer, self.outbox, self.rollcalls)
         self.arrival = Arrival(
             self.orders,
             self.store,
@@ -114,6 +117,7 @@ class Gateway:
             self.spooler,
             self.sender,
             self.clock,
+            self.rollcalls,
         )
         self.ack_debouncer = Debouncer(self.room.on_ack_button, monotonic=monotonic)
         self.arrive_debouncer = Debouncer(self.room.on_arrive_button, monotonic=monotonic)
@@ -154,6 +158,7 @@ class Gateway:
             sender=self.sender,
             link=self.link,
             last_press=self.room.last_press,
+            rollcalls=self.rollcalls,
         )
         self.metrics = Metrics(
             self.health_status.health, lambda: self.sender.in_flight, self.link.connected.is_set
@@ -180,6 +185,7 @@ class Gateway:
             self.spooler,
             self.sender,
             self.health_status.publish_state,
+            self.rollcalls,
         )
         receipts = ReceiptMessages(self.store, self.seen, self.outbox, self.sender)
         self.down = DownHandler(
@@ -199,6 +205,7 @@ class Gateway:
 
         # what the kiosk, the demo and the tests call
         self.acknowledge = self.room.acknowledge
+        self.answer_rollcall = self.room.answer_rollcall
         self.feedback = self.room.feedback
         self.test_device = self.room.test_device
         self.arrive = self.arrival.arrive

@@ -206,6 +206,7 @@ GATEWAY_TABLE_WRITERS = {
     "seen": "gateway/state/seen.py",
     "outbox": "gateway/uplink/outbox.py",
     "prints": "gateway/devices/spool.py",
+    "rollcalls": "gateway/state/rollcalls.py",
 }
 _SQL_WRITE = re.compile(
     r"\b(?:INSERT(?:\s+OR\s+[A-Z]+)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+[\"`\[]?(\w+)"
