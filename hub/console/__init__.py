@@ -31,6 +31,7 @@ from hub.console import (
     entry,
     incidents,
     present,
+    rollcall,
     spotchecks,
     units,
 )
@@ -79,6 +80,7 @@ def init_app(app: Flask, service: Desk) -> None:
 
     for module in (
         auth, board, incidents, entry, units, admin, county, boundary, assessment, spotchecks,
+        rollcall,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.add_url_rule(
