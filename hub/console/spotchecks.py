@@ -28,6 +28,7 @@ from hub.console.assessment import flag_labels, readonly, spot_checks, stage_cel
 from hub.console.assessment_forms import SATISFACTION, AppealForm, DayForm, DecideForm, FindingForm
 from hub.console.roles import may
 from hub.console.web import act, by, need, now, service
+from hub.db.times import parse_ts
 from hub.errors import NotFound
 
 bp = Blueprint("console_spotchecks", __name__, template_folder="templates")
@@ -82,6 +83,10 @@ def queue() -> str:
         form=form,
         prev_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1) if day < today() else None,
+        missed_rollcalls=[
+            {"unit": u, "called_at": parse_ts(c), "answer_by": parse_ts(a)}
+            for u, c, a in checks.missed_rollcalls(day)
+        ],
     )
 
 

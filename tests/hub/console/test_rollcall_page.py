@@ -14,7 +14,7 @@ from tests.hub.console.conftest import csrf_token
 from tests.hub.test_deadlines import Recorder
 from tests.hub.test_rollcall import answer, commands
 from tests.support.hubparts import TestService
-from wire.clock import FakeClock
+from wire.clock import FakeClock, shanghai
 
 
 def test_an_operator_reads_but_cannot_call(
@@ -55,3 +55,21 @@ def test_a_supervisor_calls_the_roll_and_sees_who_answered(
     assert english.status_code == 200
     rows = [r for r in audit.entries(service.db_path) if r.action == "rollcall"]
     assert [(r.actor, r.target, r.outcome) for r in rows] == [("supervisor-1", rnd.id, "ok")]
+
+
+def test_missed_rollcalls_are_on_the_days_spot_check(
+    as_role: Callable[[str], FlaskClient], service: TestService, clock: FakeClock
+) -> None:
+    service.rollcall_now(by="s", units=["tuodian-gov", "dazhuang-gov"])
+    rc = commands(service, "dazhuang-gov")[0].rollcall_id
+    answer(service, "dazhuang-gov", rc, clock.now())
+    client = as_role("auditor")
+    day = shanghai(clock.now()).date().isoformat()
+    before = client.get(f"/assessment/spot-checks?day={day}").get_data(as_text=True)
+    assert "未按时应答的点名" not in before  # still inside answer-by
+    clock.advance(181)
+    service.parts.engine(notifier=Recorder()).run_due()
+    page = client.get(f"/assessment/spot-checks?day={day}").get_data(as_text=True)
+    table = page[page.index('id="missed-rollcalls"') :]
+    assert "未按时应答的点名" in page and "妥甸镇人民政府" in table
+    assert "大庄镇人民政府" not in table
