@@ -21,6 +21,7 @@ from demo.clock import ScaledClock
 from demo.county import INTAKE_SOURCE, Provisioned, provision, tier1_units, wipe
 from demo.fleet import HEALTH_INTERVAL_S, Fleet
 from demo.gatefeed import GateFeed, route
+from demo.rollcall import RollcallDrill
 from demo.scenario import Call, IntakeClient, intake_body, make_calls
 from demo.staff import Outage, Staff
 from demo.tally import Tally, count, summary_table
@@ -154,6 +155,8 @@ class Demo:
         client = IntakeClient(self.hub.url, INTAKE_SOURCE, self.prov.intake_key)
         run = f"{shanghai(self.clock.now()):%y%m%d%H%M}"
         begin = self.clock.now()
+        drill = RollcallDrill(self.hub, self.fleet, self.clock, args.seed + 2, self._note)
+        drill.call()  # before the first call: no outage under way
         pending = list(calls)
         last_line, last_print, finished_said = "", 0.0, False
         done = False
@@ -163,6 +166,7 @@ class Demo:
                 call = pending.pop(0)
                 self._post(client, call, run, outage=call.index == outage_index)
             self._gate_step(feed)
+            drill.step()
             now = time.monotonic()
             if now - last_print < 1.0:
                 continue
@@ -173,6 +177,9 @@ class Demo:
                 last_line = line
             last_print = now
             complete = not pending and self._complete(tally)
+            if complete and len(drill.rounds) == 1:
+                drill.call()  # the second round, once the calls are handled
+            complete = complete and drill.settled()
             done = complete
             if complete and args.until_done:
                 break
@@ -185,15 +192,16 @@ class Demo:
         self._gate_step(feed)
         final = count(self.hub, self.incidents, self.fleet, final=True)
         gate_rows, gate_ok = self._gate_summary(feed, final.problems)
+        roll_rows, roll_ok = drill.rows()
         wall = time.monotonic() - self.started
         county_s = (self.clock.now() - self.clock_start).total_seconds()
-        say(summary_table(final, wall, county_s, finished=done, gate=gate_rows))
+        say(summary_table(final, wall, county_s, finished=done, gate=gate_rows, rollcall=roll_rows))
         for problem in final.problems[:20]:
             say(f"  ! {problem}")
         out = self.state / "report.json"
         line = report.command_line(self.prov.hub_toml, self.clock_start, self.clock.now(), out)
         say(f"考核报表 assessment report (after the demo stops):\n  {line}")
-        ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok
+        ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok and roll_ok
         if self.stop_event.is_set():
             return INTERRUPTED  # Ctrl-C before the run was over
         if args.keep and args.until_done:
