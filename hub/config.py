@@ -169,17 +169,22 @@ def _rollcall(section: dict[str, Any]) -> dict[str, Any]:
     strings), `answer_s` (180), `expire_s` (600). A bad value raises ValueError (named by
     the caller with the file)."""
     windows = section.get("windows")
-    return {
-        "rollcall": Schedule(
-            enabled=bool(section.get("schedule", False)),
-            times_per_day=int(section.get("times_per_day", 2)),
-            **({"windows": tuple(parse_window(str(w)) for w in windows)} if windows else {}),
-        ),
-        "rollcall_times": RollcallTimes(
-            answer_s=float(section.get("answer_s", 180.0)),
-            expire_s=float(section.get("expire_s", 600.0)),
-        ),
-    }
+    try:
+        if windows is not None and not isinstance(windows, list):
+            raise ValueError('windows must be a list such as ["08:30-11:30"]')
+        return {
+            "rollcall": Schedule(
+                enabled=bool(section.get("schedule", False)),
+                times_per_day=int(section.get("times_per_day", 2)),
+                **({"windows": tuple(parse_window(str(w)) for w in windows)} if windows else {}),
+            ),
+            "rollcall_times": RollcallTimes(
+                answer_s=float(section.get("answer_s", 180.0)),
+                expire_s=float(section.get("expire_s", 600.0)),
+            ),
+        }
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"[rollcall] {e}") from None
 
 
 def _proxies(value: Any, where: Path) -> tuple[str, ...]:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from hub.config import Settings
+from hub.config import Settings, load_config
 from hub.dispatch.rollcall.calls import MISSED, RollcallTimes
 from hub.dispatch.rollcall.plan import Schedule, draw, parse_window
-from hub.errors import NotFound
+from hub.errors import ConfigError, NotFound
 from hub.registry import Registry
 from hub.runtime import open_parts
 from tests.hub.conftest import count
@@ -234,3 +234,25 @@ def test_a_drawn_time_the_hub_was_down_through_is_skipped(
 def test_no_schedule_unless_configured(service: TestService, clock: FakeClock) -> None:
     service.parts.engine(notifier=Recorder()).run_due()
     assert count(service, "SELECT count(*) FROM rollcall_plan") == 0
+
+
+def test_hub_toml_rollcall_section(tmp_path: Path) -> None:
+    toml = tmp_path / "hub.toml"
+    toml.write_text(
+        '[county]\nid = "shuangbai"\n[rollcall]\nschedule = true\ntimes_per_day = 3\n'
+        'windows = ["01:00-05:00", "13:00-14:00"]\nanswer_s = 120\nexpire_s = 300\n'
+    )
+    cfg = load_config(toml)
+    assert cfg.rollcall == Schedule(True, 3, ((time(1), time(5)), (time(13), time(14))))
+    assert cfg.rollcall_times == RollcallTimes(120, 300)
+    assert load_config(toml).settings().rollcall.enabled
+    for bad, needle in [
+        ('windows = "08:00-09:00"', "windows must be a list"),
+        ('windows = ["9-8"]', "must read HH:MM-HH:MM"),
+        ("answer_s = 900", "0 < answer_s <= expire_s"),
+        ("times_per_day = 0", "times_per_day"),
+    ]:
+        toml.write_text(f'[county]\nid = "shuangbai"\n[rollcall]\n{bad}\n')
+        with pytest.raises(ConfigError) as e:
+            load_config(toml)
+        assert "[rollcall]" in str(e.value) and needle in str(e.value), str(e.value)
