@@ -181,7 +181,9 @@ def build(
         window=settings.report_window,
     )
     orders = OrderReports(store, ledger)
-    rollcalls = RollCalls(store, ledger, registry, clock, wake, settings.rollcall_times)
+    # `reads.revoked` is replaced once the CRL watch exists (`Parts.revocations`): look it up late
+    revoked = lambda: reads.revoked()  # noqa: E731, PLW0108
+    rollcalls = RollCalls(store, ledger, registry, clock, wake, settings.rollcall_times, revoked)
     plan = RollcallPlan(
         store, rollcalls, clock, wake, settings.rollcall, signer.derive(b"rollcall-plan")
     )

@@ -256,3 +256,10 @@ def test_hub_toml_rollcall_section(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as e:
             load_config(toml)
         assert "[rollcall]" in str(e.value) and needle in str(e.value), str(e.value)
+
+
+def test_a_revoked_unit_is_not_called(service: TestService, registry: Registry) -> None:
+    service.parts.reads.revoked = lambda: frozenset({"tuodian-gov"})
+    service.rollcall_now(by="s")
+    called = {r["unit"] for r in service.store.query("SELECT unit FROM rollcall_calls")}
+    assert "tuodian-gov" not in called and called == set(tier1(registry)) - {"tuodian-gov"}

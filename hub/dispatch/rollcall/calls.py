@@ -15,7 +15,7 @@ time however late it arrives (an uplink outage), even when the miss has fired al
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,6 +63,7 @@ class RollCalls:
         clock: Clock,
         wake: Wake,
         times: RollcallTimes | None = None,
+        revoked: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         self.store = store
         self.ledger = ledger
@@ -70,10 +71,20 @@ class RollCalls:
         self.clock = clock
         self.wake = wake
         self.times = times or RollcallTimes()
+        self.revoked = revoked
+        """Units whose certificate is revoked now: the hub sends them nothing, so they are
+        not called (a call they cannot hear would count against them)."""
 
     def duty_units(self) -> list[str]:
-        """The units that keep 24-hour duty and are called: tier 1, in registry order."""
-        return [u.id for u in self.registry.units.values() if u.tier == 1]
+        """The units that keep 24-hour duty and are called: tier 1 with a terminal, not
+        revoked, in registry order. (`terminal` is the registry's field for a unit without
+        a terminal, issue 15; a registry without the field has one for every tier-1 unit.)"""
+        revoked = self.revoked()
+        return [
+            u.id
+            for u in self.registry.units.values()
+            if u.tier == 1 and getattr(u, "terminal", True) and u.id not in revoked
+        ]
 
     # ---- calling ---------------------------------------------------------------------------
     def call(
