@@ -163,6 +163,11 @@ def test_the_kiosk_shows_and_answers_a_rollcall(gw: Gateway, hub_signer: Signer)
     client = app.test_client()
     page = client.get("/").get_data(as_text=True)
     assert "点名" in page and "应答点名" in page and "3:00" in page
+    clock = gw.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(200)  # past answer-by, before the expiry: late, still answerable
+    page = client.get("/").get_data(as_text=True)
+    assert "已超时" in page and "应答点名" in page
     assert client.post(f"/rollcalls/{RC}/answer").status_code == 302
     assert outbox(gw, "rollcall_answer")[0]["body"]["via"] == "kiosk"
     page = client.get("/").get_data(as_text=True)

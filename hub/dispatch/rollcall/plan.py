@@ -107,6 +107,8 @@ class RollcallPlan:
         self.wake = wake
         self.schedule = schedule
         self._secret = secret
+        self._drawn: date | None = None
+        """The last day known to be drawn: the engine's pass each second writes nothing."""
 
     def ensure_day(self, day: date) -> list[datetime]:
         """The day's times, drawn and stored the first time they are asked for."""
@@ -129,7 +131,16 @@ class RollcallPlan:
         if not self.schedule.enabled:
             return []
         now = self.clock.now()
-        self.ensure_day(shanghai(now).date())
+        today = shanghai(now).date()
+        if self._drawn != today:
+            self.ensure_day(today)
+            self._drawn = today
+        waiting = self.store.one(
+            "SELECT min(due_at) AS due FROM rollcall_plan WHERE round_id IS NULL"
+            " AND skipped_at IS NULL"
+        )
+        if waiting is None or waiting["due"] is None or waiting["due"] > ts(now):
+            return []
         called: list[str] = []
         with self.store.write() as db:
             rows = self.store.query(
