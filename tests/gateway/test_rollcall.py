@@ -176,3 +176,17 @@ def test_the_kiosk_shows_and_answers_a_rollcall(gw: Gateway, hub_signer: Signer)
     assert client.post("/rollcalls/01JNOSUCHROLLCALL0000001/answer").status_code == 404
     english = client.get("/?lang=en").get_data(as_text=True)
     assert "Roll-call" in english and "answered" in english
+
+
+def test_a_ringing_rollcall_rings_again_after_a_restart(
+    files: TerminalFiles, make_gateway: Callable[..., Gateway], hub_signer: Signer, thumb: Thumb
+) -> None:
+    config = files.config()
+    gw = make_gateway(config, monotonic=thumb)
+    rollcall(gw, hub_signer)
+    clock = gw.clock
+    gw.stop()  # the power goes; the roll-call is on disk with its seen id
+    again = make_gateway(config, clock, monotonic=thumb)
+    assert again.alarm.pattern == "rollcall"
+    press(again, thumb)
+    assert [a["body"]["rollcall_id"] for a in outbox(again, "rollcall_answer")] == [RC]
