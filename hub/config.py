@@ -166,16 +166,21 @@ def load_config(path: Path) -> HubConfig:
 
 def _rollcall(section: dict[str, Any]) -> dict[str, Any]:
     """[rollcall]: `schedule` (false), `times_per_day` (2), `windows` (Beijing "HH:MM-HH:MM"
-    strings), `answer_s` (180), `expire_s` (600). A bad value raises ValueError (named by
-    the caller with the file)."""
+    strings), `units` (all tier-1), `answer_s` (180), `expire_s` (600). A bad value raises
+    ValueError (named by the caller with the file); unknown units are named when the hub
+    is built with its registry."""
     windows = section.get("windows")
+    units = section.get("units", [])
     try:
         if windows is not None and not isinstance(windows, list):
             raise ValueError('windows must be a list such as ["08:30-11:30"]')
+        if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+            raise ValueError('units must be a list of unit ids such as ["tuodian-gov"]')
         return {
             "rollcall": Schedule(
                 enabled=bool(section.get("schedule", False)),
                 times_per_day=int(section.get("times_per_day", 2)),
+                units=tuple(units),
                 **({"windows": tuple(parse_window(str(w)) for w in windows)} if windows else {}),
             ),
             "rollcall_times": RollcallTimes(

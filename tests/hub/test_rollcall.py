@@ -251,6 +251,7 @@ def test_hub_toml_rollcall_section(tmp_path: Path) -> None:
         ('windows = ["9-8"]', "must read HH:MM-HH:MM"),
         ("answer_s = 900", "0 < answer_s <= expire_s"),
         ("times_per_day = 0", "times_per_day"),
+        ('units = "tuodian-gov"', "units must be a list"),
     ]:
         toml.write_text(f'[county]\nid = "shuangbai"\n[rollcall]\n{bad}\n')
         with pytest.raises(ConfigError) as e:
@@ -263,3 +264,30 @@ def test_a_revoked_unit_is_not_called(service: TestService, registry: Registry) 
     service.rollcall_now(by="s")
     called = {r["unit"] for r in service.store.query("SELECT unit FROM rollcall_calls")}
     assert "tuodian-gov" not in called and called == set(tier1(registry)) - {"tuodian-gov"}
+
+
+def test_the_schedule_may_call_a_chosen_set(tmp_path: Path, registry: Registry) -> None:
+    clock = FakeClock(datetime(2026, 12, 4, 16, 0, tzinfo=UTC))
+    signer = Signer(ec.generate_private_key(ec.SECP256R1()))
+    chosen = Schedule(enabled=True, units=("tuodian-gov", "ejia-police"))
+    parts = open_parts(
+        tmp_path / "hub.sqlite3",
+        registry=registry,
+        signer=signer,
+        clock=clock,
+        settings=Settings(rollcall=chosen),
+    )
+    first = parts.rollcall_plan.ensure_day(date(2026, 12, 5))[0]
+    clock.set(first)
+    parts.engine(notifier=Recorder()).run_due()
+    called = {r["unit"] for r in parts.store.query("SELECT unit FROM rollcall_calls")}
+    assert called == {"tuodian-gov", "ejia-police"}
+    parts.store.close()
+    with pytest.raises(ConfigError, match="atlantis"):
+        open_parts(
+            tmp_path / "other.sqlite3",
+            registry=registry,
+            signer=signer,
+            clock=clock,
+            settings=Settings(rollcall=Schedule(units=("atlantis",))),
+        )

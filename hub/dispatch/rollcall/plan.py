@@ -23,6 +23,7 @@ from hub.db.store import Store
 from hub.db.times import must_ts, ts
 from hub.dispatch.rollcall.calls import RollCalls
 from hub.dispatch.wake import Wake
+from hub.errors import ConfigError
 from wire.clock import SHANGHAI, Clock, shanghai, utc
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class Schedule:
     enabled: bool = False
     times_per_day: int = 2
     windows: tuple[Window, ...] = field(default=DEFAULT_WINDOWS)
+    units: tuple[str, ...] = ()
+    """A chosen set of units; empty: every tier-1 unit with a terminal (`duty_units`)."""
 
     def __post_init__(self) -> None:
         if not self.windows:
@@ -107,6 +110,9 @@ class RollcallPlan:
         self.wake = wake
         self.schedule = schedule
         self._secret = secret
+        unknown = sorted(set(schedule.units) - set(calls.registry.units))
+        if unknown:
+            raise ConfigError(f"[rollcall] units: no unit {', '.join(unknown)} in the registry")
         self._drawn: date | None = None
         """The last day known to be drawn: the engine's pass each second writes nothing."""
 
@@ -156,7 +162,9 @@ class RollcallPlan:
                     )
                     log.warning("roll-call of %s skipped: the hub was down through it", r["due_at"])
                     continue
-                round_id = self.calls.call(db, now, source="schedule")
+                round_id = self.calls.call(
+                    db, now, source="schedule", units=self.schedule.units or None
+                )
                 db.execute(
                     "UPDATE rollcall_plan SET round_id=? WHERE day=? AND n=?",
                     (round_id, r["day"], r["n"]),
