@@ -313,7 +313,7 @@ HUB_TABLE_OWNERS = {
     "boundary_cursor": "hub/sources/boundary/",
     **{
         f"assessment_{t}": "hub/assessment/"
-        for t in ("samples", "findings", "appeals", "decisions")
+        for t in ("samples", "findings", "appeals", "decisions", "rollcall_checks")
     },
     **{
         f"console_{t}": "hub/console/"

@@ -1,9 +1,11 @@
 """点名 evidence for the assessment: per unit, the roll-calls of a period and how many were
 answered by their answer-by time (judged by the answer's signed time, as the hub recorded
-it). Read-only, from the tables hub/dispatch/rollcall/ writes.
+it). Read-only, from the tables hub/dispatch/rollcall/ writes and the spot check's
+(`rollcall_checks.py`).
 
 A call still inside its answer-by time at `as_of` is not a case yet (neither met nor
-missed); one answered after answer-by, or never, is a case not met. A database from before
+missed); one answered after answer-by, or never, is a case not met, unless the spot check
+found the room on duty and excused it (then it is no case). A database from before
 roll-call (no table) has no case.
 """
 
@@ -13,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from hub.assessment.rollcall_checks import checks_in_force
 from hub.db.times import ts
 
 
@@ -29,44 +32,56 @@ class RollcallCount:
         return RollcallCount(self.cases + other.cases, self.met + other.met)
 
 
-def read_rollcalls(
-    conn: sqlite3.Connection, start: datetime, end: datetime, as_of: datetime
-) -> dict[str, RollcallCount]:
-    """Per unit, the roll-calls called in [start, end) that are judged by `as_of`."""
-    has = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='rollcall_calls'"
-    ).fetchone()
-    if not has:
-        return {}
-    rows = conn.execute(
-        "SELECT c.unit, count(*),"
-        " sum(CASE WHEN c.answered_at IS NOT NULL AND c.answered_at <= c.answer_by"
-        "     AND c.recorded_at <= ? THEN 1 ELSE 0 END)"
-        " FROM rollcall_calls c JOIN rollcall_rounds r ON r.id = c.round_id"
-        " WHERE r.called_at >= ? AND r.called_at < ? AND c.answer_by <= ?"
-        " GROUP BY c.unit",
-        (ts(as_of), ts(start), ts(end), ts(as_of)),
-    ).fetchall()
-    return {str(unit): RollcallCount(int(n), int(met or 0)) for unit, n, met in rows}
+@dataclass(frozen=True)
+class MissedRollcall:
+    rollcall_id: str
+    unit: str
+    called_at: str
+    answer_by: str
+    check: str | None  # the spot check's result in force: absent | excused | None
 
 
-def missed_on(
+def _calls(
     conn: sqlite3.Connection, start: datetime, end: datetime, as_of: datetime
-) -> list[tuple[str, str, str]]:
-    """(unit, called_at, answer_by) of every roll-call of [start, end) not answered by its
-    answer-by time as of `as_of`, oldest first: what the day's spot check goes through."""
+) -> list[tuple[str, str, str, str, bool]]:
+    """(id, unit, called_at, answer_by, met) of the calls of [start, end) judged by as_of."""
     has = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name='rollcall_calls'"
     ).fetchone()
     if not has:
         return []
     rows = conn.execute(
-        "SELECT c.unit, r.called_at, c.answer_by FROM rollcall_calls c"
-        " JOIN rollcall_rounds r ON r.id = c.round_id"
+        "SELECT c.id, c.unit, r.called_at, c.answer_by,"
+        " c.answered_at IS NOT NULL AND c.answered_at <= c.answer_by AND c.recorded_at <= ?"
+        " FROM rollcall_calls c JOIN rollcall_rounds r ON r.id = c.round_id"
         " WHERE r.called_at >= ? AND r.called_at < ? AND c.answer_by <= ?"
-        " AND NOT (c.answered_at IS NOT NULL AND c.answered_at <= c.answer_by"
-        "          AND c.recorded_at <= ?)"
         " ORDER BY r.called_at, c.unit",
-        (ts(start), ts(end), ts(as_of), ts(as_of)),
+        (ts(as_of), ts(start), ts(end), ts(as_of)),
     ).fetchall()
-    return [(str(u), str(c), str(a)) for u, c, a in rows]
+    return [(str(i), str(u), str(c), str(a), bool(m)) for i, u, c, a, m in rows]
+
+
+def read_rollcalls(
+    conn: sqlite3.Connection, start: datetime, end: datetime, as_of: datetime
+) -> dict[str, RollcallCount]:
+    """Per unit, the roll-calls called in [start, end) that are judged by `as_of`."""
+    excused = {k for k, v in checks_in_force(conn).items() if v == "excused"}
+    counts: dict[str, RollcallCount] = {}
+    for rid, unit, _called, _by, met in _calls(conn, start, end, as_of):
+        if not met and rid in excused:
+            continue
+        counts[unit] = counts.get(unit, RollcallCount()) + RollcallCount(1, int(met))
+    return counts
+
+
+def missed_on(
+    conn: sqlite3.Connection, start: datetime, end: datetime, as_of: datetime
+) -> list[MissedRollcall]:
+    """Every roll-call of [start, end) not answered by its answer-by time as of `as_of`,
+    oldest first, with its spot check in force: what the day's spot check goes through."""
+    checks = checks_in_force(conn)
+    return [
+        MissedRollcall(rid, unit, called, by, checks.get(rid))
+        for rid, unit, called, by, met in _calls(conn, start, end, as_of)
+        if not met
+    ]

@@ -22,7 +22,7 @@ from hub.assessment import findings, sampling
 from hub.assessment.findings import Appeal, Finding
 from hub.assessment.judge import STAGES
 from hub.assessment.periods import day as day_period
-from hub.assessment.rollcalls import missed_on
+from hub.assessment.rollcalls import MissedRollcall, missed_on
 from hub.assessment.rubric import Rubric
 from hub.db.store import Store
 from hub.db.times import ts
@@ -118,9 +118,9 @@ class SpotChecks:
             out.append(QueueItem(oid, unit, pos, tuple(by_order.get(oid, []))))
         return out
 
-    def missed_rollcalls(self, day: date) -> list[tuple[str, str, str]]:
-        """(unit, called_at, answer_by) of the day's roll-calls not answered in time: every
-        one is checked (a phone call to the duty room), not a sample."""
+    def missed_rollcalls(self, day: date) -> list[MissedRollcall]:
+        """The day's roll-calls not answered in time, with their check in force: every one
+        is checked (a phone call to the duty room), not a sample (rollcall_checks.py)."""
         p = day_period(day)
         return self._read(lambda conn: missed_on(conn, p.start, p.end, self.clock.now()))
 

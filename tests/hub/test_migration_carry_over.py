@@ -105,6 +105,7 @@ def test_an_old_file_is_carried_over_not_recreated(tmp_path: Path) -> None:
         ("console", "0001_users_sessions_audit"),
         ("console", "0002_login_guard"),
         ("rollcall", "0001_initial"),  # a set newer than the old file: applied when opened
+        ("assessment", "assessment_0002_rollcall_checks"),  # a newer step, likewise
     }
 
 

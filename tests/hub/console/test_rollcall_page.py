@@ -73,3 +73,33 @@ def test_missed_rollcalls_are_on_the_days_spot_check(
     table = page[page.index('id="missed-rollcalls"') :]
     assert "未按时应答的点名" in page and "妥甸镇人民政府" in table
     assert "大庄镇人民政府" not in table
+
+
+def test_the_auditor_records_what_the_check_found(
+    as_role: Callable[[str], FlaskClient], service: TestService, clock: FakeClock
+) -> None:
+    service.rollcall_now(by="s", units=["tuodian-gov"])
+    rc = commands(service, "tuodian-gov")[0].rollcall_id
+    clock.advance(181)
+    service.parts.engine(notifier=Recorder()).run_due()
+    client = as_role("auditor")
+    day = shanghai(clock.now()).date().isoformat()
+    page = client.get(f"/assessment/spot-checks?day={day}")
+    assert "待检查" in page.get_data(as_text=True)
+    form = {"csrf_token": csrf_token(page), "result": "excused", "remark": "线路故障", "day": day}
+    assert client.post(f"/assessment/rollcalls/{rc}/check", data=form).status_code == 302
+    page_text = client.get(f"/assessment/spot-checks?day={day}").get_data(as_text=True)
+    table = page_text[page_text.index('id="missed-rollcalls"') :]
+    assert "在岗，终端或线路故障" in table and "已记录" in page_text
+    bad = {**form, "result": "asleep"}
+    client.post(f"/assessment/rollcalls/{rc}/check", data=bad)
+    rows = [r for r in audit.entries(service.db_path) if r.action == "rollcall_check"]
+    assert sorted((r.target, r.outcome) for r in rows) == [(rc, "invalid"), (rc, "ok")]
+
+
+def test_only_the_auditor_checks(
+    as_role: Callable[[str], FlaskClient], service: TestService, clock: FakeClock
+) -> None:
+    client = as_role("supervisor")
+    response = client.post("/assessment/rollcalls/01JNOSUCH000000000000001/check", data={})
+    assert response.status_code in (400, 403)
