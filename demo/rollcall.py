@@ -40,6 +40,7 @@ class RollcallDrill:
         self.rounds: list[str] = []
         self.since = clock.now()
         self._plans: dict[tuple[str, str], datetime | None] = {}
+        self._tried: set[tuple[str, str]] = set()
 
     def call(self) -> None:
         """Call the roll of every tier-1 duty room now (as a supervisor would)."""
@@ -64,9 +65,12 @@ class RollcallDrill:
                 due = self._plans[key]
                 if due is None or now < due:
                     continue
-                # Looked at again in a while: a press lost to the debouncer is pressed again.
+                # Looked at again in a while: a press lost to the debouncer (someone pressed
+                # for an order a moment before) is followed by the kiosk.
+                retry = key in self._tried
+                self._tried.add(key)
                 self._plans[key] = now + timedelta(seconds=30)
-                if gw.orders.alarming():
+                if gw.orders.alarming() or retry:
                     gw.answer_rollcall(call.rollcall_id, "kiosk")  # the button means the orders
                 else:
                     gw.press("ack")  # the panel button answers the roll-call
