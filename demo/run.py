@@ -23,6 +23,7 @@ from demo.dualtrack import DualTrack
 from demo.fleet import HEALTH_INTERVAL_S, Fleet
 from demo.gatefeed import GateFeed, route
 from demo.modem import ModemSimulator
+from demo.rollcall import RollcallDrill
 from demo.scenario import Call, IntakeClient, intake_body, make_calls
 from demo.staff import Outage, Staff
 from demo.tally import Tally, count, summary_table
@@ -162,6 +163,8 @@ class Demo:
         client = IntakeClient(self.hub.url, INTAKE_SOURCE, self.prov.intake_key)
         run = f"{shanghai(self.clock.now()):%y%m%d%H%M}"
         begin = self.clock.now()
+        drill = RollcallDrill(self.hub, self.fleet, self.clock, args.seed + 2, self._note)
+        drill.call()  # before the first call: no outage under way
         pending = list(calls)
         span = calls[-1].at_s if calls else 0.0
         self.dual = DualTrack(
@@ -176,6 +179,7 @@ class Demo:
                 self._post(client, call, run, outage=call.index == outage_index)
             self._gate_step(feed)
             self._dual_step(elapsed, client, run)
+            drill.step()
             now = time.monotonic()
             if now - last_print < 1.0:
                 continue
@@ -186,6 +190,9 @@ class Demo:
                 last_line = line
             last_print = now
             complete = not pending and self._complete(tally)
+            if complete and len(drill.rounds) == 1:
+                drill.call()  # the second round, once the calls are handled
+            complete = complete and drill.settled()
             done = complete
             if complete and args.until_done:
                 break
@@ -198,16 +205,21 @@ class Demo:
         self._gate_step(feed)
         final = count(self.hub, self.incidents, self.fleet, final=True)
         gate_rows, gate_ok = self._gate_summary(feed, final.problems)
+        roll_rows, roll_ok = drill.rows()
         wall = time.monotonic() - self.started
         county_s = (self.clock.now() - self.clock_start).total_seconds()
         dual_rows = self.dual.rows() if self.dual else []
-        say(summary_table(final, wall, county_s, finished=done, gate=gate_rows + dual_rows))
+        say(
+            summary_table(
+                final, wall, county_s, finished=done, gate=gate_rows + dual_rows, rollcall=roll_rows
+            )
+        )
         for problem in final.problems[:20]:
             say(f"  ! {problem}")
         out = self.state / "report.json"
         line = report.command_line(self.prov.hub_toml, self.clock_start, self.clock.now(), out)
         say(f"考核报表 assessment report (after the demo stops):\n  {line}")
-        ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok
+        ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok and roll_ok
         if self.stop_event.is_set():
             return INTERRUPTED  # Ctrl-C before the run was over
         if args.keep and args.until_done:

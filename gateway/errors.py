@@ -33,3 +33,7 @@ class SpeechError(GatewayError):
 
 class InvalidInputError(GatewayError):
     """What a person typed at the kiosk cannot make a valid report (the message says why)."""
+
+
+class UnknownRollcallError(GatewayError):
+    """A person named a roll-call (点名) this terminal does not hold."""

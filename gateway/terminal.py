@@ -38,6 +38,7 @@ from gateway.health.clock_offset import ClockOffset
 from gateway.health.metrics import Metrics
 from gateway.health.status import HealthStatus
 from gateway.state.orders import OrderBook
+from gateway.state.rollcalls import RollcallBook
 from gateway.state.seen import SeenIds
 from gateway.state.store import Store
 from gateway.uplink.link import Link
@@ -81,6 +82,7 @@ class Gateway:
         self.seen = SeenIds(self.store)
         self.outbox = Outbox(self.store)
         self.prints = PrintQueue(self.store)
+        self.rollcalls = RollcallBook(self.store)
         self.sender = Sender(
             self.outbox, self._publish_up, window=window, resend_s=resend_s, monotonic=monotonic
         )
@@ -109,8 +111,11 @@ class Gateway:
             self.alarm,
             reports,
             self.sender.kick,
+            rollcalls=self.rollcalls,
+            clock=self.clock,
             then=self.speaking.refresh if self.speaking else None,
         )
+        self.alarm.watch = self.alarming.watch
         self.arrival = Arrival(
             self.orders,
             self.store,
@@ -133,6 +138,7 @@ class Gateway:
             self.spooler,
             self.sender,
             self.clock,
+            self.rollcalls,
         )
         self.ack_debouncer = Debouncer(self.room.on_ack_button, monotonic=monotonic)
         self.arrive_debouncer = Debouncer(self.room.on_arrive_button, monotonic=monotonic)
@@ -182,6 +188,7 @@ class Gateway:
             link=self.link,
             last_press=self.room.last_press,
             unit_name=config.unit_name,
+            rollcalls=self.rollcalls,
         )
         self.metrics = Metrics(
             self.health_status.health, lambda: self.sender.in_flight, self.link.connected.is_set
@@ -208,6 +215,7 @@ class Gateway:
             self.spooler,
             self.sender,
             self.health_status.publish_state,
+            self.rollcalls,
         )
         receipts = ReceiptMessages(self.store, self.seen, self.outbox, self.sender)
         self.down = DownHandler(
@@ -227,6 +235,7 @@ class Gateway:
 
         # what the kiosk, the demo and the tests call
         self.acknowledge = self.room.acknowledge
+        self.answer_rollcall = self.room.answer_rollcall
         self.feedback = self.room.feedback
         self.test_device = self.room.test_device
         self.arrive = self.arrival.arrive

@@ -35,6 +35,10 @@ from hub.dispatch.phone_reports import PhoneReports
 from hub.dispatch.presence import Presence
 from hub.dispatch.read import Reads
 from hub.dispatch.rejections import Rejections
+from hub.dispatch.rollcall.calls import RollCalls
+from hub.dispatch.rollcall.plan import RollcallPlan
+from hub.dispatch.rollcall.schema import MIGRATIONS as ROLLCALL_SET
+from hub.dispatch.rollcall.views import RollcallReads
 from hub.dispatch.schema import MIGRATIONS as DISPATCH_SET
 from hub.dispatch.selfcalls import SelfCalls
 from hub.dispatch.trackers import Trackers
@@ -50,7 +54,7 @@ from hub.terminals.uplink import Uplink
 from wire.clock import Clock, SystemClock
 from wire.signing import Signer
 
-STORE_SETS = (DISPATCH_SET, named_set("assessment", ASSESSMENT_STEPS), ALERTS_SET)
+STORE_SETS = (DISPATCH_SET, named_set("assessment", ASSESSMENT_STEPS), ALERTS_SET, ROLLCALL_SET)
 """The migration sets the store applies when it opens: the dispatch tables, the SMS outbox
 (the deadline engine writes it in its own transactions) and assessment's
 (`liandong-hub report` reads a file a hub may never have served from). The
@@ -84,6 +88,9 @@ class Parts:
     desk: Desk
     gate: GatePorts
     phone: PhoneReports
+    rollcalls: RollCalls
+    rollcall_plan: RollcallPlan
+    rollcall_reads: RollcallReads
     notifications: Notifications | None = None  # the SMS outbox, when [notify] is set
 
     def engine(self, notifier: Notifier | None = None, **kw: object) -> DeadlineEngine:
@@ -97,6 +104,8 @@ class Parts:
             self.metrics,
             self.presence,
             notifier=notifier,
+            rollcalls=self.rollcalls,
+            plan=self.rollcall_plan,
             notifications=self.notifications,
             **kw,  # type: ignore[arg-type]
         )
@@ -172,6 +181,13 @@ def build(
         window=settings.report_window,
     )
     orders = OrderReports(store, ledger)
+    # `reads.revoked` is replaced once the CRL watch exists (`Parts.revocations`): look it up late
+    revoked = lambda: reads.revoked()  # noqa: E731, PLW0108
+    rollcalls = RollCalls(store, ledger, registry, clock, wake, settings.rollcall_times, revoked)
+    plan = RollcallPlan(
+        store, rollcalls, clock, wake, settings.rollcall, signer.derive(b"rollcall-plan")
+    )
+    rollcall_reads = RollcallReads(store, registry, clock)
     inbox = Inbox(
         store,
         clock,
@@ -191,6 +207,7 @@ def build(
         ),
         rejections=Rejections(metrics, settings.rejection_limits),
         selfcalls=SelfCalls(store, ledger, registry),
+        rollcalls=rollcalls,
     )
     phone = PhoneReports(store, orders, reads, clock, wake)
     return Parts(
@@ -208,10 +225,22 @@ def build(
         presence=presence,
         inbox=inbox,
         outbox=Outbox(store),
-        desk=Desk(incoming, actions, reads, live=live, db_path=store.path, phone=phone),
+        desk=Desk(
+            incoming,
+            actions,
+            reads,
+            live=live,
+            db_path=store.path,
+            phone=phone,
+            rollcalls=rollcalls,
+            rollcall_reads=rollcall_reads,
+        ),
         gate=GatePorts(incoming.gate_message, registry, clock, store, metrics),
         notifications=Notifications(store, registry, settings.notify) if settings.notify else None,
         phone=phone,
+        rollcalls=rollcalls,
+        rollcall_plan=plan,
+        rollcall_reads=rollcall_reads,
     )
 
 

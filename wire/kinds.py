@@ -1,8 +1,8 @@
 """The typed body of every message kind.
 
 Down (hub -> gateway): order, cancel, receipt, command.
-Up (gateway -> hub): received, ack, arrived, feedback, position, health, selfcall; and the
-receipt chain behind 签收: alarmed, printed, print_failed.
+Up (gateway -> hub): received, ack, arrived, feedback, position, health, selfcall,
+rollcall_answer; and the receipt chain behind 签收: alarmed, printed, print_failed.
 State (gateway -> hub, retained): state, carrying `online` with health or the will `offline`.
 
 Bodies are msgspec Structs: strict types, unknown fields rejected, sizes bounded, times
@@ -52,7 +52,7 @@ ResultCode = Literal["resolved", "referred", "no_action_needed", "unable", "fals
 
 ArrivalSource = Literal["button", "kiosk", "gps", "tracker"]
 
-CommandName = Literal["silence", "realarm", "test_print", "resync"]
+CommandName = Literal["silence", "realarm", "test_print", "resync", "rollcall"]
 
 
 class Body(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -117,6 +117,21 @@ class CommandBody(Body, frozen=True):
     command: CommandName
     order_id: Id | None = None
     text: PrintText = ""
+    rollcall_id: Id | None = None
+    answer_by: Time | None = None
+    expires_at: Time | None = None
+
+    def __post_init__(self) -> None:
+        """点名 (`rollcall`) carries its id, answer-by and expiry; no other command does, so
+        a terminal never has to guess which of them a command means."""
+        fields = (self.rollcall_id, self.answer_by, self.expires_at)
+        if self.command == "rollcall":
+            if any(f is None for f in fields):
+                raise ValueError("a rollcall command needs rollcall_id, answer_by and expires_at")
+            if self.expires_at < self.answer_by:  # type: ignore[operator]
+                raise ValueError("a rollcall's expires_at must not be before its answer_by")
+        elif any(f is not None for f in fields):
+            raise ValueError("rollcall_id, answer_by and expires_at belong to rollcall only")
 
 
 # ---- up ---------------------------------------------------------------------------------
@@ -203,6 +218,13 @@ class SelfCallBody(Body, frozen=True):
     assist_note: Text = ""
 
 
+class RollcallAnswerBody(Body, frozen=True):
+    """点名应答: the duty room answered a roll-call (button or kiosk) before it expired."""
+
+    rollcall_id: Id
+    via: Literal["button", "kiosk"] = "button"
+
+
 class PositionBody(Body, frozen=True):
     position: Position
     fix_at: Time
@@ -255,6 +277,7 @@ UP_KINDS: Final[dict[str, type[Body]]] = {
     "position": PositionBody,
     "health": HealthBody,
     "selfcall": SelfCallBody,
+    "rollcall_answer": RollcallAnswerBody,
 }
 STATE_KINDS: Final[dict[str, type[Body]]] = {"state": StateBody}
 ALL_KINDS: Final[dict[str, type[Body]]] = {**DOWN_KINDS, **UP_KINDS, **STATE_KINDS}

@@ -3,8 +3,8 @@
 Every figure is a count over rows that `compute.py` also exports one by one, so an assessor
 can recount any number from the 派单明细 sheet. A unit's score is the points it earned over
 the items that apply to it, scaled to the rubric's full marks: a unit that attends no scene
-(tier 3) is not marked down for the on-scene item it cannot have, and the roll-call item
-counts nothing until roll-call data exists.
+(tier 3) is not marked down for the on-scene item it cannot have. The roll-call item
+(点名应答) counts the unit's roll-calls of the period (`rollcalls.py`), not its orders.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from hub.assessment.findings import Finding
 from hub.assessment.judge import BUCKETS, NO_REPORT, STAGES, OrderRow, Stage
+from hub.assessment.rollcalls import RollcallCount
 from hub.assessment.rubric import Rubric
 
 MEASURE_STAGE: dict[str, Stage] = {
@@ -60,9 +61,14 @@ class Score:
 
 
 def measure_counts(
-    measure: str, rows: list[OrderRow], found: list[Finding], satisfied_min: int
+    measure: str,
+    rows: list[OrderRow],
+    found: list[Finding],
+    satisfied_min: int,
+    rollcalls: RollcallCount | None = None,
 ) -> tuple[int, int]:
-    """(cases, met) of one measure over some rows and the findings on those rows."""
+    """(cases, met) of one measure over some rows and the findings on those rows (and,
+    for `rollcall_answered`, the unit's roll-calls)."""
     stage = MEASURE_STAGE.get(measure)
     if stage is not None:
         judged = [r.stages[stage] for r in rows if r.stages[stage].counted]
@@ -77,7 +83,8 @@ def measure_counts(
     if measure == "self_recorded":
         taken = [r for r in rows if r.facts.self_recorded]
         return len(taken), sum(1 for r in taken if recorded_in_time(r))
-    # rollcall_answered: not built yet, no data, no case
+    if measure == "rollcall_answered":
+        return (rollcalls.cases, rollcalls.met) if rollcalls else (0, 0)
     return 0, 0
 
 
@@ -92,7 +99,12 @@ def recorded_in_time(row: OrderRow) -> bool:
 
 
 def score_of(
-    key: str, name_zh: str, rows: list[OrderRow], found: list[Finding], rubric: Rubric
+    key: str,
+    name_zh: str,
+    rows: list[OrderRow],
+    found: list[Finding],
+    rubric: Rubric,
+    rollcalls: RollcallCount | None = None,
 ) -> Score:
     s = Score(key, name_zh, orders=len(rows))
     s.open = sum(1 for r in rows if r.open)
@@ -115,7 +127,7 @@ def score_of(
             s.buckets[stage] = counts
     earned = available = 0.0
     for item in rubric.items:
-        cases, met = measure_counts(item.measure, rows, found, rubric.satisfied_min)
+        cases, met = measure_counts(item.measure, rows, found, rubric.satisfied_min, rollcalls)
         points = item.earned(cases, met)
         s.items[item.id] = ItemScore(item.id, cases, met, points)
         if points is not None:

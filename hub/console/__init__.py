@@ -32,6 +32,7 @@ from hub.console import (
     incidents,
     phone,
     present,
+    rollcall,
     spotchecks,
     timeline,
     units,
@@ -88,6 +89,7 @@ def init_app(app: Flask, service: Desk) -> None:
     for module in (
         auth, board, incidents, entry, units, admin, county, boundary, assessment, spotchecks,
         phone,
+        rollcall,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.add_url_rule(

@@ -30,6 +30,8 @@ from hub.db.store import Store
 from hub.db.times import must_ts, parse_ts, ts
 from hub.dispatch.ledger import Ledger
 from hub.dispatch.presence import Presence
+from hub.dispatch.rollcall.calls import RollCalls
+from hub.dispatch.rollcall.plan import RollcallPlan
 from hub.dispatch.wake import Wake
 from hub.metrics import HubMetrics
 from hub.registry import Registry
@@ -66,6 +68,8 @@ class DeadlineEngine:
         *,
         notifier: Notifier | None = None,
         notifications: Notifications | None = None,
+        rollcalls: RollCalls | None = None,
+        plan: RollcallPlan | None = None,
         max_sleep_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -79,6 +83,9 @@ class DeadlineEngine:
         self.notifier: Notifier = notifier or LogNotifier()
         self.notifications = notifications
         """The SMS outbox (hub/alerts/outbox.py), written in the deadline's transaction."""
+        self.rollcalls = rollcalls
+        """点名: its answer-by times are deadlines too (hub/dispatch/rollcall/)."""
+        self.plan = plan
         self.max_sleep_s = max_sleep_s
         """The longest wait between passes, in seconds of the hub's clock."""
         self._monotonic = monotonic
@@ -88,11 +95,25 @@ class DeadlineEngine:
 
     def next_due(self) -> datetime | None:
         row = self.store.one(f"SELECT min(due_at) AS due FROM deadlines WHERE {OPEN}")  # noqa: S608 - constant
-        return parse_ts(row["due"]) if row else None
+        due = [parse_ts(row["due"]) if row else None]
+        if self.rollcalls:
+            due.append(self.rollcalls.next_due())
+        return min((d for d in due if d is not None), default=None)
 
     def run_due(self) -> int:
-        """Fire everything due now; returns how many fired."""
+        """Fire everything due now (a scheduled roll-call included); returns how many fired."""
         fired = 0
+        if self.plan:
+            self.plan.run_due()
+        while self.rollcalls:
+            missed = self.rollcalls.fire_due(
+                self.notifications.enqueue if self.notifications else None
+            )
+            fired += len(missed)
+            for esc in missed:
+                self._after(esc)
+            if not missed:
+                break
         while True:
             batch = self._fire_batch()
             fired += len(batch)

@@ -8,6 +8,7 @@ write around the dispatch rules. `hub.runtime` builds one.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from hub.dispatch.actions import Actions
 from hub.dispatch.incoming import Incoming
 from hub.dispatch.phone_reports import PhoneReports
 from hub.dispatch.read import Reads
+from hub.dispatch.rollcall.calls import RollCalls
+from hub.dispatch.rollcall.views import RollcallReads, RoundView, Tally
 from hub.dispatch.views import IncidentView, OrderView, UnitStatus
 from hub.errors import Conflict
 from hub.registry import Registry
@@ -32,6 +35,8 @@ class Desk:
         live: EventBus,
         db_path: Path,
         phone: PhoneReports | None = None,
+        rollcalls: RollCalls | None = None,
+        rollcall_reads: RollcallReads | None = None,
     ) -> None:
         self._incoming = incoming
         self._actions = actions
@@ -41,6 +46,8 @@ class Desk:
         """The console's live stream: `subscribe()` / `unsubscribe(q)`."""
         self.db_path = db_path
         """The hub's SQLite file, where the console keeps its own tables."""
+        self._rollcalls = rollcalls
+        self._rollcall_reads = rollcall_reads
 
     @property
     def registry(self) -> Registry:
@@ -133,3 +140,16 @@ class Desk:
         return self._phone.record(
             order_id, step, by=by, taken_by=taken_by, result_code=result_code, text=text
         )
+
+    # ---- 点名 (hub/dispatch/rollcall/) --------------------------------------------------------
+    def rollcall_now(self, *, by: str, units: list[str] | None = None) -> str:
+        """Call the roll now (every tier-1 unit, or `units`); returns the round's id."""
+        if self._rollcalls is None:
+            raise Conflict("this hub calls no roll")
+        return self._rollcalls.call_now(by=by, units=units)
+
+    def rollcall_rounds(self, limit: int = 10) -> list[RoundView]:
+        return self._rollcall_reads.rounds(limit) if self._rollcall_reads else []
+
+    def rollcall_total(self, start: datetime, end: datetime) -> Tally:
+        return self._rollcall_reads.total(start, end) if self._rollcall_reads else Tally()

@@ -79,6 +79,13 @@ def test_headless_run_loses_nothing_and_exits_zero(tmp_path: Path) -> None:
         assert _row(out, label) == orders, label
     assert _row(out, "丢失 lost") == 0
     assert _row(out, "重复 counted twice") == 0
+    # 点名: two rounds to the 29 tier-1 duty rooms, one room misses the second on purpose
+    assert _row(out, "点名 roll-calls sent") == 58
+    assert _row(out, "点名未应答 roll-calls missed") == 1
+    answered = re.search(r"^点名已应答 roll-calls answered\s+(\d+)\s+\(late (\d+)\)", out, re.M)
+    assert answered, out
+    # every other room answered: in time, or late at 300x on a loaded machine (0.6 s real)
+    assert int(answered.group(1)) + int(answered.group(2)) == 57
     assert "断网 network cut" in out and "恢复联网 network restored" in out
     assert "补发完毕 caught up" in out
     assert "everything stopped" in out

@@ -35,6 +35,8 @@ class TestService(Desk):
             live=parts.live,
             db_path=parts.store.path,
             phone=parts.phone,
+            rollcalls=parts.rollcalls,
+            rollcall_reads=parts.rollcall_reads,
         )
         self.parts = parts
         self.store: Store = parts.store

@@ -65,6 +65,9 @@ def bodies() -> dict[str, k.Body]:
         "position": k.PositionBody(position=pos, fix_at=T0),
         "health": health,
         "selfcall": selfcall(),
+        "rollcall_answer": k.RollcallAnswerBody(
+            rollcall_id="01JROLLCALL0000000000001", via="kiosk"
+        ),
         "state": k.StateBody(status="online", health=health),
     }
 

@@ -182,4 +182,5 @@ def test_directions_partition_kinds() -> None:
         "position",
         "health",
         "selfcall",
+        "rollcall_answer",
     }
