@@ -30,15 +30,22 @@ def main() -> None:
     help="hub.toml (written by `liandong-provision init`, e.g. PKI/hub/hub.toml).",
 )
 @click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING.")
-def serve(config_path: Path, log_level: str) -> None:
-    from hub.config import load_config
+@click.option(
+    "--trusted-proxy",
+    "proxies",
+    multiple=True,
+    help="Also trust this proxy's X-Forwarded-For/-Proto, as [http] trusted_proxies does "
+    "(repeat; the installed service passes 127.0.0.1 for its nginx).",
+)
+def serve(config_path: Path, log_level: str, proxies: tuple[str, ...]) -> None:
+    from hub.config import load_config, with_proxies
     from hub.runtime import Hub
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        hub = Hub(load_config(config_path))
+        hub = Hub(with_proxies(load_config(config_path), proxies))
     except (HubError, RegistryError) as e:
         raise click.ClickException(str(e)) from None
     hub.run_forever()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -152,6 +152,13 @@ def load_config(path: Path) -> HubConfig:
         raise ConfigError(f"{path}: {e}") from None
     _check_ranges(config, path)
     return config
+
+
+def with_proxies(config: HubConfig, extra: tuple[str, ...]) -> HubConfig:
+    """`config` with `extra` proxies trusted too (`liandong-hub serve --trusted-proxy`, which
+    the installed service uses for its nginx, so hub.toml stays as init wrote it)."""
+    added = _proxies(list(extra), Path("--trusted-proxy"))
+    return replace(config, trusted_proxies=tuple(dict.fromkeys(config.trusted_proxies + added)))
 
 
 def _proxies(value: Any, where: Path) -> tuple[str, ...]:
