@@ -48,7 +48,11 @@ def serve(config_path: Path, log_level: str, proxies: tuple[str, ...]) -> None:
         hub = Hub(with_proxies(load_config(config_path), proxies))
     except (HubError, RegistryError) as e:
         raise click.ClickException(str(e)) from None
-    hub.run_forever()
+    try:
+        hub.run_forever()
+    except HubError as e:  # another hub already serves this database
+        hub.stop()
+        raise click.ClickException(str(e)) from None
 
 
 @main.command("create-admin", help="Create a console admin and print a one-time password.")
@@ -75,6 +79,64 @@ def create_admin(config_path: Path, username: str) -> None:
         raise click.ClickException(str(e)) from None
     click.echo(f"管理员 {username} 已创建。一次性密码（首次登录须修改）/ one-time password:")
     click.echo(password)
+
+
+# ---- backups (hub/db/backup.py does the work) ----
+_config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="hub.toml: its [store] database.",
+)
+
+
+@main.command(help="Back the database up while the hub serves (SQLite's online backup).")
+@_config_option
+@click.option(
+    "--to",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Backup folder (default: backups/ beside the database).",
+)
+@click.option("--keep", default=14, show_default=True, help="Days of daily backups kept.")
+def backup(config_path: Path, folder: Path | None, keep: int) -> None:
+    from datetime import UTC, datetime
+
+    from hub.config import load_config
+    from hub.db.backup import backup as make_backup
+
+    try:
+        db = load_config(config_path).db_path
+        made = make_backup(db, folder or db.parent / "backups", now=datetime.now(UTC), keep=keep)
+    except HubError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"备份完成 backed up: {made.path} ({made.size} bytes)")
+    for old in made.removed:
+        click.echo(f"  removed (older than {keep} days of backups): {old.name}")
+
+
+@main.command(help="Put a backup in place of the database; the hub must be stopped.")
+@_config_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(config_path: Path, file: Path) -> None:
+    from datetime import UTC, datetime
+
+    from hub.config import load_config
+    from hub.db.backup import restore as put_back
+
+    try:
+        db = load_config(config_path).db_path
+        kept = put_back(db, file, now=datetime.now(UTC))
+    except HubError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"已恢复 restored {db} from {file}")
+    if kept:
+        click.echo(f"  the database it replaced is kept as {kept}")
+    click.echo("  start the hub: systemctl start liandong-hub")
+
+
+# ---- end backups ----
 
 
 # ---- assessment (hub/assessment/command.py does the work) ----

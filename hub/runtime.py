@@ -31,6 +31,7 @@ from hub.alerts.notify import Notifier
 from hub.assessment.schema import MIGRATIONS as ASSESSMENT_STEPS
 from hub.config import HubConfig, Settings
 from hub.db.migrations import named_set
+from hub.db.running import DatabaseLock
 from hub.db.store import Store
 from hub.dispatch.actions import Actions
 from hub.dispatch.deadlines import DeadlineEngine
@@ -301,6 +302,7 @@ class Hub:
             undo.pop_all()
         self._http: threading.Thread | None = None
         self._stopped = threading.Event()
+        self._lock: DatabaseLock | None = None
 
     @property
     def port(self) -> int:
@@ -319,6 +321,8 @@ class Hub:
             self.delivery.clear_retained(outcome.clear)
 
     def start(self) -> None:
+        # One serving hub per file (hub/db/running.py); `restore` waits for this lock too.
+        self._lock = DatabaseLock(self.config.db_path)
         # Deadlines first: whatever fell due while the hub was down fires now, marked late.
         fired = self.engine.run_due()
         if fired:
@@ -346,6 +350,9 @@ class Hub:
         if self._http:
             self._http.join(5)
         self.store.close()
+        if self._lock:
+            self._lock.release()
+            self._lock = None
         self._stopped.set()
 
     def run_forever(self) -> None:
