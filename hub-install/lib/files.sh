@@ -27,7 +27,8 @@ set_attrs() {
 		FIXED=1
 	fi
 	if [[ $(stat -c '%a' "$path") != "${mode#0}" ]]; then
-		chmod "$mode" "$path"
+		# 00755, not 0755: GNU chmod keeps a directory's setgid bit unless told in 5 digits.
+		if ((${#mode} <= 4)) && [[ $mode == 0* ]]; then chmod "0$mode" "$path"; else chmod "$mode" "$path"; fi
 		FIXED=1
 	fi
 	record "$(stat -c '%a %u:%g' "$path") ${name#"$R"} (wanted $mode $3:$4)"
