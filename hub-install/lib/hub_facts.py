@@ -50,7 +50,7 @@ def hub_facts(root: str, pki: PurePosixPath, problems: list[str]) -> dict[str, s
     host, _, port = listen.rpartition(":")
     host = host.strip("[]")
     if not port.isdigit() or not 1 <= int(port) <= 65535:
-        problems.append(f"{toml}: [http] listen {listen!r} needs a fixed port (nginx proxies to it)")
+        problems.append(f"{toml}: [http] listen {listen!r} needs a fixed port for nginx")
     try:
         loopback = host in LOOPBACK_NAMES or ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -70,7 +70,8 @@ def hub_facts(root: str, pki: PurePosixPath, problems: list[str]) -> dict[str, s
     if isinstance(gate, dict):
         under = target(str(gate.get("dir", "gate")), base, root)
         for name in GATE_FOLDERS:
-            folders.append(str(target(str(gate[name]), base, root) if name in gate else under / name))
+            own = target(str(gate[name]), base, root) if name in gate else under / name
+            folders.append(str(own))
     out["gate"] = " ".join(folders)
     return out
 

@@ -21,13 +21,15 @@ def main() -> int:
     cafile = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
     context = ssl.create_default_context(cafile=cafile)
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-            with context.wrap_socket(raw, server_hostname=name) as tls:
-                conn = http.client.HTTPConnection(name, port)
-                conn.sock = tls
-                conn.request("GET", "/healthz", headers={"Host": name})
-                reply = conn.getresponse()
-                body = json.loads(reply.read() or b"{}")
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname=name) as tls,
+        ):
+            conn = http.client.HTTPConnection(name, port)
+            conn.sock = tls
+            conn.request("GET", "/healthz", headers={"Host": name})
+            reply = conn.getresponse()
+            body = json.loads(reply.read() or b"{}")
     except (OSError, ValueError, ssl.SSLError) as e:
         print(f"  probe     https://{name}:{port}/healthz: {e}", file=sys.stderr)
         return 1

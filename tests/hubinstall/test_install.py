@@ -218,7 +218,7 @@ def expired_cert(hub_root: HubRoot, tmp_path: Path) -> list[str]:
         (["expired"], (), "has expired"),
         (["listen-any"], (), "keep it on 127.0.0.1"),
         (["no-broker-config"], (), "broker-config --dir"),
-        (["broker-user"], (), "regenerate it with liandong-provision broker-config --run-as mosquitto"),
+        (["broker-user"], (), "broker-config --run-as mosquitto"),
         (["no-console-cert"], (), "liandong-provision console-cert --dir"),
         (["not-pki"], (), "is not a county PKI folder"),
     ],
