@@ -298,7 +298,15 @@ class Hub:
                     f"cannot listen on {config.listen_host}:{config.listen_port}: {e}"
                 ) from None
             undo.callback(listener.close)
-            self._server = create_server(self.app, sockets=[listener], threads=8)
+            # waitress 3 drops every X-Forwarded-* header unless told otherwise; behind nginx
+            # the console needs them, and trusts them only from [http] trusted_proxies
+            # (hub/proxy.py, hub/console/web.py's client_address).
+            self._server = create_server(
+                self.app,
+                sockets=[listener],
+                threads=8,
+                clear_untrusted_proxy_headers=not config.trusted_proxies,
+            )
             undo.pop_all()
         self._http: threading.Thread | None = None
         self._stopped = threading.Event()
