@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Make a Debian 12 machine the county's hub: Mosquitto (the county's broker configuration),
 # `liandong-hub serve`, nginx in front of the console over HTTPS, and daily backups.
 #
@@ -263,19 +264,20 @@ else
 fi
 [[ ! -f $R$PKI/ca/ca.key ]] || ((ENROLL)) ||
 	say note "the CA key is on this machine: move it offline once enrolment is done (docs/deployment.md)"
-# The broker: readable by mosquitto, the key by nobody else; its persistence its own.
+# The broker: its folder open to mosquitto only, its key and persistence mosquitto's own
+# (as `liandong-provision broker-config` run as root leaves them; public files as written).
 ensure_dir "$R$PKI/broker" 0750 root mosquitto
 for f in ca.crt broker.crt acl mosquitto.conf acl-monitor; do
-	[[ -f $R$PKI/broker/$f ]] && fix_file "$R$PKI/broker/$f" 0640 root mosquitto
+	[[ -f $R$PKI/broker/$f ]] && fix_file "$R$PKI/broker/$f" 0644 root root
 done
-fix_file "$R$PKI/broker/broker.key" 0640 root mosquitto
+fix_file "$R$PKI/broker/broker.key" 0600 mosquitto mosquitto
 [[ -z $BROKER_DATA ]] || ensure_dir "$R$BROKER_DATA" 0700 mosquitto mosquitto
 # The hub: its folder, keys, database and the files it makes beside it.
 ensure_dir "$R$HUB_DIR" 0750 liandong-hub liandong-hub
 while IFS= read -r -d '' f; do
 	case ${f##*/} in
-	*.key | intake-keys.toml | enroll-tokens.json | secret_key | hub.sqlite3* | *.lock) mode=0600 ;;
-	*) mode=0640 ;;
+	*.key | *.key.*.old | intake-keys.toml | enroll-tokens.json | secret_key | *.sqlite3* | *.lock) mode=0600 ;;
+	*) mode=0644 ;; # certificates, public keys, hub.toml: as provisioning writes them
 	esac
 	fix_file "$f" "$mode" liandong-hub liandong-hub
 done < <(find "$R$HUB_DIR" -maxdepth 1 -type f -print0 | sort -z)

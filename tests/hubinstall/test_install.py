@@ -78,19 +78,20 @@ def test_each_key_is_readable_by_its_service_only(hub_root: HubRoot) -> None:
     run_install(hub_root)
     pk = hub_root.pki
     assert mode(pk / "ca/ca.key") == 0o600
-    assert mode(pk / "broker") == 0o750 and mode(pk / "broker/broker.key") == 0o640
+    assert mode(pk / "broker") == 0o750 and mode(pk / "broker/broker.key") == 0o600
     assert mode(pk / "broker/data") == 0o700
     assert mode(pk / "hub") == 0o750
     for secret in ("hub.key", "dispatch.key", "intake-keys.toml"):
         assert mode(pk / "hub" / secret) == 0o600, secret
-    assert mode(pk / "hub/hub.toml") == 0o640
+    assert mode(pk / "hub/hub.toml") == 0o644  # no secret in it; the folder is 0750
     assert mode(pk / "units/power-co/unit.crt") == 0o644  # the hub verifies reports with it
     if AS_ROOT:  # CI runs as root: ownership is real, from the root's own passwd
         hub_uid, hub_gid = passwd_ids(hub_root.root, "liandong-hub")
         mosq_uid, mosq_gid = passwd_ids(hub_root.root, "mosquitto")
         assert hub_uid not in (0, mosq_uid)
         assert owner(pk / "ca/ca.key") == (0, 0)
-        assert owner(pk / "broker/broker.key") == (0, mosq_gid)
+        assert owner(pk / "broker/broker.key") == (mosq_uid, mosq_gid)
+        assert owner(pk / "broker") == (0, mosq_gid)
         assert owner(pk / "broker/data") == (mosq_uid, mosq_gid)
         assert owner(pk / "hub/dispatch.key") == (hub_uid, hub_gid)
         assert owner(pk / "hub") == (hub_uid, hub_gid)
