@@ -209,14 +209,22 @@ if ((PACKAGES && LIVE)); then
 		python3 -m venv /opt/liandong
 		changed /opt/liandong
 	fi
-	spec="${REPO}[hub]"
-	[[ -z $WHEEL ]] || spec="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")[hub]"
-	before=$(/opt/liandong/bin/pip freeze 2>/dev/null | grep -i '^liandong' || true)
-	/opt/liandong/bin/pip install --quiet --disable-pip-version-check --upgrade "$spec"
-	if [[ $before == "$(/opt/liandong/bin/pip freeze | grep -i '^liandong')" && -n $before ]]; then
-		say same "pip: liandong[hub] in /opt/liandong"
+	# What is installed is known by its source: the wheel's digest, or the clone's commit
+	# and any local change; the same version number says nothing about a newer clone.
+	if [[ -n $WHEEL ]]; then
+		spec="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")[hub]"
+		source_id="wheel $(sha256sum "$WHEEL" | cut -d' ' -f1)"
 	else
-		changed "pip: $spec -> /opt/liandong"
+		spec="${REPO}[hub]"
+		source_id="clone $(git -C "$REPO" rev-parse HEAD 2>/dev/null || echo unknown) $(git -C "$REPO" status --porcelain 2>/dev/null | sha256sum | cut -c1-16)"
+	fi
+	if [[ -x /opt/liandong/bin/liandong-hub && $(cat /opt/liandong/.liandong-source 2>/dev/null) == "$source_id" ]]; then
+		say same "pip: liandong[hub] in /opt/liandong ($source_id)"
+	else
+		/opt/liandong/bin/pip install --quiet --disable-pip-version-check "$spec"
+		/opt/liandong/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$spec"
+		echo "$source_id" >/opt/liandong/.liandong-source
+		changed "pip: $spec -> /opt/liandong ($source_id)"
 	fi
 else
 	say skipped "apt-get and pip ($( ((LIVE)) && echo "--no-packages" || echo "--root"))"

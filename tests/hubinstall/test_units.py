@@ -66,15 +66,16 @@ def test_installed_units_pass_systemd_analyze_verify(hub_root: HubRoot) -> None:
 @pytest.mark.parametrize(
     ("unit", "most"),
     [
-        ("liandong-hub.service", 1.5),
+        ("liandong-hub.service", 1.7),
         ("liandong-hub-backup.service", 1.0),
         ("mosquitto.service", 4.5),
     ],
 )
 def test_exposure_score_stays_low(hub_root: HubRoot, unit: str, most: float) -> None:
     """systemd's own hardening score (0 best, 10 worst). The figures when written: the hub
-    1.3 (it needs the network), the backup 0.5 (no network at all), Debian's mosquitto.service
-    4.0 with the installed drop-in (9.6 without: it must start as root to drop to its user)."""
+    1.5 (network, and serial ports for the SMS modem), the backup 0.5 (no network at all),
+    Debian's mosquitto.service 4.0 with the installed drop-in (9.6 without: it must start
+    as root to drop to its user)."""
     run_install(hub_root)
     path = hub_root.root / "etc/systemd/system" / unit
     if unit == "mosquitto.service":
