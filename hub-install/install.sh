@@ -120,6 +120,12 @@ command -v python3 >/dev/null || die "python3 is missing"
 python3 -c 'import tomllib' 2>/dev/null || die "python3 3.11+ needed (Debian 12)"
 command -v openssl >/dev/null || die "openssl is missing (apt-get install openssl)"
 
+# shellcheck source=lib/files.sh
+. "$HERE/lib/files.sh" # (functions only; R is set)
+if [[ -f $R/etc/passwd && -z $(uid_of mosquitto) ]]; then
+	die "no user mosquitto${R:+ in $ROOT/etc/passwd}: install Debian's mosquitto package first (apt-get install mosquitto)"
+fi
+
 # hub.toml and mosquitto.conf, read the way the hub and the broker read them.
 facts=$(python3 "$HERE/lib/hub_facts.py" "$R" "$PKI") || die "the PKI folder cannot be installed (see above)"
 fact() { sed -n "s/^$1=//p" <<<"$facts"; }
@@ -161,8 +167,6 @@ changed() {
 	say changed "$1"
 }
 record() { RECORD+="$1"$'\n'; }
-# shellcheck source=lib/files.sh
-. "$HERE/lib/files.sh"
 
 render() { # render TEMPLATE: the template with this machine's values; none may be left out
 	local out
@@ -247,7 +251,6 @@ elif [[ -f $R/etc/passwd && -f $R/etc/group ]]; then
 		changed "user liandong-hub"
 	fi
 	say user "liandong-hub uid $(uid_of liandong-hub) gid $(gid_of liandong-hub)"
-	[[ -n $(uid_of mosquitto) ]] || die "no user mosquitto: install the mosquitto package first"
 else
 	say skipped "no $R/etc/passwd: files keep the installing user's ownership"
 fi

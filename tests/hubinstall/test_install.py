@@ -222,6 +222,7 @@ def expired_cert(hub_root: HubRoot, tmp_path: Path) -> list[str]:
         (["broker-user"], (), "broker-config --run-as mosquitto"),
         (["no-console-cert"], (), "liandong-provision console-cert --dir"),
         (["not-pki"], (), "is not a county PKI folder"),
+        (["no-mosquitto"], (), "install Debian's mosquitto package first"),
     ],
 )  # fmt: skip
 def test_refuses_bad_input_and_writes_nothing(
@@ -246,6 +247,12 @@ def test_refuses_bad_input_and_writes_nothing(
         args = []
     elif args == ["no-console-cert"]:
         shutil.rmtree(pk / "console")
+        args = []
+    elif args == ["no-mosquitto"]:
+        passwd = hub_root.root / "etc/passwd"
+        passwd.write_text(
+            "".join(line for line in passwd.read_text().splitlines(True) if "mosquitto" not in line)
+        )
         args = []
     elif args == ["not-pki"]:
         (pk / "county.toml").unlink()
