@@ -15,6 +15,7 @@ What this shows, honestly:
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import urllib.error
@@ -24,9 +25,11 @@ from pathlib import Path
 import pytest
 
 from gateway.devices.simulators import PrinterSimulator
+from hub.sources.boundary.folders import Folders
+from hub.sources.boundary.mockgate import MockGate
 from tests.e2e import api
 from tests.e2e.conftest import Running
-from tests.e2e.county import County
+from tests.e2e.county import County, _edit_toml
 from tests.e2e.procs import HubProcess, query
 from tests.e2e.terminals import gateway, holds
 from tests.support.wait import wait_for
@@ -129,3 +132,55 @@ def test_restore_from_backup_while_terminals_keep_working(
     _, c = api.post_incident(hub.url, county.intake_key, api.incident_data("R-C"))
     order_c = c["orders"][0]["id"]
     wait_for(lambda: holds(power, order_c) and power.outbox.depth() == 0, 20, "C received")
+
+
+def test_gate_calls_after_the_backup_come_back_from_done(
+    make_county: Callable[[list[str]], County], running: Running, tmp_path: Path
+) -> None:
+    """The 110 gate's files are kept in done/: after a restore, moving them back into
+    inbound/ (mtime kept, so the bridge takes them in their first order) brings back the
+    calls that came after the backup, once; a call the restored database has is only moved
+    again (docs/deployment.md, "Restoring")."""
+    county = make_county(["power-co"])
+    _edit_toml(county.hub_toml, {"boundary": {"dir": "gate", "rescan_s": 0.5, "settle_s": 0.2}})
+    gate = MockGate(Folders.under(county.hub_toml.parent / "gate"))
+    toml, db = str(county.hub_toml), county.hub_db
+    hub = HubProcess(county.hub_toml, county.hub_url)
+    running.logs["liandong-hub"] = hub.read_log
+    hub.start()
+    running.add(hub.stop)
+
+    def call(number: str, summary: str) -> dict[str, object]:
+        return api.incident_data(number, summary=summary)
+
+    gate.drop("00001-A.json", call("J532322000000001", "东街停电"))
+    wait_for(lambda: len(gate.done()) == 1, 20, "A taken")
+    assert hub_command("backup", "--config", toml, "--to", str(tmp_path / "b")).returncode == 0
+    [backup] = list((tmp_path / "b").glob("hub-*.sqlite3"))
+    gate.drop("00002-B.json", call("J532322000000002", "西街停电"))
+    gate.drop("00003-A.json", call("J532322000000001", "东街停电，续报：医院在内"))
+    wait_for(lambda: len(gate.done()) == 3 and not gate.inbound(), 20, "B and A's update taken")
+
+    hub.stop()
+    assert hub_command("restore", "--config", toml, str(backup)).returncode == 0
+    assert [r[0] for r in query(db, "SELECT count(*) FROM incidents")] == [1]
+    # done/ has a folder per (Beijing) day; the backup's day and after are moved back.
+    taken = [p for p in gate.folders.done.rglob("*") if p.is_file()]
+    for path in sorted(taken, key=lambda p: p.stat().st_mtime_ns):
+        os.rename(path, gate.folders.inbound / path.name)
+    hub.start()
+    wait_for(lambda: len(gate.done()) == 3 and not gate.inbound(), 20, "the files taken again")
+
+    rows = query(db, "SELECT source_id, summary FROM incidents ORDER BY source_id")
+    assert [(r["source_id"], r["summary"]) for r in rows] == [
+        ("J532322000000001", "东街停电，续报：医院在内"),
+        ("J532322000000002", "西街停电"),
+    ]
+    # One boundary event per file: A's first file was only moved again.
+    assert len(query(db, "SELECT 1 FROM events WHERE type='boundary'")) == 3
+    revs = query(
+        db,
+        "SELECT o.rev FROM orders o JOIN incidents i ON i.id = o.incident_id WHERE i.source_id=?",
+        ("J532322000000001",),
+    )
+    assert [r["rev"] for r in revs] == [2]
