@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from demo.broker import free_port
+from hub.console import audit
 from tests.e2e.procs import Process
 from tests.hubinstall.conftest import INSTALL, NAMES, HubRoot, make_hub_root, run_install
 from tests.support.wait import wait_for
@@ -35,6 +36,7 @@ from tests.support.wait import wait_for
 NGINX = Path("/usr/sbin/nginx")
 HOST_NGINX = Path("/etc/nginx")
 PRIVATE = ("/run", "/var/log/nginx", "/var/lib/nginx")  # tmpfs in the namespace when present
+SEAT = "127.0.0.2"  # a seat's own address (Linux answers on all of 127/8)
 
 
 def _namespaces_work() -> bool:
@@ -79,9 +81,11 @@ class Console:
         return f"https://127.0.0.1:{self.https_port}"
 
     def client(self) -> httpx.Client:
-        """A seat's browser: trusts the county CA and nothing else."""
+        """A seat's browser: trusts the county CA and nothing else. It connects from
+        127.0.0.2, so the hub can tell it from nginx (127.0.0.1, the trusted proxy)."""
         context = ssl.create_default_context(cafile=str(self.ca))
-        return httpx.Client(base_url=self.url, verify=context, timeout=10)
+        transport = httpx.HTTPTransport(verify=context, local_address=SEAT)
+        return httpx.Client(base_url=self.url, transport=transport, timeout=10)
 
 
 def unit_command(made: HubRoot) -> list[str]:
@@ -170,7 +174,8 @@ def test_seat_logs_in_over_https_and_gets_a_secure_cookie(console: Console) -> N
         done = seat.post(
             "/login",
             data={"csrf_token": token.group(1), "username": "chief", "password": password},
-            headers={"Referer": f"{console.url}/login"},  # as a browser sends it
+            # As a browser sends it, plus a forged X-Forwarded-For that must not count.
+            headers={"Referer": f"{console.url}/login", "X-Forwarded-For": "10.9.9.9"},
         )
         assert done.status_code == 302, done.text
         cookie = [c for c in done.headers.get_list("set-cookie") if c.startswith("session=")][-1]
@@ -180,6 +185,9 @@ def test_seat_logs_in_over_https_and_gets_a_secure_cookie(console: Console) -> N
         change = seat.get("/password")
         assert change.status_code == 200 and 'name="csrf_token"' in change.text
         assert change.headers["strict-transport-security"] == "max-age=31536000"
+    # The audit log names the seat, as nginx saw it, not nginx and not the forged address.
+    [row] = [r for r in audit.entries(console.made.pki / "hub/hub.sqlite3") if r.action == "login"]
+    assert row.remote_addr == SEAT and row.outcome == "ok"
 
 
 def test_plain_http_is_sent_to_https(console: Console) -> None:
