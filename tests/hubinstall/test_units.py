@@ -73,7 +73,7 @@ def test_installed_units_pass_systemd_analyze_verify(hub_root: HubRoot) -> None:
 )
 def test_exposure_score_stays_low(hub_root: HubRoot, unit: str, most: float) -> None:
     """systemd's own hardening score (0 best, 10 worst). The figures when written: the hub
-    1.5 (network, and serial ports for the SMS modem), the backup 0.5 (no network at all),
+    1.5 (network, and serial ports for the SMS modem), the backup 0.6 (no network at all),
     Debian's mosquitto.service 4.0 with the installed drop-in (9.6 without: it must start
     as root to drop to its user)."""
     run_install(hub_root)
