@@ -192,6 +192,12 @@ RW_PATHS=$HUB_DIR
 [[ $DB_DIR == "$HUB_DIR" ]] || RW_PATHS+=" $DB_DIR"
 [[ -z $GATE ]] || RW_PATHS+=" $GATE"
 ((ENROLL)) && RW_PATHS+=" $PKI/ca $PKI/units"
+# Rendered now, so that a template fault stops the run before anything is written.
+SITE=$(render "$HERE/nginx/liandong-console.conf.in") || exit 2
+HUB_UNIT=$(render "$HERE/systemd/liandong-hub.service.in") || exit 2
+BACKUP_UNIT=$(render "$HERE/systemd/liandong-hub-backup.service.in") || exit 2
+BACKUP_TIMER=$(render "$HERE/systemd/liandong-hub-backup.timer.in") || exit 2
+BROKER_DROPIN=$(render "$HERE/systemd/mosquitto-liandong.conf.in") || exit 2
 
 # ---------------------------------------------------------------- 1. packages and program
 echo "Liandong hub install: county $COUNTY, PKI $PKI, console https://${NAMES[0]}${REDIRECT_PORT}/, root $ROOT"
@@ -309,7 +315,7 @@ put 0600 root root "$R$TLS_DIR/console.key" <"$KEY" # nginx reads it as root, be
 # ---------------------------------------------------------------- 5. nginx
 echo "nginx:"
 mkdir -p "$R/etc/nginx/sites-available" "$R/etc/nginx/sites-enabled"
-put 0644 root root "$R/etc/nginx/sites-available/liandong-console" < <(render "$HERE/nginx/liandong-console.conf.in")
+put 0644 root root "$R/etc/nginx/sites-available/liandong-console" <<<"$SITE"
 ensure_link /etc/nginx/sites-available/liandong-console "$R/etc/nginx/sites-enabled/liandong-console"
 if ((!KEEP_DEFAULT)) && [[ -L $R/etc/nginx/sites-enabled/default || -f $R/etc/nginx/sites-enabled/default ]]; then
 	rm -f "$R/etc/nginx/sites-enabled/default" # only the link: sites-available/default stays
@@ -321,10 +327,10 @@ echo "systemd:"
 for d in system system/mosquitto.service.d system/multi-user.target.wants system/timers.target.wants; do
 	mkdir -p "$R/etc/systemd/$d"
 done
-put 0644 root root "$R/etc/systemd/system/liandong-hub.service" < <(render "$HERE/systemd/liandong-hub.service.in")
-put 0644 root root "$R/etc/systemd/system/liandong-hub-backup.service" < <(render "$HERE/systemd/liandong-hub-backup.service.in")
-put 0644 root root "$R/etc/systemd/system/liandong-hub-backup.timer" < <(render "$HERE/systemd/liandong-hub-backup.timer.in")
-put 0644 root root "$R/etc/systemd/system/mosquitto.service.d/liandong.conf" < <(render "$HERE/systemd/mosquitto-liandong.conf.in")
+put 0644 root root "$R/etc/systemd/system/liandong-hub.service" <<<"$HUB_UNIT"
+put 0644 root root "$R/etc/systemd/system/liandong-hub-backup.service" <<<"$BACKUP_UNIT"
+put 0644 root root "$R/etc/systemd/system/liandong-hub-backup.timer" <<<"$BACKUP_TIMER"
+put 0644 root root "$R/etc/systemd/system/mosquitto.service.d/liandong.conf" <<<"$BROKER_DROPIN"
 ensure_link /etc/systemd/system/liandong-hub.service "$R/etc/systemd/system/multi-user.target.wants/liandong-hub.service"
 ensure_link /etc/systemd/system/liandong-hub-backup.timer "$R/etc/systemd/system/timers.target.wants/liandong-hub-backup.timer"
 ensure_dir "$R$BACKUP_DIR" 0700 liandong-hub liandong-hub
