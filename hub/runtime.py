@@ -348,7 +348,7 @@ class Hub:
     def stop(self) -> None:
         if self.bridge:
             self.bridge.stop()
-        self._server.close()
+        self._close_http()
         # waitress ends its worker threads only when its own loop is interrupted; closing
         # the socket leaves them waiting, so an in-process hub (demo, tests) would leak them.
         self._server.task_dispatcher.shutdown(timeout=5)
@@ -362,6 +362,22 @@ class Hub:
             self._lock.release()
             self._lock = None
         self._stopped.set()
+
+    def _close_http(self) -> None:
+        """Close the listener and every connection on waitress's own loop thread: closed
+        from here, the loop could be inside select() on that socket and die of EBADF
+        (an unhandled thread exception when a hub stops right after starting)."""
+        server, http = self._server, self._http
+        if http is None or not http.is_alive():
+            server.close()
+            return
+
+        def close_all() -> None:
+            for dispatcher in list(server._map.values()):
+                dispatcher.close()  # the map empties, so the loop returns
+
+        server.trigger.pull_trigger(close_all)
+        http.join(5)
 
     def run_forever(self) -> None:
         def _term(signum: int, frame: FrameType | None) -> None:
