@@ -226,7 +226,10 @@ if ((PACKAGES && LIVE)); then
 		source_id="wheel $(sha256sum "$WHEEL" | cut -d' ' -f1)"
 	else
 		spec="${REPO}[hub]"
-		source_id="clone $(git -C "$REPO" rev-parse HEAD 2>/dev/null || echo unknown) $(git -C "$REPO" status --porcelain 2>/dev/null | sha256sum | cut -c1-16)"
+		# safe.directory: root reading an administrator's clone (git refuses it otherwise).
+		git_=(git -c "safe.directory=$REPO" -C "$REPO")
+		commit=$("${git_[@]}" rev-parse HEAD 2>/dev/null) || commit="unknown-$(date +%s)" # then always reinstall
+		source_id="clone $commit $("${git_[@]}" diff HEAD 2>/dev/null | sha256sum | cut -c1-16)"
 	fi
 	if [[ -x /opt/liandong/bin/liandong-hub && $(cat /opt/liandong/.liandong-source 2>/dev/null) == "$source_id" ]]; then
 		say same "pip: liandong[hub] in /opt/liandong ($source_id)"
