@@ -21,6 +21,7 @@ from provisioning.broker_config import BrokerOptions, write_broker_config
 from provisioning.console_cert import issue_console_cert
 from provisioning.county import init_county
 from provisioning.enroll import enroll_unit
+from provisioning.intake import new_intake_key
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL = REPO / "hub-install" / "install.sh"
@@ -40,6 +41,7 @@ GROUP = "root:x:0:\nwww-data:x:33:\nmosquitto:x:105:\nnogroup:x:65534:\n"
 class HubRoot:
     root: Path
     hub_port: int
+    intake_key: bytes  # the 110 bridge's (`liandong-provision intake-key gate-110`)
 
     @property
     def pki(self) -> Path:
@@ -68,7 +70,8 @@ def make_hub_root(root: Path, *, names: tuple[str, ...] = NAMES) -> HubRoot:
     enroll_unit(pki, "power-co")
     write_broker_config(pki, pki / "broker", BrokerOptions(port=free_port()))
     issue_console_cert(pki, list(names))
-    made = HubRoot(root, free_port())
+    key = bytes.fromhex(new_intake_key(pki, "gate-110"))
+    made = HubRoot(root, free_port(), key)
     set_listen(made, f"127.0.0.1:{made.hub_port}")
     return made
 

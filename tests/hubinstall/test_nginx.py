@@ -29,6 +29,7 @@ import pytest
 
 from demo.broker import free_port
 from hub.console import audit
+from tests.e2e import api
 from tests.e2e.procs import Process
 from tests.hubinstall.conftest import INSTALL, NAMES, HubRoot, make_hub_root, run_install
 from tests.support.wait import wait_for
@@ -156,24 +157,32 @@ def test_installed_configuration_passes_nginx_t_unchanged(tmp_path: Path) -> Non
     assert done.returncode != 0 and "console.key" in done.stderr
 
 
-def test_seat_logs_in_over_https_and_gets_a_secure_cookie(console: Console) -> None:
-    hub_toml = console.made.hub_toml
+def create_admin(console: Console) -> str:
+    """`liandong-hub create-admin` as docs/deployment.md runs it; the one-time password."""
     made = subprocess.run(
         [str(Path(sys.executable).with_name("liandong-hub")), "create-admin", "--config",
-         str(hub_toml), "chief"],
+         str(console.made.hub_toml), "chief"],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
-    password = made.stdout.strip().splitlines()[-1]
+    return made.stdout.strip().splitlines()[-1]
+
+
+def csrf(page: httpx.Response) -> str:
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
+    assert token, page.text
+    return token.group(1)
+
+
+def test_seat_logs_in_over_https_and_gets_a_secure_cookie(console: Console) -> None:
+    password = create_admin(console)
     with console.client() as seat:
         page = seat.get("/login")
         assert page.status_code == 200, page.text
         assert page.headers["strict-transport-security"] == "max-age=31536000"
         assert page.url.scheme == "https"
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
-        assert token, page.text
         done = seat.post(
             "/login",
-            data={"csrf_token": token.group(1), "username": "chief", "password": password},
+            data={"csrf_token": csrf(page), "username": "chief", "password": password},
             # As a browser sends it, plus a forged X-Forwarded-For that must not count.
             headers={"Referer": f"{console.url}/login", "X-Forwarded-For": "10.9.9.9"},
         )
@@ -217,3 +226,28 @@ def test_only_the_county_ca_is_trusted_and_the_names_match(console: Console) -> 
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert wrong.returncode == 1 and "other.gov.local" in wrong.stderr
+
+
+def test_live_board_streams_through_nginx(console: Console) -> None:
+    """The board's event stream is not held back in nginx's buffers: a call posted after
+    the stream opened reaches the seat at once."""
+    once = create_admin(console)
+    new = "duty-room-2026"
+    with console.client() as seat:
+        referer = {"Referer": f"{console.url}/login"}
+        page = seat.get("/login")
+        data = {"csrf_token": csrf(page), "username": "chief", "password": once}
+        assert seat.post("/login", data=data, headers=referer).status_code == 302
+        page = seat.get("/password")
+        data = {"csrf_token": csrf(page), "old": once, "new": new, "repeat": new}
+        assert seat.post("/password", data=data, headers=referer).status_code == 302
+        with seat.stream("GET", "/events", timeout=10) as events:
+            assert events.status_code == 200
+            assert events.headers["content-type"].startswith("text/event-stream")
+            lines = events.iter_lines()
+            assert next(lines) == "retry: 3000"
+            hub = f"http://127.0.0.1:{console.made.hub_port}"
+            status, _ = api.post_incident(hub, console.made.intake_key, api.incident_data("N1"))
+            assert status == 201
+            received = [next(lines) for _ in range(3)]  # "", "event: change", "data: ..."
+    assert "event: change" in received, received
