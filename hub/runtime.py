@@ -229,6 +229,9 @@ def open_parts(
 
 
 class Hub:
+    _lock: DatabaseLock | None = None
+    """Held from `start()` to `stop()`: one serving hub per database (hub/db/running.py)."""
+
     def __init__(
         self,
         config: HubConfig,
@@ -310,7 +313,6 @@ class Hub:
             undo.pop_all()
         self._http: threading.Thread | None = None
         self._stopped = threading.Event()
-        self._lock: DatabaseLock | None = None
 
     @property
     def port(self) -> int:
@@ -348,7 +350,7 @@ class Hub:
     def stop(self) -> None:
         if self.bridge:
             self.bridge.stop()
-        self._close_http()
+        self._server.close()
         # waitress ends its worker threads only when its own loop is interrupted; closing
         # the socket leaves them waiting, so an in-process hub (demo, tests) would leak them.
         self._server.task_dispatcher.shutdown(timeout=5)
@@ -362,22 +364,6 @@ class Hub:
             self._lock.release()
             self._lock = None
         self._stopped.set()
-
-    def _close_http(self) -> None:
-        """Close the listener and every connection on waitress's own loop thread: closed
-        from here, the loop could be inside select() on that socket and die of EBADF
-        (an unhandled thread exception when a hub stops right after starting)."""
-        server, http = self._server, self._http
-        if http is None or not http.is_alive():
-            server.close()
-            return
-
-        def close_all() -> None:
-            for dispatcher in list(server._map.values()):
-                dispatcher.close()  # the map empties, so the loop returns
-
-        server.trigger.pull_trigger(close_all)
-        http.join(5)
 
     def run_forever(self) -> None:
         def _term(signum: int, frame: FrameType | None) -> None:
