@@ -39,20 +39,23 @@ def main() -> None:
 )
 def serve(config_path: Path, log_level: str, proxies: tuple[str, ...]) -> None:
     from hub.config import load_config, with_proxies
+    from hub.db.running import DatabaseLock
     from hub.runtime import Hub
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        hub = Hub(with_proxies(load_config(config_path), proxies))
+        config = with_proxies(load_config(config_path), proxies)
+        # One serving hub per database, held until the process ends; `restore` waits for it.
+        lock = DatabaseLock(config.db_path)
+        hub = Hub(config)
     except (HubError, RegistryError) as e:
         raise click.ClickException(str(e)) from None
     try:
         hub.run_forever()
-    except HubError as e:  # another hub already serves this database
-        hub.stop()
-        raise click.ClickException(str(e)) from None
+    finally:
+        lock.release()
 
 
 @main.command("create-admin", help="Create a console admin and print a one-time password.")

@@ -24,14 +24,12 @@ from pathlib import Path
 from types import FrameType
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from waitress.server import create_server
 
 from hub.alerts.live import EventBus
 from hub.alerts.notify import Notifier
 from hub.assessment.schema import MIGRATIONS as ASSESSMENT_STEPS
 from hub.config import HubConfig, Settings
 from hub.db.migrations import named_set
-from hub.db.running import DatabaseLock
 from hub.db.store import Store
 from hub.dispatch.actions import Actions
 from hub.dispatch.deadlines import DeadlineEngine
@@ -49,6 +47,7 @@ from hub.dispatch.trackers import Trackers
 from hub.dispatch.wake import Wake
 from hub.errors import ConfigError
 from hub.metrics import HubMetrics
+from hub.proxy import wsgi_server
 from hub.registry import Registry, load_registry
 from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
 from hub.sources.boundary.bridge import Bridge
@@ -229,9 +228,6 @@ def open_parts(
 
 
 class Hub:
-    _lock: DatabaseLock | None = None
-    """Held from `start()` to `stop()`: one serving hub per database (hub/db/running.py)."""
-
     def __init__(
         self,
         config: HubConfig,
@@ -301,15 +297,7 @@ class Hub:
                     f"cannot listen on {config.listen_host}:{config.listen_port}: {e}"
                 ) from None
             undo.callback(listener.close)
-            # waitress 3 drops every X-Forwarded-* header unless told otherwise; behind nginx
-            # the console needs them, and trusts them only from [http] trusted_proxies
-            # (hub/proxy.py, hub/console/web.py's client_address).
-            self._server = create_server(
-                self.app,
-                sockets=[listener],
-                threads=8,
-                clear_untrusted_proxy_headers=not config.trusted_proxies,
-            )
+            self._server = wsgi_server(self.app, listener, config.trusted_proxies)
             undo.pop_all()
         self._http: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -331,8 +319,6 @@ class Hub:
             self.delivery.clear_retained(outcome.clear)
 
     def start(self) -> None:
-        # One serving hub per file (hub/db/running.py); `restore` waits for this lock too.
-        self._lock = DatabaseLock(self.config.db_path)
         # Deadlines first: whatever fell due while the hub was down fires now, marked late.
         fired = self.engine.run_due()
         if fired:
@@ -360,9 +346,6 @@ class Hub:
         if self._http:
             self._http.join(5)
         self.store.close()
-        if self._lock:
-            self._lock.release()
-            self._lock = None
         self._stopped.set()
 
     def run_forever(self) -> None:

@@ -1,9 +1,10 @@
 """One process at a time on the hub's database: an exclusive `flock` on `<database>.lock`.
 
-Held by `Hub.start()` until `Hub.stop()`, and by `liandong-hub restore` while it replaces
-the file. Two hubs on one file would both deliver every order, and a restore must not swap
-the file under a hub that is writing to it. The kernel drops the lock when the process
-dies, so kill -9 never leaves it stale (the terminal's state file works the same way,
+Held by `liandong-hub serve` for as long as it runs, and by `liandong-hub restore` while
+it replaces the file (a hub run in-process, by the demo or a test, takes none). Two hubs
+on one file would both deliver every order, and a restore must not swap the file under a
+hub that is writing to it. The kernel drops the lock when the process dies, so kill -9
+never leaves it stale (the terminal's state file works the same way,
 gateway/state/store.py). The file holds the holder's pid, for the message only.
 """
 
