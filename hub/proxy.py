@@ -13,23 +13,22 @@ stolen-on-the-wire cookie is a stolen login. nginx says what the browser used in
 - `SecureWhenHttps` is the session interface: the cookie is `Secure` whenever the request
   is HTTPS (or `SESSION_COOKIE_SECURE` is set), and stays usable on plain
   `http://127.0.0.1` (the demo, a local check on the hub machine itself).
-- `wsgi_server` is waitress on the hub's listener. waitress 3 drops every X-Forwarded-*
+- `server_settings` are waitress's settings for the hub. waitress 3 drops every X-Forwarded-*
   header before the app sees it unless told otherwise; with trusted proxies it keeps them,
   and the two checks above (and the console's `client_address`) decide whom to believe.
 """
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
-from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from hub.config import HubConfig
 
 SCHEMES = frozenset({"http", "https"})
 
@@ -71,11 +70,6 @@ def behind_proxy(app: Flask) -> None:
     app.session_interface = SecureWhenHttps()
 
 
-def wsgi_server(
-    app: Flask, listener: socket.socket, trusted: Sequence[str], *, threads: int = 8
-) -> BaseWSGIServer | MultiSocketServer:
-    """waitress serving `app` on an already bound `listener` (hub/runtime.py binds it, so
-    a taken port fails before waitress starts its threads)."""
-    return create_server(
-        app, sockets=[listener], threads=threads, clear_untrusted_proxy_headers=not trusted
-    )
+def server_settings(config: HubConfig) -> dict[str, Any]:
+    """waitress's settings for the hub (hub/runtime.py passes them to `create_server`)."""
+    return {"threads": 8, "clear_untrusted_proxy_headers": not config.trusted_proxies}

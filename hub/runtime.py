@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from waitress.server import create_server
 
 from hub.alerts.live import EventBus
 from hub.alerts.notify import Notifier
@@ -47,7 +48,7 @@ from hub.dispatch.trackers import Trackers
 from hub.dispatch.wake import Wake
 from hub.errors import ConfigError
 from hub.metrics import HubMetrics
-from hub.proxy import wsgi_server
+from hub.proxy import server_settings
 from hub.registry import Registry, load_registry
 from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
 from hub.sources.boundary.bridge import Bridge
@@ -297,7 +298,7 @@ class Hub:
                     f"cannot listen on {config.listen_host}:{config.listen_port}: {e}"
                 ) from None
             undo.callback(listener.close)
-            self._server = wsgi_server(self.app, listener, config.trusted_proxies)
+            self._server = create_server(self.app, sockets=[listener], **server_settings(config))
             undo.pop_all()
         self._http: threading.Thread | None = None
         self._stopped = threading.Event()
