@@ -159,3 +159,22 @@ bench: $(STAMP) mosquitto
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: nginx
+# The hub machine's installer puts nginx in front of the console (hub-install/); its tests
+# run the real nginx binary on a loopback port.
+nginx:
+	@if command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing nginx with apt-get (for the hub installer's tests)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null && \
+		{ command -v systemctl >/dev/null 2>&1 && systemctl disable --now nginx >/dev/null 2>&1 || true; } ; \
+	else \
+		echo "nginx is missing. Install it, then run make again:"; \
+		echo "    sudo apt-get install nginx"; \
+		exit 1; \
+	fi
+
+pytest: nginx  # one more prerequisite of pytest (above), declared beside its target

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -196,6 +196,13 @@ def _rollcall(section: dict[str, Any]) -> dict[str, Any]:
         }
     except (TypeError, ValueError) as e:
         raise ValueError(f"[rollcall] {e}") from None
+
+
+def with_proxies(config: HubConfig, extra: tuple[str, ...]) -> HubConfig:
+    """`config` with `extra` proxies trusted too (`liandong-hub serve --trusted-proxy`, which
+    the installed service uses for its nginx, so hub.toml stays as init wrote it)."""
+    added = _proxies(list(extra), Path("--trusted-proxy"))
+    return replace(config, trusted_proxies=tuple(dict.fromkeys(config.trusted_proxies + added)))
 
 
 def _proxies(value: Any, where: Path) -> tuple[str, ...]:

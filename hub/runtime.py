@@ -29,6 +29,7 @@ from hub.alerts.notify import Notifier
 from hub.config import HubConfig
 from hub.errors import ConfigError
 from hub.parts import build, open_store
+from hub.proxy import server_settings
 from hub.registry import Registry, load_registry
 from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
 from hub.sources.boundary.bridge import Bridge
@@ -113,7 +114,7 @@ class Hub:
                     f"cannot listen on {config.listen_host}:{config.listen_port}: {e}"
                 ) from None
             undo.callback(listener.close)
-            self._server = create_server(self.app, sockets=[listener], threads=8)
+            self._server = create_server(self.app, sockets=[listener], **server_settings(config))
             undo.pop_all()
         self._http: threading.Thread | None = None
         self._closing = threading.Event()

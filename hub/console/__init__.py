@@ -69,7 +69,9 @@ def init_app(app: Flask, service: Desk) -> None:
     app.extensions[EXTENSION] = ConsoleState(service, Path(service.db_path), streams)
 
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults hold the key with None, so setdefault would never set it.
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # The CSRF token lives as long as the login (sessions.py limits that), not one hour:
     # a board left open through a night shift must still accept a click at 4 a.m.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
