@@ -14,7 +14,16 @@ from typing import Any, TypeVar
 
 import click
 
-from provisioning import broker_config, county, enroll, health, intake, revocation, tokens
+from provisioning import (
+    broker_config,
+    county,
+    enroll,
+    health,
+    intake,
+    release_cli,
+    revocation,
+    tokens,
+)
 from provisioning import pki as pki_mod
 from provisioning.configs import GatewayOptions
 from provisioning.errors import ProvisioningError
@@ -291,3 +300,6 @@ def broker_config_cmd(
     )
     conf = broker_config.write_broker_config(pki, out, options)
     click.echo(f"wrote {conf}; start with: mosquitto -c {conf}")
+
+
+main.add_command(release_cli.group)

@@ -26,9 +26,7 @@ def make_wheel(folder: Path, version: str, *, works: bool = True, name: str = "l
     dist = f"{name}-{version}.dist-info"
     files = {
         f"{pkg}/__init__.py": code.encode(),
-        f"{dist}/METADATA": (
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-        ).encode(),
+        f"{dist}/METADATA": (f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n").encode(),
         f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
         b"Tag: py3-none-any\n",
         f"{dist}/entry_points.txt": (
