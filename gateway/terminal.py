@@ -36,12 +36,14 @@ from gateway.health.status import HealthStatus
 from gateway.state.orders import OrderBook
 from gateway.state.seen import SeenIds
 from gateway.state.store import Store
+from gateway.update.wiring import UpdateWiring
 from gateway.uplink.link import Link
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import WINDOW, Sender
 from gateway.uplink.signer import ReportSigner
 from wire import Signer, Verifier
 from wire.clock import Clock, SystemClock
+from wire.kinds import UpdateOffer
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class Gateway:
         resend_s: float = 30.0,
         window: int = WINDOW,
         print_retry_s: float = 5.0,
+        updates: UpdateWiring | None = None,
     ) -> None:
         check_files(config)
         self.config = config
@@ -186,7 +189,17 @@ class Gateway:
             self.spooler,
             self.sender,
             self.health_status.publish_state,
+            on_update=self._on_update,
         )
+        # software updates (docs/updates.md): only on a terminal installed in A/B slots
+        self.updates = (
+            updates.build(config, self.orders, self.ready.is_set, self.link.connected.is_set)
+            if updates is not None
+            else None
+        )
+        if self.updates is not None:
+            self.health_status.update_failed = self.updates.failure
+            self.health_status.version = self.updates.version
         receipts = ReceiptMessages(self.store, self.seen, self.outbox, self.sender)
         self.down = DownHandler(
             self.unit,
@@ -227,10 +240,14 @@ class Gateway:
         if self.config.gps:
             self.gps.start()
         self.health_status.start()
+        if self.updates is not None:
+            self.updates.start()
         self.ready.set()
         log.info("terminal %s ready", self.unit)
 
     def stop(self) -> None:
+        if self.updates is not None:
+            self.updates.stop()
         self.health_status.stop()
         self.gps.stop()
         self.link.stop(offline_state=self.signer.state(None))
@@ -257,6 +274,13 @@ class Gateway:
     def handle_down(self, raw: bytes) -> None:
         """A down message from the link (paho's thread); returns after the commit."""
         self.down.handle(raw)
+
+    def _on_update(self, offer: UpdateOffer) -> None:
+        if self.updates is None:
+            log.warning("release %s offered, but this terminal is not installed in A/B "
+                        "slots (docs/updates.md): ignored", offer.version)  # fmt: skip
+            return
+        self.updates.offer(offer)
 
     def _on_connected(self) -> None:
         self.health_status.publish_state()

@@ -1,4 +1,5 @@
-"""`command` from the hub: silence, realarm (the hub's escalation), test_print, resync.
+"""`command` from the hub: silence, realarm (the hub's escalation), test_print, resync,
+update (a release offered: kept for gateway/update/, docs/updates.md).
 
 Seen and done in one commit: a kill between them must not leave a command marked seen (so
 skipped when the broker delivers it again) but never carried out.
@@ -17,7 +18,7 @@ from gateway.state.store import Store
 from gateway.uplink.sender import Sender
 from wire.clock import Clock
 from wire.codec import Message
-from wire.kinds import CommandBody
+from wire.kinds import CommandBody, UpdateOffer
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class CommandMessages:
         spooler: Spooler,
         sender: Sender,
         publish_state: Callable[[], None],
+        on_update: Callable[[UpdateOffer], None] | None = None,
     ) -> None:
         self.store = store
         self.seen = seen
@@ -45,12 +47,17 @@ class CommandMessages:
         self.sender = sender
         self.publish_state = publish_state
         """Send the retained `online` state with fresh health (on `resync`)."""
+        self.on_update = on_update
+        """Keep an offered release (durably) for when the room is idle (`update`)."""
 
     def on_command(self, msg: Message) -> None:
         body = msg.body
         if not isinstance(body, CommandBody):
             raise TypeError("expected a CommandBody")
         log.info("command %s (order %s)", body.command, body.order_id)
+        if body.command == "update" and body.update is not None and self.on_update is not None:
+            # kept before the command is marked seen: a kill between them repeats the offer
+            self.on_update(body.update)
         with self.store.tx():
             self.seen.mark(msg)
             if body.command == "silence":
