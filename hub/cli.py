@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from hub.errors import HubError
+from hub.fleet import cli as fleet_cli
 from hub.registry import RegistryError
 
 
@@ -176,3 +177,6 @@ def boundary_check(config_path: Path, file: Path) -> None:
     click.echo(text)
     if not ok:
         raise SystemExit(1)
+
+
+main.add_command(fleet_cli.release)

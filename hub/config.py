@@ -54,6 +54,11 @@ class HubConfig:
     rejected_rate_per_s: float = 1.0
     rejected_burst: int = 30
     rubric: Path | None = None  # [assessment] rubric; None: the shipped Shuangbai default
+    # [fleet] (docs/updates.md): where release bundles are kept, the county's public release
+    # key, and the address terminals download them from ("" = this hub's own /releases/)
+    releases_dir: Path | None = None
+    release_key: Path | None = None
+    release_url: str = ""
 
     def settings(self) -> Settings:
         """The figures the dispatch parts are built with (hub/runtime.py)."""
@@ -147,6 +152,9 @@ def load_config(path: Path) -> HubConfig:
             rejected_rate_per_s=float(uplink.get("rejected_rate_per_s", 1.0)),
             rejected_burst=int(uplink.get("rejected_burst", 30)),
             rubric=base / rubric if rubric else None,
+            releases_dir=p("fleet", "releases", "releases"),
+            release_key=p("fleet", "release_key", "../release/release.pub"),
+            release_url=str(data.get("fleet", {}).get("url", "")),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None

@@ -45,8 +45,10 @@ from hub.dispatch.read import Reads
 from hub.dispatch.rejections import Rejections
 from hub.dispatch.schema import MIGRATIONS as DISPATCH_SET
 from hub.dispatch.trackers import Trackers
+from hub.dispatch.updates import UpdateOffers
 from hub.dispatch.wake import Wake
 from hub.errors import ConfigError
+from hub.fleet.wiring import build_fleet
 from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
 from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
@@ -206,7 +208,14 @@ def build(
         presence=presence,
         inbox=inbox,
         outbox=Outbox(store),
-        desk=Desk(incoming, actions, reads, live=live, db_path=store.path),
+        desk=Desk(
+            incoming,
+            actions,
+            reads,
+            live=live,
+            db_path=store.path,
+            updates=UpdateOffers(store, ledger, registry, clock, wake),
+        ),
         gate=GatePorts(incoming.gate_message, registry, clock, store, metrics),
     )
 
@@ -285,6 +294,7 @@ class Hub:
             )
             if self.bridge:  # the console's 边界交换 page reads it
                 self.app.extensions[BRIDGE_KEY] = self.bridge
+            self.fleet = build_fleet(config, parts.desk, self.app)
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
             family = socket.AF_INET6 if ":" in config.listen_host else socket.AF_INET
@@ -324,6 +334,7 @@ class Hub:
         if fired:
             log.warning("%d deadline(s) fell due while the hub was down; fired late", fired)
         self.engine.start()
+        self.fleet.start()
         self.revocations.refresh(force=True)  # known before the first message goes out
         self.delivery.start()
         self.link.start()
@@ -343,6 +354,7 @@ class Hub:
         self.link.stop()
         self.delivery.stop()
         self.engine.stop()
+        self.fleet.stop()
         if self._http:
             self._http.join(5)
         self.store.close()

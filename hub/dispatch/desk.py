@@ -15,9 +15,12 @@ from hub.alerts.live import EventBus
 from hub.dispatch.actions import Actions
 from hub.dispatch.incoming import Incoming
 from hub.dispatch.read import Reads
+from hub.dispatch.updates import UpdateOffers
 from hub.dispatch.views import IncidentView, OrderView, UnitStatus
+from hub.errors import Conflict
 from hub.registry import Registry
 from wire.clock import Clock
+from wire.kinds import UpdateOffer
 
 
 class Desk:
@@ -29,6 +32,7 @@ class Desk:
         *,
         live: EventBus,
         db_path: Path,
+        updates: UpdateOffers | None = None,
     ) -> None:
         self._incoming = incoming
         self._actions = actions
@@ -36,6 +40,7 @@ class Desk:
         self.events = live
         """The console's live stream: `subscribe()` / `unsubscribe(q)`."""
         self.db_path = db_path
+        self._updates = updates
         """The hub's SQLite file, where the console keeps its own tables."""
 
     @property
@@ -111,3 +116,9 @@ class Desk:
         self, unit_ids: list[str], *, by: str, category: str | None = None
     ) -> list[OrderView]:
         return self._actions.send_drill(unit_ids, by=by, category=category)
+
+    # ---- software updates (hub/fleet/ decides, docs/updates.md) ---------------------------
+    def offer_update(self, unit_ids: list[str], offer: UpdateOffer, *, by: str) -> dict[str, str]:
+        if self._updates is None:
+            raise Conflict("this hub was built without update offers")
+        return self._updates.offer(unit_ids, offer, by=by)

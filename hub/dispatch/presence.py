@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 import sqlite_utils
 
 from hub.db.store import Store
@@ -135,6 +136,8 @@ class Presence:
             " WHERE unit=?",
             (h.printer, h.gps.age_s if h.gps else None, h.outbox_depth, h.version, unit),
         )
+        failed = msgspec.json.encode(h.update_failed).decode() if h.update_failed else None
+        db.execute("UPDATE unit_state SET update_failed=? WHERE unit=?", (failed, unit))
 
     def position(
         self,

@@ -168,10 +168,17 @@ def _rejected_counts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _update_failed(db: sqlite_utils.Database) -> None:
+    """The release a unit last gave up (its health's `update_failed`, JSON), which halts a
+    rollout (hub/fleet/, docs/updates.md)."""
+    db.execute("ALTER TABLE unit_state ADD COLUMN update_failed TEXT")
+
+
 MIGRATIONS = named_set(
     "dispatch",
     [
         ("0001_initial", _initial),
         ("0002_rejected_counts", _rejected_counts),
+        ("0003_update_failed", _update_failed),
     ],
 )
