@@ -100,6 +100,7 @@ def test_an_old_file_is_carried_over_not_recreated(tmp_path: Path) -> None:
     assert _records(path) == {
         ("dispatch", "0001_initial"),
         ("dispatch", "0002_rejected_counts"),
+        ("dispatch", "0003_update_failed"),
         ("assessment", "assessment_0001_spot_checks"),
         ("boundary", "boundary_0001_files_cursor"),
         ("console", "0001_users_sessions_audit"),
