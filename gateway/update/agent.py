@@ -69,6 +69,9 @@ class Updates:
         """Keep the offer (a newer one replaces it); the work waits for an idle room."""
         self.offer_path.parent.mkdir(parents=True, exist_ok=True)
         write_json(self.offer_path, msgspec.to_builtins(offer))
+        failed = self.slots.failed()
+        if failed is not None and failed.get("version") == offer.version:
+            self.slots.clear_failure()  # offered again: a fresh attempt, the old one is history
         log.info("release %s offered; installs when no order is alarming or unacknowledged",
                  offer.version)  # fmt: skip
         self._wake.set()
