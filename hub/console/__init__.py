@@ -29,6 +29,7 @@ from hub.console import (
     county,
     db,
     entry,
+    fleet,
     incidents,
     present,
     spotchecks,
@@ -79,6 +80,7 @@ def init_app(app: Flask, service: Desk) -> None:
 
     for module in (
         auth, board, incidents, entry, units, admin, county, boundary, assessment, spotchecks,
+        fleet,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.add_url_rule(
