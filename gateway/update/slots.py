@@ -32,6 +32,8 @@ SLOTS = ("a", "b")
 CURRENT = "current"
 TRIAL = "trial.json"
 FAILED = "failed.json"
+BOOTCHECK = "liandong-bootcheck.py"
+"""The copy of this file systemd's ExecStartPre runs (firmware-config/systemd/*slots.conf)."""
 MAX_STARTS = 3
 """Starts a new release gets before it counts as crashing (systemd restarts it after a
 crash or a watchdog kill; each start passes the boot check, which counts it)."""
@@ -145,6 +147,23 @@ class SlotRoot:
         """A release offered again gets a fresh trial: its old failure is history."""
         remove(self.root / FAILED)
 
+    def refresh_bootcheck(self) -> bool:
+        """Put this release's own boot check (this file) where systemd runs it, once the
+        release is confirmed: a later release may improve the check. True if it changed."""
+        target = self.root / BOOTCHECK
+        code = Path(__file__).read_bytes()
+        if target.exists() and target.read_bytes() == code:
+            return False
+        tmp = target.with_name(target.name + ".tmp")
+        with tmp.open("wb") as f:
+            f.write(code)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+        fsync_dir(self.root)
+        return True
+
     def begin_trial(self, trial: Trial) -> None:
         """Step 1 of a switch: the trial marker, durably, before `current` moves."""
         write_json(self.root / TRIAL, asdict(trial))
@@ -157,6 +176,7 @@ class SlotRoot:
             return False
         remove(self.root / TRIAL)
         remove(self.root / FAILED)
+        self.refresh_bootcheck()
         log.info("release %s confirmed in slot %s", trial.version, trial.to)
         return True
 

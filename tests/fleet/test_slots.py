@@ -39,6 +39,10 @@ def test_update_switches_and_confirms(kit: Kit) -> None:
     assert kit.run_current().stdout.strip() == "0.2.0"
     assert kit.slots.confirm()
     assert kit.slots.trial() is None and kit.slots.failed() is None
+    # the confirmed release's boot check is what systemd runs from now on
+    assert (kit.root / "liandong-bootcheck.py").read_bytes() == Path(
+        slots_mod.__file__
+    ).read_bytes()
     assert kit.slots.boot_check(kit.clock[0]) == "slot b"
 
 
