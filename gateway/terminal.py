@@ -199,6 +199,8 @@ class Gateway:
         )
         if self.updates is not None:
             self.health_status.update_failed = self.updates.failure
+            self.health_status.update_trial = self.updates.on_trial
+            self.updates.on_confirmed = self.health_status.publish_state
             self.health_status.version = self.updates.version
         receipts = ReceiptMessages(self.store, self.seen, self.outbox, self.sender)
         self.down = DownHandler(

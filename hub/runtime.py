@@ -308,6 +308,8 @@ class Hub:
                 ) from None
             undo.callback(listener.close)
             self._server = create_server(self.app, sockets=[listener], threads=8)
+            if not config.release_url:  # the port may have been chosen by the system
+                self.fleet.set_download_url(f"{self.url}/releases/")
             undo.pop_all()
         self._http: threading.Thread | None = None
         self._stopped = threading.Event()

@@ -244,6 +244,8 @@ class HealthBody(Body, frozen=True):
     clock_offset_s: float | None = None
     unprinted: Annotated[int, msgspec.Meta(ge=0)] = 0
     update_failed: UpdateFailure | None = None
+    update_trial: bool = False
+    """`version` is a release on trial, not yet READY and connected (docs/updates.md)."""
 
 
 # ---- state (retained) -------------------------------------------------------------------

@@ -82,6 +82,8 @@ class HealthStatus:
         """The release running (the update agent sets it: the demo's terminals have none)."""
         self.update_failed: Callable[[], UpdateFailure | None] = lambda: None
         """The last release given up (gateway/update/), reported until a newer one runs."""
+        self.update_trial: Callable[[], bool] = lambda: False
+        """Whether this start is a release on trial, not yet confirmed."""
         self.started = monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -110,6 +112,7 @@ class HealthStatus:
             clock_offset_s=self.clock_offset.estimate(),
             unprinted=len(self.prints.pending()),
             update_failed=self.update_failed(),
+            update_trial=self.update_trial(),
         )
 
     def publish_state(self) -> None:

@@ -28,6 +28,8 @@ from wire.kinds import UpdateFailure, UpdateOffer
 log = logging.getLogger(__name__)
 
 OFFER = "offer.json"
+MAX_TRIES = 10
+"""Download attempts (one per poll) before a release counts as not installable."""
 
 
 class Updates:
@@ -61,6 +63,9 @@ class Updates:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.restarting = False
+        self.on_confirmed: Callable[[], None] = lambda: None
+        """Send fresh health at once (the terminal's retained state) after confirming."""
+        self._tries = 0
         self._prepared: tuple[UpdateOffer, str] | None = None
         """An offer installed in the inactive slot but not switched to (the room got busy)."""
 
@@ -86,6 +91,13 @@ class Updates:
             remove(self.offer_path)
             return None
 
+    def on_trial(self) -> bool:
+        """This start runs a release on trial (health says so until it is confirmed)."""
+        try:
+            return self.slots.in_trial() is not None
+        except SlotError:
+            return False
+
     def idle(self) -> bool:
         """No order alarming, none waiting for 签收."""
         return not self.orders.alarming() and not self.orders.unacknowledged()
@@ -99,6 +111,7 @@ class Updates:
         if trial is not None:
             if self.ready() and self.connected():
                 self.slots.confirm()
+                self.on_confirmed()  # the hub counts the unit updated from this health
                 return f"confirmed {trial.version}"
             if self.monotonic() - self.started > self.installer.settings.confirm_within_s:
                 log.error("release %s not ready and connected in time: restarting to roll back",
@@ -120,6 +133,12 @@ class Updates:
                 return "busy"
             self.installer.switch(offer, self._prepared[1], self.version)
         except (InstallError, SlotError, OSError) as e:
+            if isinstance(e, InstallError) and e.retry and self._tries < MAX_TRIES:
+                self._tries += 1
+                log.warning("release %s: %s; try %d of %d later", offer.version, e,
+                            self._tries, MAX_TRIES)  # fmt: skip
+                return "retry"
+            self._tries = 0
             reason = e.reason if isinstance(e, InstallError) else "install_failed"
             self.slots.record_failure(offer.version, reason, str(e), self.installer.now())
             remove(self.offer_path)
@@ -127,6 +146,7 @@ class Updates:
             log.error("release %s not installed: %s", offer.version, e)
             return f"failed: {reason}"
         remove(self.offer_path)
+        self._tries = 0
         self._restart(f"switched to {offer.version}")
         return f"switched to {offer.version}"
 

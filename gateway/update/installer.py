@@ -33,9 +33,11 @@ Run = Callable[[Sequence[str]], None]
 class InstallError(Exception):
     """A release that could not be installed: `reason` is an UpdateFailureReason."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, *, retry: bool = False) -> None:
         super().__init__(message)
         self.reason = reason
+        self.retry = retry
+        """A passing fault (the network, the hub away): try again before giving up."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,9 @@ class Installer:
         except InstallError:
             raise
         except Exception as e:  # network, HTTP status, disk: all "try again later"
-            raise InstallError("install_failed", f"download of {offer.url} failed: {e}") from e
+            raise InstallError(
+                "install_failed", f"download of {offer.url} failed: {e}", retry=True
+            ) from e
         size = path.stat().st_size
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if size != offer.size or digest != offer.sha256:

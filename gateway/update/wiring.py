@@ -13,7 +13,7 @@ from pathlib import Path
 from gateway.config import GatewayConfig
 from gateway.state.orders import OrderBook
 from gateway.update.agent import Updates
-from gateway.update.installer import Fetch, Installer, InstallSettings
+from gateway.update.installer import Fetch, Installer, InstallSettings, Run
 from gateway.update.slots import SlotRoot
 from wire.signing import Verifier
 
@@ -34,6 +34,8 @@ class UpdateWiring:
     now: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     fetch: Fetch | None = None
+    run: Run | None = None
+    """How the installer runs venv and pip (the demo simulates them: demo/rollout.py)."""
     poll_s: float = 5.0
 
     def build(
@@ -57,6 +59,7 @@ class UpdateWiring:
             self.settings,
             now=self.now,
             fetch=self.fetch,
+            run=self.run,
         )
         return Updates(
             slots,

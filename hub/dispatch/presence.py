@@ -137,7 +137,10 @@ class Presence:
             (h.printer, h.gps.age_s if h.gps else None, h.outbox_depth, h.version, unit),
         )
         failed = msgspec.json.encode(h.update_failed).decode() if h.update_failed else None
-        db.execute("UPDATE unit_state SET update_failed=? WHERE unit=?", (failed, unit))
+        db.execute(
+            "UPDATE unit_state SET update_failed=?, update_trial=? WHERE unit=?",
+            (failed, int(h.update_trial), unit),
+        )
 
     def position(
         self,

@@ -170,8 +170,10 @@ def _rejected_counts(db: sqlite_utils.Database) -> None:
 
 def _update_failed(db: sqlite_utils.Database) -> None:
     """The release a unit last gave up (its health's `update_failed`, JSON), which halts a
-    rollout (hub/fleet/, docs/updates.md)."""
+    rollout, and whether the version it runs is still on trial (hub/fleet/,
+    docs/updates.md)."""
     db.execute("ALTER TABLE unit_state ADD COLUMN update_failed TEXT")
+    db.execute("ALTER TABLE unit_state ADD COLUMN update_trial INTEGER NOT NULL DEFAULT 0")
 
 
 MIGRATIONS = named_set(

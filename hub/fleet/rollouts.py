@@ -3,7 +3,8 @@
 Stages: `canary` (units the admin names), then `percent` (a stable share of the fleet,
 the same units whatever the page's order, growing with each advance), then `all`. One
 rollout is active at a time. A unit counts as updated when its health reports the version;
-a unit whose health reports it gave the version up (`update_failed`) halts the rollout,
+(and no longer on trial: READY and connected); a unit whose health reports it gave the
+version up (`update_failed`) halts the rollout,
 and the console shows which unit and why. Each stage's units are recorded here first and
 offered after (dispatch queues the signed commands): a crash between the two leaves targets
 not yet offered, which the next `sync` offers.
@@ -183,7 +184,7 @@ class Rollouts:
                 (rollout["id"],),
             ).fetchall():
                 state = unit_state.get(t["unit"], {})
-                if state.get("version") == rollout["version"]:
+                if state.get("version") == rollout["version"] and not state.get("update_trial"):
                     c.execute(
                         "UPDATE fleet_targets SET updated_at=? WHERE rollout_id=? AND unit=?",
                         (ts(now), rollout["id"], t["unit"]),

@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 
 def terminal_units(registry: Registry) -> list[str]:
     """Units that have a terminal to update. The registry's `terminal` flag comes with the
-    dual-track work; until then every unit counts (read with a default, on purpose)."""
-    return sorted(u for u, unit in registry.units.items() if getattr(unit, "terminal", True))
+    dual-track work (default: tier 1 has one, tiers 2 and 3 not); until it is merged the
+    same default is read here (getattr on purpose, docs/updates.md)."""
+    return sorted(
+        u for u, unit in registry.units.items() if getattr(unit, "terminal", unit.tier == 1)
+    )
 
 
 class Fleet:
@@ -49,11 +52,16 @@ class Fleet:
         self._thread: threading.Thread | None = None
         self.on_change: Callable[[], None] = lambda: None
 
+    def set_download_url(self, base_url: str) -> None:
+        """Where terminals fetch bundles, once the hub knows its own address."""
+        self.rollouts.base_url = base_url.rstrip("/") + "/"
+
     def unit_state(self) -> dict[str, dict[str, Any]]:
         """What each unit's health last said (the dispatch projection, read only)."""
         with transaction(self.db_path) as c:
             rows = c.execute(
-                "SELECT unit, online, last_seen, version, update_failed FROM unit_state"
+                "SELECT unit, online, last_seen, version, update_failed, update_trial"
+                " FROM unit_state"
             ).fetchall()
         return {r["unit"]: dict(r) for r in rows}
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 def build_fleet(config: HubConfig, desk: Desk, app: Flask) -> Fleet:
+    # set again by the hub once bound, when [fleet] url is not given (hub/runtime.py)
     url = config.release_url or f"http://{config.listen_host}:{config.listen_port}/releases/"
     fleet = Fleet(
         config.db_path,

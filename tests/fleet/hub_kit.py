@@ -46,7 +46,9 @@ class HubKit:
         )  # fmt: skip
         return out
 
-    def health(self, unit: str, version: str, failed: k.UpdateFailure | None = None) -> None:
+    def health(
+        self, unit: str, version: str, failed: k.UpdateFailure | None = None, trial: bool = False
+    ) -> None:
         """A unit's signed health, through the hub's real uplink."""
         cert, key = self.test_pki.client(unit)
         folder = self.tmp / "pki" / "units" / unit
@@ -54,7 +56,12 @@ class HubKit:
             folder.mkdir(parents=True)
             (folder / "unit.crt").write_bytes(cert.read_bytes())
         body = k.HealthBody(
-            version=version, uptime_s=1, printer="ok", outbox_depth=0, update_failed=failed
+            version=version,
+            uptime_s=1,
+            printer="ok",
+            outbox_depth=0,
+            update_failed=failed,
+            update_trial=trial,
         )
         signer = Signer.from_pem(key.read_bytes())
         _, raw = codec.encode("health", unit, body, signer, at=self.clock.now())

@@ -51,6 +51,10 @@ def test_stages_offer_updates_and_health_marks_units(kit: HubKit) -> None:
     offer = sent[0]["body"]["update"]
     assert offer["url"] == "https://hub.test/releases/liandong-0.2.0.ltar"
     assert offer["version"] == "0.2.0" and len(offer["sha256"]) == 64
+    for u in canary:  # running it, but on trial: not yet READY and connected
+        kit.health(u, "0.2.0", trial=True)
+    kit.fleet.sync()
+    assert not any(t["updated_at"] for t in kit.fleet.rollouts.targets(rid))
     for u in canary:
         kit.health(u, "0.2.0")
     kit.fleet.sync()
