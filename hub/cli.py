@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
+from hub import release_cli
 from hub.errors import HubError
-from hub.fleet import cli as fleet_cli
 from hub.registry import RegistryError
 
 
@@ -179,4 +179,4 @@ def boundary_check(config_path: Path, file: Path) -> None:
         raise SystemExit(1)
 
 
-main.add_command(fleet_cli.release)
+main.add_command(release_cli.release)

@@ -1,5 +1,6 @@
 """`liandong-hub release add|list`: keep a signed release bundle on the hub (checked in
-full first) and list what is kept. Rollouts are started in the console by an admin."""
+full first; recorded in the console's audit log as done by `cli`) and list what is kept.
+Rollouts are started in the console by an admin (docs/updates.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from hub.console import audit
+from hub.console import db as console_db
 from hub.errors import HubError
 from hub.fleet.releases import ReleaseStore
 
@@ -31,6 +34,20 @@ def _store(config_path: Path) -> ReleaseStore:
     )
 
 
+def _audit(db_path: Path, at: datetime, target: str, outcome: str, detail: dict[str, str]) -> None:
+    console_db.migrate(db_path)
+    audit.record(
+        db_path,
+        at=at,
+        actor="cli",
+        role="-",
+        action="release_add",
+        target=target,
+        outcome=outcome,
+        detail=detail,
+    )
+
+
 @click.group("release", help="Software releases for the terminals (docs/updates.md).")
 def release() -> None:
     """`liandong-hub release ...`"""
@@ -40,10 +57,14 @@ def release() -> None:
 @_config
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def add(config_path: Path, bundle: Path) -> None:
+    store = _store(config_path)
+    now = datetime.now(UTC)
     try:
-        row = _store(config_path).add(bundle, by="cli", now=datetime.now(UTC))
+        row = store.add(bundle, by="cli", now=now)
     except HubError as e:
+        _audit(store.db_path, now, bundle.name, "refused", {"error": str(e)})
         raise click.ClickException(str(e)) from None
+    _audit(store.db_path, now, row["version"], "ok", {"sha256": row["sha256"]})
     click.echo(f"release {row['version']} kept as {row['file']} (sha256 {row['sha256']})")
 
 
