@@ -6,7 +6,6 @@ terminal exactly as it was, and the inactive slot is rebuilt from nothing next t
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import ssl
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from gateway.update.slots import SlotRoot, Trial
 from wire.kinds import UpdateOffer
-from wire.release import BundleError, check_upgrade, extract, read_manifest
+from wire.release import BundleError, check_upgrade, extract, read_manifest, sha256_file
 from wire.signing import Verifier
 
 log = logging.getLogger(__name__)
@@ -54,8 +53,11 @@ class InstallSettings:
 
 def http_fetch(ca_file: Path | None = None, timeout_s: float = 60.0) -> Fetch:
     """Plain urllib (the hub serves the bundle over its HTTP; nginx adds HTTPS in
-    production). The bundle is verified by hash and signature whatever the transport."""
-    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    production, with a public or the county CA's certificate: both are trusted). The bundle
+    is verified by hash and signature whatever the transport."""
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
 
     def fetch(url: str, path: Path, limit: int) -> None:
         # http(s) only: the wire's pattern for the offer's url
@@ -121,7 +123,7 @@ class Installer:
                 "install_failed", f"download of {offer.url} failed: {e}", retry=True
             ) from e
         size = path.stat().st_size
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = sha256_file(path)  # streamed: a bundle may be larger than a Pi's free memory
         if size != offer.size or digest != offer.sha256:
             raise InstallError(
                 "refused", f"downloaded {size} bytes with another hash than the hub's offer"

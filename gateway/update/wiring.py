@@ -13,7 +13,7 @@ from pathlib import Path
 from gateway.config import GatewayConfig
 from gateway.state.orders import OrderBook
 from gateway.update.agent import Updates
-from gateway.update.installer import Fetch, Installer, InstallSettings, Run
+from gateway.update.installer import Fetch, Installer, InstallSettings, Run, http_fetch
 from gateway.update.slots import SlotRoot
 from wire.signing import Verifier
 
@@ -58,7 +58,7 @@ class UpdateWiring:
             config.state_dir / "update" / "work",
             self.settings,
             now=self.now,
-            fetch=self.fetch,
+            fetch=self.fetch or http_fetch(config.mqtt.ca),
             run=self.run,
         )
         return Updates(
