@@ -124,6 +124,10 @@ class Updates:
         offer = self.pending()
         if offer is None:
             return "nothing"
+        if offer.version == self.version:  # a rollout that reached a unit already on it
+            remove(self.offer_path)
+            log.info("release %s offered, and already running: nothing to do", offer.version)
+            return "already running"
         if not self.idle():
             return "busy"
         try:

@@ -89,6 +89,11 @@ def test_update_waits_for_the_room_then_switches_and_confirms(
     wait_for(lambda: kit.slots.trial() is None, timeout=10, what="confirmed")
     assert gw2.health().version == "0.2.0" and gw2.health().update_failed is None
     assert not restarts2
+    # a later rollout of the same version reaches it again: nothing to do, nothing failed
+    assert gw2.updates is not None
+    gw2.updates.offer(kit.offer(bundle, "0.2.0"))
+    wait_for(lambda: gw2.updates.pending() is None, what="the offer dropped")  # type: ignore[union-attr]
+    assert gw2.health().update_failed is None and not restarts2 and kit.slots.active() == "b"
 
 
 def test_release_that_never_connects_rolls_back_and_says_why(
