@@ -116,7 +116,7 @@ class Updates:
             if self.monotonic() - self.started > self.installer.settings.confirm_within_s:
                 log.error("release %s not ready and connected in time: restarting to roll back",
                           trial.version)  # fmt: skip
-                self.slots.give_up(trial, "not_ready", "not ready and connected in time",
+                self.slots.give_up(trial, "not_ready", "时限内未连上服务器 not connected in time",
                                    self.installer.now())  # fmt: skip
                 self._restart("rolled back")
                 return "rolled back"

@@ -219,7 +219,7 @@ class SlotRoot:
         if active != trial.to:
             failed = self.failed()
             if failed is None or failed.get("version") != trial.version:
-                self.give_up(trial, "interrupted", "power cut or kill during the switch", now)
+                self.give_up(trial, "interrupted", "切换中断电或被终止 cut during the switch", now)
             else:
                 remove(self.root / TRIAL)  # cut after switching back: finish it
             return f"slot {self.active()}: switch to {trial.version} did not happen"
@@ -229,10 +229,12 @@ class SlotRoot:
             return f"rolled back to slot {trial.from_slot}: finishing the switch back"
         starts = trial.starts + 1
         if starts > trial.max_starts:
-            self.give_up(trial, "crashed", f"{trial.starts} starts without being ready", now)
+            self.give_up(
+                trial, "crashed", f"启动 {trial.starts} 次均未就绪 {trial.starts} starts", now
+            )
             return f"rolled back to slot {trial.from_slot}: {trial.version} kept failing"
         if now > trial.deadline:
-            self.give_up(trial, "not_ready", "not ready and connected in time", now)
+            self.give_up(trial, "not_ready", "时限内未就绪 not ready in time", now)
             return f"rolled back to slot {trial.from_slot}: {trial.version} not ready in time"
         self.begin_trial(Trial(**{**asdict(trial), "starts": starts}))
         return f"slot {active}: trial of {trial.version}, start {starts}/{trial.max_starts}"
