@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.console import audit
+from hub.fleet import web as fleet_web
 from hub.fleet.service import Fleet, terminal_units
 from hub.fleet.web import EXTENSION
 from provisioning import pki
@@ -38,7 +39,8 @@ def fleet(app: Flask, service: TestService, tmp_path: Path) -> Fleet:
         lambda units, offer, by: service.offer_update(units, offer, by=by),
         "https://hub.test/releases/",
     )
-    app.extensions[EXTENSION] = f
+    app.extensions[EXTENSION] = f  # as hub/fleet/wiring.py mounts it on the hub's app
+    app.register_blueprint(fleet_web.bp)
     wheels = make_wheel(tmp_path / "w", "0.2.0").parent
     bundle = tmp_path / "b.ltar"
     build_bundle(
@@ -119,3 +121,15 @@ def test_english_switch(as_role: Callable[[str], FlaskClient], fleet: Fleet) -> 
     client.get("/lang/en?next=/fleet")
     html = client.get("/fleet").get_data(as_text=True)
     assert "Software updates" in html and "Versions across the fleet" in html
+
+
+def test_release_download_serves_only_kept_bundles(client: FlaskClient, fleet: Fleet) -> None:
+    kept = client.get("/releases/liandong-0.2.0.ltar")
+    try:
+        assert kept.status_code == 200
+        path = fleet.releases.path("liandong-0.2.0.ltar")
+        assert path is not None and kept.data == path.read_bytes()
+    finally:
+        kept.close()  # send_file streams the file: close it
+    for name in ("liandong-9.9.ltar", "..%2Fhub.sqlite3", "hub.sqlite3", "liandong-0.2.0.ltar.tmp"):
+        assert client.get(f"/releases/{name}").status_code == 404, name
