@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import math
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,6 +58,8 @@ class Rollouts:
         self.units = units
         self.send = send
         self.base_url = base_url.rstrip("/") + "/"
+        self._lock = threading.RLock()
+        """One step at a time: the fleet loop, console requests and the CLI share this."""
 
     # ---- reading -----------------------------------------------------------------------------
     def active(self) -> dict[str, Any] | None:
@@ -100,6 +103,10 @@ class Rollouts:
         unknown = sorted(set(canary) - known)
         if not canary or unknown:
             raise NotFound(f"canary units must be known units: {unknown or 'none given'}")
+        with self._lock:
+            return self._start(version, canary, by, allow_downgrade)
+
+    def _start(self, version: str, canary: list[str], by: str, allow_downgrade: bool) -> int:
         if self.active() is not None:
             raise Conflict("a rollout is already under way: halt it or let it finish first")
         now = ts(self.clock.now())
@@ -119,6 +126,10 @@ class Rollouts:
     def advance(self, *, percent: int | None, by: str) -> list[str]:
         """The next stage: `percent` of the fleet (more than before), or all (None).
         Returns the units newly offered the release."""
+        with self._lock:
+            return self._advance(percent, by)
+
+    def _advance(self, percent: int | None, by: str) -> list[str]:
         rollout = self.active()
         if rollout is None:
             raise Conflict("no rollout is under way")
@@ -138,14 +149,19 @@ class Rollouts:
         return added
 
     def halt(self, *, by: str, reason: str) -> None:
-        rollout = self.active()
-        if rollout is None:
-            raise Conflict("no rollout is under way")
-        self._set_state(rollout["id"], "halted", f"{by}: {reason}"[:300])
+        with self._lock:
+            rollout = self.active()
+            if rollout is None:
+                raise Conflict("no rollout is under way")
+            self._set_state(rollout["id"], "halted", f"{by}: {reason}"[:300])
 
     # ---- the loop ----------------------------------------------------------------------------
     def offer_pending(self, *, by: str = "fleet") -> int:
         """Offer the release to the active rollout's targets not yet offered."""
+        with self._lock:  # the loop and a console request must not both offer a unit
+            return self._offer_pending(by)
+
+    def _offer_pending(self, by: str) -> int:
         rollout = self.active()
         if rollout is None:
             return 0
@@ -171,6 +187,10 @@ class Rollouts:
     def sync(self, unit_state: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
         """Read what the units' health says (`unit_state`: unit -> version, update_failed)
         into the active rollout: updated units, a failure that halts it, the end."""
+        with self._lock:
+            return self._sync(unit_state)
+
+    def _sync(self, unit_state: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
         rollout = self.active()
         if rollout is None:
             return None
