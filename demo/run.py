@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from demo import report
+from demo import report, rollout
 from demo.broker import Broker, BrokerError
 from demo.clock import ScaledClock
 from demo.county import INTAKE_SOURCE, Provisioned, provision, tier1_units, wipe
@@ -129,7 +129,11 @@ class Demo:
             f"  时间倍速 speed    {args.speed:g}x (1 s = {args.speed:g} s county time); "
             f"日志 log {self.state / 'demo.log'}"
         )
-        self.fleet.start(prov.bundles, prov.port)
+        slots = None
+        if getattr(args, "rollout", False):  # the release key goes into the bundles first
+            rollout.release_key(prov.pki)
+            slots = rollout.DemoSlots(self.state / "slots", self.clock)
+        self.fleet.start(prov.bundles, prov.port, slots)
         deadline = time.monotonic() + CONNECT_WAIT_S
         while self.fleet.connected() < len(units) and time.monotonic() < deadline:
             if self.stop_event.wait(0.1):
@@ -220,6 +224,11 @@ class Demo:
         line = report.command_line(self.prov.hub_toml, self.clock_start, self.clock.now(), out)
         say(f"考核报表 assessment report (after the demo stops):\n  {line}")
         ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok and roll_ok
+        if ok and getattr(args, "rollout", False):
+            ok = rollout.play(
+                self.hub, self.prov.pki, sorted(self.fleet.terminals), self._note,
+                self.stop_event.is_set,
+            )  # fmt: skip
         if self.stop_event.is_set():
             return INTERRUPTED  # Ctrl-C before the run was over
         if args.keep and args.until_done:

@@ -36,6 +36,8 @@ usage: $PROG BUNDLE [options]
   --state-device DEV    separate partition for /var/lib/liandong (e.g. UUID=..., /dev/sda1)
   --overlay-root        read-only root with a RAM overlay (needs --state-device)
   --wheel FILE          install this liandong wheel instead of the one from the index
+  --slots               A/B slots for software updates from the hub (docs/updates.md):
+                        the release goes to /opt/liandong/slots/a, run through slots/current
   --no-packages         do not run apt-get or pip
   --enroll-on-boot      no BUNDLE: the card enrolls itself at first boot with the token file
                         liandong-token.json on its boot partition (README, "First boot")
@@ -53,6 +55,7 @@ BUNDLE="" BOARD="" ROOT="/" NTP="ntp.gov.local" GPS="keep" GPS_USB="" PRINTER_US
 PRINTER_URL="/dev/ld-printer" PPS_PIN="" GPS_TIME=0 PINS="" STATE_DEV="" OVERLAY=0 WHEEL=""
 SPEECH=""
 PACKAGES=1 ENROLL=0 SAVED=() ORIG=("$@")
+SLOTS=0
 need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -71,6 +74,7 @@ while [[ $# -gt 0 ]]; do
 	--overlay-root) OVERLAY=1; shift ;;
 	--wheel) need_arg "$@"; WHEEL=$2; shift 2 ;;
 	--no-packages) PACKAGES=0; shift ;;
+	--slots) SLOTS=1; shift ;;
 	--enroll-on-boot) ENROLL=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage >&2; die "unknown option $1" ;;
@@ -334,7 +338,9 @@ if ((PACKAGES && LIVE)); then
 		python3 -m venv --system-site-packages /opt/liandong
 		changed /opt/liandong
 	fi
-	if [[ -n $WHEEL ]]; then
+	if ((SLOTS)); then
+		say same "pip: into /opt/liandong/slots/a (below)"
+	elif [[ -n $WHEEL ]]; then
 		spec="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")[gateway]"
 		/opt/liandong/bin/pip install --quiet --disable-pip-version-check "$spec"
 		say ok "pip: $spec -> /opt/liandong"
@@ -346,6 +352,29 @@ if ((PACKAGES && LIVE)); then
 	fi
 else
 	say skipped "apt-get and pip ($( ((LIVE)) && echo "--no-packages" || echo "--root"))"
+fi
+
+# ---------------------------------------------------------------- 1b. A/B slots
+if ((SLOTS)); then
+	echo "slots (A/B updates):"
+	S=/opt/liandong/slots
+	if ((PACKAGES && LIVE)) && [[ ! -L $S/current ]]; then
+		mkdir -p "$S"
+		python3 -m venv --system-site-packages "$S/a"
+		spec='liandong[gateway]'
+		[[ -z $WHEEL ]] || spec="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")[gateway]"
+		"$S/a/bin/pip" install --quiet --disable-pip-version-check "$spec"
+		ln -sfn a "$S/current.tmp" && mv -T "$S/current.tmp" "$S/current" && sync "$S"
+		changed "$S/a (pip: $spec), current -> a"
+	elif [[ -L $R$S/current ]]; then
+		say same "$S/current -> $(readlink "$R$S/current")"
+	else
+		say skipped "$S/a: no packages in this mode; install on the terminal with --slots"
+	fi
+	if ((PACKAGES && LIVE)); then
+		check=$("$S/current/bin/python" -c 'import gateway.update.slots as m; print(m.__file__)')
+		put 0644 root root "$S/liandong-bootcheck.py" <"$check"
+	fi
 fi
 
 # ---------------------------------------------------------------- 2. service user
@@ -400,6 +429,8 @@ else
 for f in ca.crt unit.crt hub-dispatch.pub; do
 	put 0644 root liandong "$R/etc/liandong/$f" <"$BUNDLE/$f"
 done
+# The county's release key (liandong-provision release key): what updates are checked against.
+[[ ! -f $BUNDLE/release.pub ]] || put 0644 root liandong "$R/etc/liandong/release.pub" <"$BUNDLE/release.pub"
 fi
 if ((ENROLL)); then
 	:
@@ -500,6 +531,16 @@ if ((ENROLL)); then
 		"$R/etc/systemd/system/multi-user.target.wants/liandong-firstboot.service"
 fi
 mkdir -p "$R/var/log/journal"
+if ((SLOTS)); then
+	mkdir -p "$R/etc/systemd/system/liandong-gateway.service.d"
+	put 0644 root root "$R/etc/systemd/system/liandong-gateway.service.d/slots.conf" \
+		<"$HERE/systemd/liandong-gateway-slots.conf"
+	ensure_dir "$R/opt/liandong/slots" 0755 liandong liandong
+	# the gateway rebuilds the slot it is not running from: both belong to it
+	if ((LIVE && CAN_CHOWN)) && [[ -d /opt/liandong/slots/a ]]; then
+		chown -R liandong:liandong /opt/liandong/slots/a
+	fi
+fi
 
 # ---------------------------------------------------------------- 8. durability
 echo "durability:"

@@ -41,12 +41,14 @@ from gateway.state.orders import OrderBook
 from gateway.state.rollcalls import RollcallBook
 from gateway.state.seen import SeenIds
 from gateway.state.store import Store
+from gateway.update.wiring import UpdateWiring
 from gateway.uplink.link import Link
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import WINDOW, Sender
 from gateway.uplink.signer import ReportSigner
 from wire import Signer, Verifier
 from wire.clock import Clock, SystemClock
+from wire.kinds import UpdateOffer
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ class Gateway:
         resend_s: float = 30.0,
         window: int = WINDOW,
         print_retry_s: float = 5.0,
+        updates: UpdateWiring | None = None,
     ) -> None:
         check_files(config)
         self.config = config
@@ -216,7 +219,19 @@ class Gateway:
             self.sender,
             self.health_status.publish_state,
             self.rollcalls,
+            on_update=self._on_update,
         )
+        # software updates (docs/updates.md): only on a terminal installed in A/B slots
+        self.updates = (
+            updates.build(config, self.orders, self.ready.is_set, self.link.connected.is_set)
+            if updates is not None
+            else None
+        )
+        if self.updates is not None:
+            self.health_status.update_failed = self.updates.failure
+            self.health_status.update_trial = self.updates.on_trial
+            self.updates.on_confirmed = self.health_status.publish_state
+            self.health_status.version = self.updates.version
         receipts = ReceiptMessages(self.store, self.seen, self.outbox, self.sender)
         self.down = DownHandler(
             self.unit,
@@ -262,10 +277,14 @@ class Gateway:
         if self.config.gps:
             self.gps.start()
         self.health_status.start()
+        if self.updates is not None:
+            self.updates.start()
         self.ready.set()
         log.info("terminal %s ready", self.unit)
 
     def stop(self) -> None:
+        if self.updates is not None:
+            self.updates.stop()
         self.health_status.stop()
         self.gps.stop()
         self.link.stop(offline_state=self.signer.state(None))
@@ -294,6 +313,13 @@ class Gateway:
     def handle_down(self, raw: bytes) -> None:
         """A down message from the link (paho's thread); returns after the commit."""
         self.down.handle(raw)
+
+    def _on_update(self, offer: UpdateOffer) -> None:
+        if self.updates is None:
+            log.warning("release %s offered, but this terminal is not installed in A/B "
+                        "slots (docs/updates.md): ignored", offer.version)  # fmt: skip
+            return
+        self.updates.offer(offer)
 
     def _on_connected(self) -> None:
         self.health_status.publish_state()

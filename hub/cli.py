@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from hub import release_cli
 from hub.errors import HubError
 from hub.registry import RegistryError
 
@@ -248,3 +249,6 @@ def boundary_check(config_path: Path, file: Path) -> None:
     click.echo(text)
     if not ok:
         raise SystemExit(1)
+
+
+main.add_command(release_cli.release)

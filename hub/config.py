@@ -62,6 +62,11 @@ class HubConfig:
     notify: NotifySettings | None = None  # [notify]: escalation SMS (hub/alerts/settings.py)
     rollcall: Schedule = field(default_factory=Schedule)  # [rollcall]: docs/rollcall.md
     rollcall_times: RollcallTimes = field(default_factory=RollcallTimes)
+    # [fleet] (docs/updates.md): where release bundles are kept, the county's public release
+    # key, and the address terminals download them from ("" = this hub's own /releases/)
+    releases_dir: Path | None = None
+    release_key: Path | None = None
+    release_url: str = ""
 
     def settings(self) -> Settings:
         """The figures the dispatch parts are built with (hub/runtime.py)."""
@@ -163,6 +168,9 @@ def load_config(path: Path) -> HubConfig:
             rubric=base / rubric if rubric else None,
             notify=load_notify(data.get("notify"), base, path),
             **_rollcall(data.get("rollcall", {})),
+            releases_dir=p("fleet", "releases", "releases"),
+            release_key=p("fleet", "release_key", "../release/release.pub"),
+            release_url=str(data.get("fleet", {}).get("url", "")),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None

@@ -42,6 +42,7 @@ from hub.dispatch.rollcall.views import RollcallReads
 from hub.dispatch.schema import MIGRATIONS as DISPATCH_SET
 from hub.dispatch.selfcalls import SelfCalls
 from hub.dispatch.trackers import Trackers
+from hub.dispatch.updates import UpdateOffers
 from hub.dispatch.wake import Wake
 from hub.metrics import HubMetrics
 from hub.registry import Registry, load_registry
@@ -234,6 +235,7 @@ def build(
             phone=phone,
             rollcalls=rollcalls,
             rollcall_reads=rollcall_reads,
+            updates=UpdateOffers(store, ledger, registry, clock, wake),
         ),
         gate=GatePorts(incoming.gate_message, registry, clock, store, metrics),
         notifications=Notifications(store, registry, settings.notify) if settings.notify else None,

@@ -28,6 +28,7 @@ from waitress.wasyncore import close_all
 from hub.alerts.notify import Notifier
 from hub.config import HubConfig
 from hub.errors import ConfigError
+from hub.fleet.wiring import build_fleet
 from hub.parts import build, open_store
 from hub.proxy import server_settings
 from hub.registry import Registry, load_registry
@@ -102,6 +103,7 @@ class Hub:
             if self.bridge:  # the console's 边界交换 page reads it
                 self.app.extensions[BRIDGE_KEY] = self.bridge
             self.app.extensions[BROKER_KEY] = self.link.watch  # the console's red banner
+            self.fleet = build_fleet(config, parts.desk, self.app)
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
             family = socket.AF_INET6 if ":" in config.listen_host else socket.AF_INET
@@ -115,6 +117,8 @@ class Hub:
                 ) from None
             undo.callback(listener.close)
             self._server = create_server(self.app, sockets=[listener], **server_settings(config))
+            if not config.release_url:  # the port may have been chosen by the system
+                self.fleet.set_download_url(f"{self.url}/releases/")
             undo.pop_all()
         self._http: threading.Thread | None = None
         self._closing = threading.Event()
@@ -144,6 +148,7 @@ class Hub:
         self.engine.start()
         if self.sms:
             self.sms.start()
+        self.fleet.start()
         self.revocations.refresh(force=True)  # known before the first message goes out
         self.delivery.start()
         self.link.start()
@@ -177,6 +182,7 @@ class Hub:
         self.engine.stop()
         if self.sms:
             self.sms.stop()
+        self.fleet.stop()
         if self._http:
             self._http.join(5)
         self.store.close()

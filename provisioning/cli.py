@@ -14,7 +14,17 @@ from typing import Any, TypeVar
 
 import click
 
-from provisioning import broker_config, county, enroll, health, hosts, intake, revocation, tokens
+from provisioning import (
+    broker_config,
+    county,
+    enroll,
+    health,
+    hosts,
+    intake,
+    release_cli,
+    revocation,
+    tokens,
+)
 from provisioning import pki as pki_mod
 from provisioning.configs import GatewayOptions
 from provisioning.errors import ProvisioningError
@@ -354,3 +364,6 @@ def console_cert_cmd(pki: Path, names: tuple[str, ...], force: bool) -> None:
     click.echo(f"console certificate for {', '.join(made.names)}: {made.cert}")
     click.echo(f"  key {made.key}; valid until {made.not_after:%Y-%m-%d} UTC")
     click.echo(f"  the seats' browsers must trust the county CA: {Layout(pki).ca_crt}")
+
+
+main.add_command(release_cli.group)

@@ -320,6 +320,7 @@ HUB_TABLE_OWNERS = {
         f"console_{t}": "hub/console/"
         for t in ("users", "sessions", "audit", "login_guard", "login_seats")
     },
+    **{f"fleet_{t}": "hub/fleet/" for t in ("releases", "rollouts", "targets")},
 }
 
 

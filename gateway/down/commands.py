@@ -1,6 +1,7 @@
 """`command` from the hub: silence, realarm (the hub's escalation), test_print, resync,
 rollcall (点名: stored, then it rings until answered or expired; one that arrives after its
-expiry is stored as missed and never rings).
+expiry is stored as missed and never rings);
+update (a release offered: kept for gateway/update/, docs/updates.md).
 
 Seen and done in one commit: a kill between them must not leave a command marked seen (so
 skipped when the broker delivers it again) but never carried out.
@@ -20,7 +21,7 @@ from gateway.state.store import Store
 from gateway.uplink.sender import Sender
 from wire.clock import Clock
 from wire.codec import Message
-from wire.kinds import CommandBody
+from wire.kinds import CommandBody, UpdateOffer
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class CommandMessages:
         sender: Sender,
         publish_state: Callable[[], None],
         rollcalls: RollcallBook | None = None,
+        on_update: Callable[[UpdateOffer], None] | None = None,
     ) -> None:
         self.store = store
         self.seen = seen
@@ -50,12 +52,17 @@ class CommandMessages:
         self.publish_state = publish_state
         """Send the retained `online` state with fresh health (on `resync`)."""
         self.rollcalls = rollcalls or RollcallBook(store)
+        self.on_update = on_update
+        """Keep an offered release (durably) for when the room is idle (`update`)."""
 
     def on_command(self, msg: Message) -> None:
         body = msg.body
         if not isinstance(body, CommandBody):
             raise TypeError("expected a CommandBody")
         log.info("command %s (order %s)", body.command, body.order_id)
+        if body.command == "update" and body.update is not None and self.on_update is not None:
+            # kept before the command is marked seen: a kill between them repeats the offer
+            self.on_update(body.update)
         with self.store.tx():
             self.seen.mark(msg)
             if body.command == "silence":

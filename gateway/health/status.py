@@ -29,7 +29,7 @@ from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import Sender
 from gateway.uplink.signer import ReportSigner
 from wire.clock import Clock, shanghai
-from wire.kinds import GpsHealth, HealthBody
+from wire.kinds import GpsHealth, HealthBody, UpdateFailure
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,12 @@ class HealthStatus:
         self.link = link
         self.last_press = last_press
         self.rollcalls = rollcalls
+        self.version = VERSION
+        """The release running (the update agent sets it: the demo's terminals have none)."""
+        self.update_failed: Callable[[], UpdateFailure | None] = lambda: None
+        """The last release given up (gateway/update/), reported until a newer one runs."""
+        self.update_trial: Callable[[], bool] = lambda: False
+        """Whether this start is a release on trial, not yet confirmed."""
         self.started = monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -101,7 +107,7 @@ class HealthStatus:
     def health(self) -> HealthBody:
         open_orders = self.orders.open()
         return HealthBody(
-            version=VERSION,
+            version=self.version,
             uptime_s=round(max(0.0, self.monotonic() - self.started), 1),
             printer=self.printer.state,
             outbox_depth=self.outbox.depth(),
@@ -110,6 +116,8 @@ class HealthStatus:
             gps=self.gps_health(),
             clock_offset_s=self.clock_offset.estimate(),
             unprinted=len(self.prints.pending()),
+            update_failed=self.update_failed(),
+            update_trial=self.update_trial(),
         )
 
     def publish_state(self) -> None:

@@ -13,7 +13,7 @@ import logging
 import threading
 from pathlib import Path
 
-from flask import Flask, render_template, request, session
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -29,6 +29,7 @@ from hub.console import (
     county,
     db,
     entry,
+    fleet,
     incidents,
     phone,
     present,
@@ -92,6 +93,7 @@ def init_app(app: Flask, service: Desk) -> None:
         auth, board, incidents, entry, units, admin, county, boundary, assessment, spotchecks,
         phone,
         rollcall,
+        fleet,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.add_url_rule(
@@ -126,6 +128,8 @@ def _globals() -> dict[str, object]:
         "revoked_units": service().revoked_units if console else frozenset(),
         # Cut off from the broker: a red banner on every page (hub/console/broker.py).
         "broker_down": broker_banner() if console else None,
+        # Software updates: the page exists where the hub wired its fleet (hub/fleet/).
+        "fleet_on": "liandong.fleet" in current_app.extensions,
     }
 
 

@@ -19,10 +19,12 @@ from hub.dispatch.phone_reports import PhoneReports
 from hub.dispatch.read import Reads
 from hub.dispatch.rollcall.calls import RollCalls
 from hub.dispatch.rollcall.views import RollcallReads, RoundView, Tally
+from hub.dispatch.updates import UpdateOffers
 from hub.dispatch.views import IncidentView, OrderView, UnitStatus
 from hub.errors import Conflict
 from hub.registry import Registry
 from wire.clock import Clock
+from wire.kinds import UpdateOffer
 
 
 class Desk:
@@ -37,6 +39,7 @@ class Desk:
         phone: PhoneReports | None = None,
         rollcalls: RollCalls | None = None,
         rollcall_reads: RollcallReads | None = None,
+        updates: UpdateOffers | None = None,
     ) -> None:
         self._incoming = incoming
         self._actions = actions
@@ -45,6 +48,7 @@ class Desk:
         self.events = live
         """The console's live stream: `subscribe()` / `unsubscribe(q)`."""
         self.db_path = db_path
+        self._updates = updates
         """The hub's SQLite file, where the console keeps its own tables."""
         self._rollcalls = rollcalls
         self._rollcall_reads = rollcall_reads
@@ -153,3 +157,9 @@ class Desk:
 
     def rollcall_total(self, start: datetime, end: datetime) -> Tally:
         return self._rollcall_reads.total(start, end) if self._rollcall_reads else Tally()
+
+    # ---- software updates (hub/fleet/ decides, docs/updates.md) ---------------------------
+    def offer_update(self, unit_ids: list[str], offer: UpdateOffer, *, by: str) -> dict[str, str]:
+        if self._updates is None:
+            raise Conflict("this hub was built without update offers")
+        return self._updates.offer(unit_ids, offer, by=by)

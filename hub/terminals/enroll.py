@@ -62,15 +62,15 @@ def post_enroll() -> Response:
         return error(500, "enrollment_failed", "注册失败，请联系指挥中心 (enrollment failed)")
     layout = Layout(pki_dir)
     [cn] = x509.load_pem_x509_certificate(cert).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return reply(
-        {
-            "certificate": cert.decode("ascii"),
-            "ca": layout.ca_crt.read_text(encoding="ascii"),
-            "hub_dispatch_pub": layout.dispatch_pub.read_text(encoding="ascii"),
-            "gateway": gateway_config(layout.county(), str(cn.value), GatewayOptions()),
-        },
-        201,
-    )
+    answer = {
+        "certificate": cert.decode("ascii"),
+        "ca": layout.ca_crt.read_text(encoding="ascii"),
+        "hub_dispatch_pub": layout.dispatch_pub.read_text(encoding="ascii"),
+        "gateway": gateway_config(layout.county(), str(cn.value), GatewayOptions()),
+    }
+    if layout.release_pub.exists():  # the county's release key (docs/updates.md)
+        answer["release_pub"] = layout.release_pub.read_text(encoding="ascii")
+    return reply(answer, 201)
 
 
 def _phone_unit(csr_pem: str) -> str | None:

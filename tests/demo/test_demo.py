@@ -159,3 +159,42 @@ def test_ctrl_c_stops_everything_without_a_traceback(tmp_path: Path) -> None:
     assert "everything stopped" in out
     assert "interrupted" in out
     assert not _processes_mentioning(str(state)), "something the demo started is still running"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(200)
+def test_rollout_brings_every_terminal_to_the_next_version(tmp_path: Path) -> None:
+    """`--rollout`: after the calls, version+1 is signed, kept by the hub and rolled out
+    (canary, 50 %, all) to the 29 terminals, each switching its own slot folder."""
+    state = tmp_path / "state"
+    done = subprocess.run(
+        _demo(
+            "--calls",
+            "1",
+            "--speed",
+            "300",
+            "--until-done",
+            "--no-outage",
+            "--rollout",
+            "--state",
+            str(state),
+        ),
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=190,
+        check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, f"stdout:\n{out}\nstderr:\n{done.stderr}"
+    assert "先行单位 canary: 2/29" in out and "全部 all: 29/29" in out
+    version = re.search(r"新版本 (\S+) 已签名", out)
+    assert version, out
+    slots = sorted((state / "slots").iterdir())
+    assert len(slots) == 29
+    for root in slots:  # every terminal runs the new version from its other slot
+        assert os.readlink(root / "current") == "b"
+        assert (root / "current" / "VERSION").read_text().strip() == version.group(1)
+        assert not (root / "trial.json").exists()
+    assert not _processes_mentioning(str(state)), "something the demo started is still running"

@@ -14,6 +14,7 @@ from flask import Flask
 from hub.db.store import Store
 from hub.dispatch.desk import Desk
 from hub.dispatch.intake import IntakeWindow
+from hub.dispatch.updates import UpdateOffers
 from hub.metrics import HubMetrics
 from hub.parts import Parts, open_parts
 from hub.registry import Registry
@@ -37,6 +38,9 @@ class TestService(Desk):
             phone=parts.phone,
             rollcalls=parts.rollcalls,
             rollcall_reads=parts.rollcall_reads,
+            updates=UpdateOffers(
+                parts.store, parts.ledger, parts.registry, parts.clock, parts.wake
+            ),
         )
         self.parts = parts
         self.store: Store = parts.store
