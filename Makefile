@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: test lint pytest demo bench mosquitto clients shellcheck udev browser reports venv clean help
+.PHONY: test lint pytest demo bench mosquitto clients shellcheck udev browser reports speech gpsd venv clean help
 
 help:
 	@echo "make test   - install what is missing, then run pytest, ruff and mypy"
@@ -112,7 +112,36 @@ reports:
 		exit 1; \
 	fi
 
-pytest: $(STAMP) mosquitto clients shellcheck udev browser reports
+# The spoken order (gateway/devices/speech.py): espeak-ng renders, sox plays and measures.
+speech:
+	@if command -v espeak-ng >/dev/null 2>&1 && command -v sox >/dev/null 2>&1; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing espeak-ng and sox with apt-get (for the spoken order's tests)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends espeak-ng sox libsox-fmt-alsa >/dev/null; \
+	else \
+		echo "espeak-ng or sox is missing. Install them, then run make again:"; \
+		echo "    sudo apt-get install espeak-ng sox libsox-fmt-alsa"; \
+		exit 1; \
+	fi
+
+# GPS through gpsd (gateway/devices/gpsd.py): the tests run Debian's gpsd under gpsfake.
+gpsd:
+	@if command -v gpsfake >/dev/null 2>&1 && { command -v gpsd >/dev/null 2>&1 || test -x /usr/sbin/gpsd; }; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing gpsd and gpsd-clients with apt-get (for the gpsd tests)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gpsd gpsd-clients >/dev/null && \
+		{ command -v systemctl >/dev/null 2>&1 && systemctl disable --now gpsd.socket gpsd >/dev/null 2>&1 || true; } ; \
+	else \
+		echo "gpsd or gpsfake is missing. Install them, then run make again:"; \
+		echo "    sudo apt-get install gpsd gpsd-clients"; \
+		exit 1; \
+	fi
+
+pytest: $(STAMP) mosquitto clients shellcheck udev browser reports speech gpsd
 	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
@@ -130,3 +159,22 @@ bench: $(STAMP) mosquitto
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: nginx
+# The hub machine's installer puts nginx in front of the console (hub-install/); its tests
+# run the real nginx binary on a loopback port.
+nginx:
+	@if command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; then \
+		: ; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing nginx with apt-get (for the hub installer's tests)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null && \
+		{ command -v systemctl >/dev/null 2>&1 && systemctl disable --now nginx >/dev/null 2>&1 || true; } ; \
+	else \
+		echo "nginx is missing. Install it, then run make again:"; \
+		echo "    sudo apt-get install nginx"; \
+		exit 1; \
+	fi
+
+pytest: nginx  # one more prerequisite of pytest (above), declared beside its target

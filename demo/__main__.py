@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         usage=(
             'make demo ARGS="[--calls N] [--speed N] [--seed N] [--state DIR]\n'
             "                 [--until-done [--keep] [--timeout S]] [--http-port P]"
-            ' [--no-outage]"'
+            ' [--no-outage] [--rollout]"'
         ),
         description=(
             "联动 Liandong 演示 demo: the whole Shuangbai county on this machine: its own\n"
@@ -98,6 +98,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="console/API port (default: any free port)",
     )
     p.add_argument("--no-outage", action="store_true", help="do not cut any unit's network")
+    p.add_argument(
+        "--rollout",
+        action="store_true",
+        help="after the calls, roll version+1 out to the terminals: canary, 50%%, all "
+        "(docs/updates.md; installing into the slot is simulated, see demo/rollout.py)",
+    )
     args = p.parse_args(argv)
     if not 1 <= args.calls <= 200:
         p.error("--calls must be 1-200 (the progress line reads every incident each second)")

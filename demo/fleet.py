@@ -21,10 +21,12 @@ from pathlib import Path
 from gpiozero.pins.mock import MockFactory
 
 from demo.netcut import NetCut
+from demo.rollout import DemoSlots
 from demo.vehicle import Vehicle
-from gateway.config import load_config
+from gateway.config import GatewayConfig, load_config
 from gateway.devices.simulators import GpsSimulator, PrinterSimulator, printed_text
 from gateway.terminal import Gateway
+from gateway.update.slots import SlotRoot
 from hub.registry import Registry
 from provisioning.configs import GatewayOptions
 from wire.clock import Clock
@@ -48,6 +50,7 @@ class Terminal:
     factory: MockFactory = field(default_factory=MockFactory)
     netcut: NetCut | None = None
     gateway: Gateway | None = None
+    config: GatewayConfig | None = None
     _printed: int = 0
     _last_fix: float = 0.0
 
@@ -93,29 +96,59 @@ class Fleet:
             )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.slots: DemoSlots | None = None
+        self._restarting: list[threading.Thread] = []
 
     def options(self, unit: str) -> GatewayOptions:
         return dataclasses.replace(self.terminals[unit].options(), unit_name=self.names[unit])
 
-    def start(self, bundles: dict[str, Path], broker_port: int) -> None:
-        """Start every gateway from its enrolled bundle, its MQTT through its own relay."""
+    def start(
+        self, bundles: dict[str, Path], broker_port: int, slots: DemoSlots | None = None
+    ) -> None:
+        """Start every gateway from its enrolled bundle, its MQTT through its own relay;
+        with `slots`, each with its update agent over its own slot folder (--rollout)."""
         self.printouts.mkdir(parents=True, exist_ok=True)
+        self.slots = slots
         for unit, t in self.terminals.items():
             config = load_config(bundles[unit] / "gateway.toml")
             t.netcut = NetCut(("127.0.0.1", broker_port), name=f"netcut-{unit}").start()
-            config = dataclasses.replace(
-                config, mqtt=dataclasses.replace(config.mqtt, port=t.netcut.port)
-            )
-            t.gateway = Gateway(
+            t.config = dataclasses.replace(
                 config,
-                self.clock,
-                pin_factory=t.factory,
-                health_interval=HEALTH_INTERVAL_S,
-                resend_s=RESEND_S,
+                mqtt=dataclasses.replace(config.mqtt, port=t.netcut.port),
+                speech=None,  # 29 terminals in one room: none of them speaks
             )
-            t.gateway.start()
+            if slots is not None:
+                slots.prepare(unit)
+            self._start_gateway(t)
         self._thread = threading.Thread(target=self._loop, name="fleet", daemon=True)
         self._thread.start()
+
+    def _start_gateway(self, t: Terminal) -> None:
+        assert t.config is not None  # noqa: S101
+        t.gateway = Gateway(
+            t.config,
+            self.clock,
+            pin_factory=t.factory,
+            health_interval=HEALTH_INTERVAL_S,
+            resend_s=RESEND_S,
+            updates=self.slots.wiring(t.unit) if self.slots else None,
+        )
+        t.gateway.start()
+
+    def _restart(self, unit: str) -> None:
+        """What systemd does for a terminal whose update agent asked for a restart: stop
+        it, run the boot check on its slots, start what `current` points at."""
+        t = self.terminals[unit]
+        try:
+            if t.gateway is not None:
+                t.gateway.stop()
+            if self.slots is not None:
+                done = SlotRoot(self.slots.root(unit)).boot_check(self.clock.now().timestamp())
+                log.info("%s boot check: %s", unit, done)
+            if not self._stop.is_set():
+                self._start_gateway(t)
+        except Exception:
+            log.exception("restarting terminal %s", unit)
 
     def connected(self) -> int:
         return sum(
@@ -124,6 +157,11 @@ class Fleet:
 
     def _loop(self) -> None:
         while not self._stop.wait(TICK_S):
+            while self.slots is not None and not self.slots.restarts.empty():
+                unit = self.slots.restarts.get()  # each on its own, as each Pi would
+                th = threading.Thread(target=self._restart, args=(unit,), name=f"restart-{unit}")
+                th.start()
+                self._restarting.append(th)
             now = time.monotonic()
             for t in self.terminals.values():
                 try:
@@ -151,6 +189,8 @@ class Fleet:
         self._stop.set()
         if self._thread:
             self._thread.join(5)
+        for th in self._restarting:
+            th.join(30)
         stoppers = [
             threading.Thread(target=self._stop_one, args=(t,), name=f"stop-{t.unit}")
             for t in self.terminals.values()

@@ -15,15 +15,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from demo import report
+from demo import report, rollout
 from demo.broker import Broker, BrokerError
 from demo.clock import ScaledClock
 from demo.county import INTAKE_SOURCE, Provisioned, provision, tier1_units, wipe
+from demo.dualtrack import DualTrack
 from demo.fleet import HEALTH_INTERVAL_S, Fleet
 from demo.gatefeed import GateFeed, route
+from demo.modem import ModemSimulator
+from demo.rollcall import RollcallDrill
 from demo.scenario import Call, IntakeClient, intake_body, make_calls
 from demo.staff import Outage, Staff
 from demo.tally import Tally, count, summary_table
+from hub.alerts.settings import ModemSettings, NotifySettings
 from hub.config import load_config
 from hub.console.commands import create_admin
 from hub.errors import HubError
@@ -68,7 +72,9 @@ class Demo:
         self.staff: Staff | None = None
         self.prov: Provisioned | None = None
         self.feed: GateFeed | None = None
+        self.modem: ModemSimulator | None = None
         self.incidents: list[str] = []
+        self.dual: DualTrack | None = None  # 自接 and a phone unit (demo/dualtrack.py)
         self.started = time.monotonic()
         self.clock_start = self.clock.now()
 
@@ -92,10 +98,12 @@ class Demo:
             )
             self.broker.start()
             say(f"  消息代理 broker   Mosquitto, mutual TLS, 127.0.0.1:{prov.port}")
+            self.modem = ModemSimulator()  # escalation SMS go to a simulated modem (pty)
             config = dataclasses.replace(
                 load_config(prov.hub_toml),
                 listen_port=args.http_port,
                 stale_after_s=max(15.0, 4 * HEALTH_INTERVAL_S * args.speed),
+                notify=NotifySettings(channel="modem", modem=ModemSettings(port=self.modem.path)),
             )
             self.hub = Hub(config, clock=self.clock, registry=self.registry)
             self.hub.start()
@@ -112,6 +120,7 @@ class Demo:
             f"  网闸 110 gate     {self.feed.folders.inbound.parent}/"
             " (inbound/ done/ rejected/ outbound/)"
         )
+        say(f"  短信猫 SMS modem  simulated on {self.modem.path} (督办短信 on each incident page)")
         say(
             f"  终端 terminals    {len(units)} 个一级联动单位 tier-1 units, 打印 printouts in "
             f"{self.state / 'printouts'}/"
@@ -120,7 +129,11 @@ class Demo:
             f"  时间倍速 speed    {args.speed:g}x (1 s = {args.speed:g} s county time); "
             f"日志 log {self.state / 'demo.log'}"
         )
-        self.fleet.start(prov.bundles, prov.port)
+        slots = None
+        if getattr(args, "rollout", False):  # the release key goes into the bundles first
+            rollout.release_key(prov.pki)
+            slots = rollout.DemoSlots(self.state / "slots", self.clock)
+        self.fleet.start(prov.bundles, prov.port, slots)
         deadline = time.monotonic() + CONNECT_WAIT_S
         while self.fleet.connected() < len(units) and time.monotonic() < deadline:
             if self.stop_event.wait(0.1):
@@ -154,7 +167,13 @@ class Demo:
         client = IntakeClient(self.hub.url, INTAKE_SOURCE, self.prov.intake_key)
         run = f"{shanghai(self.clock.now()):%y%m%d%H%M}"
         begin = self.clock.now()
+        drill = RollcallDrill(self.hub, self.fleet, self.clock, args.seed + 2, self._note)
+        drill.call()  # before the first call: no outage under way
         pending = list(calls)
+        span = calls[-1].at_s if calls else 0.0
+        self.dual = DualTrack(
+            self.hub, self.fleet, self.clock, self._note, self_at_s=span / 3, phone_at_s=span / 2
+        )
         last_line, last_print, finished_said = "", 0.0, False
         done = False
         while not self.stop_event.wait(0.1):
@@ -163,6 +182,8 @@ class Demo:
                 call = pending.pop(0)
                 self._post(client, call, run, outage=call.index == outage_index)
             self._gate_step(feed)
+            self._dual_step(elapsed, client, run)
+            drill.step()
             now = time.monotonic()
             if now - last_print < 1.0:
                 continue
@@ -173,6 +194,9 @@ class Demo:
                 last_line = line
             last_print = now
             complete = not pending and self._complete(tally)
+            if complete and len(drill.rounds) == 1:
+                drill.call()  # the second round, once the calls are handled
+            complete = complete and drill.settled()
             done = complete
             if complete and args.until_done:
                 break
@@ -185,15 +209,26 @@ class Demo:
         self._gate_step(feed)
         final = count(self.hub, self.incidents, self.fleet, final=True)
         gate_rows, gate_ok = self._gate_summary(feed, final.problems)
+        roll_rows, roll_ok = drill.rows()
         wall = time.monotonic() - self.started
         county_s = (self.clock.now() - self.clock_start).total_seconds()
-        say(summary_table(final, wall, county_s, finished=done, gate=gate_rows))
+        dual_rows = self.dual.rows() if self.dual else []
+        say(
+            summary_table(
+                final, wall, county_s, finished=done, gate=gate_rows + dual_rows, rollcall=roll_rows
+            )
+        )
         for problem in final.problems[:20]:
             say(f"  ! {problem}")
         out = self.state / "report.json"
         line = report.command_line(self.prov.hub_toml, self.clock_start, self.clock.now(), out)
         say(f"考核报表 assessment report (after the demo stops):\n  {line}")
-        ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok
+        ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok and roll_ok
+        if ok and getattr(args, "rollout", False):
+            ok = rollout.play(
+                self.hub, self.prov.pki, sorted(self.fleet.terminals), self._note,
+                self.stop_event.is_set,
+            )  # fmt: skip
         if self.stop_event.is_set():
             return INTERRUPTED  # Ctrl-C before the run was over
         if args.keep and args.until_done:
@@ -227,6 +262,13 @@ class Demo:
             lead = [o for o in incident.get("orders", []) if o.get("role") == "lead"]
             if lead:
                 self.staff.outage = Outage(str(incident["id"]), str(lead[0]["unit"]), OUTAGE_MIN_S)
+
+    def _dual_step(self, elapsed: float, client: IntakeClient, run: str) -> None:
+        """The self-taken call and the phone unit's call; their incidents join the count."""
+        if self.dual is None:
+            return
+        self.dual.step(elapsed, client, run)
+        self.incidents.extend(i for i in self.dual.incidents if i not in self.incidents)
 
     def _gate_step(self, feed: GateFeed) -> None:
         """Calls the bridge has taken join the count; status files are ferried away."""
@@ -267,6 +309,8 @@ class Demo:
         assert self.fleet is not None and self.staff is not None  # noqa: S101
         if tally.finished < tally.orders or not self.staff.idle():
             return False
+        if self.dual is not None and not self.dual.idle():
+            return False
         if self.feed is not None and (self.feed.waiting or self.feed.counts()[2]):
             return False
         bridge = self.hub.bridge if self.hub else None
@@ -278,13 +322,14 @@ class Demo:
 
     def stop(self) -> None:
         """Stop in reverse order of start; every step runs even if one before it failed."""
-        if self.broker is None and self.hub is None and self.fleet is None:
+        if self.broker is None and self.hub is None and self.fleet is None and not self.modem:
             return
         begin = time.monotonic()
         steps: list[tuple[str, Callable[[], None] | None]] = [
             ("staff", self.staff.stop if self.staff else None),
             ("terminals", self.fleet.stop if self.fleet else None),
             ("hub", self.hub.stop if self.hub else None),
+            ("sms modem", self.modem.close if self.modem else None),
             ("broker", self.broker.stop if self.broker else None),
         ]
         for name, step in steps:
@@ -297,6 +342,7 @@ class Demo:
         self.staff = None
         self.fleet = None
         self.hub = None
+        self.modem = None
         self.broker = None
         left = _threads_left()
         if left:

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 LATE_SHARE = 0.15
 """Share of orders acknowledged after the three-minute deadline."""
+CREW_NO_POSITION_S = 600.0
+"""County seconds a crew takes to reach a place the order gives no position for."""
 STUCK_AT_SCENE_S = 120.0
 """County seconds on scene without a GPS arrival before someone presses the arrival button."""
 
@@ -196,7 +198,11 @@ class Staff:
                     gw.press("ack")  # the panel button, on gpiozero's mock pin
                 else:
                     gw.acknowledge([plan.order_id], "kiosk")
-            if plan.scene is None:
+            if plan.scene is None and o.order.deadlines.arrive_by is not None:
+                # a place with no position (a self-taken call's): a crew goes, phones in
+                plan.phase = "crew"
+                plan.crew_at = now + timedelta(seconds=plan.prep_s + CREW_NO_POSITION_S)
+            elif plan.scene is None:
                 plan.feedback_at = now + timedelta(seconds=plan.on_scene_s + plan.report_s)
             elif room.busy_with is None and not room.queue:
                 room.queue.append(plan.order_id)  # the duty vehicle, with the GPS, goes

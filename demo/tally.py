@@ -130,10 +130,12 @@ def summary_table(
     *,
     finished: bool = True,
     gate: list[tuple[str, str, str]] | None = None,
+    rollcall: list[tuple[str, str, str]] | None = None,
 ) -> str:
     """The table; an unfinished run (Ctrl-C, timeout) calls its shortfall "not yet at the
     hub" rather than lost, since reports may still be on their way. `gate`: the 110 gate
-    folder's rows (files in, taken, refused, status files out), after the calls."""
+    folder's rows (files in, taken, refused, status files out), after the calls;
+    `rollcall`: 点名 sent, answered, missed, after the orders' rows."""
     late = ", ".join(f"{k} {n}" for k, n in sorted(t.late_by.items())) or "-"
     rows = [
         ("来电", "calls", str(t.calls)),
@@ -144,6 +146,7 @@ def summary_table(
         ("已到场", "arrived", str(t.arrived)),
         ("已反馈", "fed back", str(t.fed_back)),
         ("超时", "late", f"{t.late}  ({late})"),
+        *(rollcall or []),
         ("重复", "counted twice", str(t.duplicates)),
         ("丢失", "lost", str(t.lost)) if finished else ("未送达", "not yet at hub", str(t.lost)),
         ("在线单位", "units online", f"{t.online}/{t.units}"),

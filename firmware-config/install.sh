@@ -26,13 +26,18 @@ usage: $PROG BUNDLE [options]
   --gps-usb V:P[:SER]   the GPS's USB vendor:product[:serial], when the chip is ambiguous
   --printer-usb V:P[:SER]  the printer's USB vendor:product[:serial]
   --printer-url URL     printer port other than /dev/ld-printer (e.g. socket://10.1.2.3:9100)
+  --speech DEVICE       say orders aloud on this ALSA device (default: the Pi 4 jack,
+                        plughw:1,0: a USB speaker; list them with aplay -L), or none;
+                        without it the bundle's [speech] (if any) is kept
   --pps-pin N           GPS PPS wired to BCM pin N (pps-gpio overlay, chrony PPS source)
-  --gps-time            the GPS becomes a clock (gpsd, chrony SHM refclock) and is
-                        then not read by the gateway (no [gps] in gateway.toml)
+  --gps-time            gpsd owns the GPS: chrony takes time from it (SHM refclock) and
+                        the gateway positions from it ([gps] source = "gpsd")
   --pins FILE           a [pins] table for non-standard wiring (default: pins/BOARD.toml)
   --state-device DEV    separate partition for /var/lib/liandong (e.g. UUID=..., /dev/sda1)
   --overlay-root        read-only root with a RAM overlay (needs --state-device)
   --wheel FILE          install this liandong wheel instead of the one from the index
+  --slots               A/B slots for software updates from the hub (docs/updates.md):
+                        the release goes to /opt/liandong/slots/a, run through slots/current
   --no-packages         do not run apt-get or pip
   --enroll-on-boot      no BUNDLE: the card enrolls itself at first boot with the token file
                         liandong-token.json on its boot partition (README, "First boot")
@@ -48,7 +53,9 @@ die() {
 # ---------------------------------------------------------------- arguments
 BUNDLE="" BOARD="" ROOT="/" NTP="ntp.gov.local" GPS="keep" GPS_USB="" PRINTER_USB=""
 PRINTER_URL="/dev/ld-printer" PPS_PIN="" GPS_TIME=0 PINS="" STATE_DEV="" OVERLAY=0 WHEEL=""
+SPEECH=""
 PACKAGES=1 ENROLL=0 SAVED=() ORIG=("$@")
+SLOTS=0
 need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -59,6 +66,7 @@ while [[ $# -gt 0 ]]; do
 	--gps-usb) need_arg "$@"; GPS_USB=$2; shift 2 ;;
 	--printer-usb) need_arg "$@"; PRINTER_USB=$2; shift 2 ;;
 	--printer-url) need_arg "$@"; PRINTER_URL=$2; shift 2 ;;
+	--speech) need_arg "$@"; SPEECH=$2; shift 2 ;;
 	--pps-pin) need_arg "$@"; PPS_PIN=$2; shift 2 ;;
 	--gps-time) GPS_TIME=1; shift ;;
 	--pins) need_arg "$@"; PINS=$2; shift 2 ;;
@@ -66,6 +74,7 @@ while [[ $# -gt 0 ]]; do
 	--overlay-root) OVERLAY=1; shift ;;
 	--wheel) need_arg "$@"; WHEEL=$2; shift 2 ;;
 	--no-packages) PACKAGES=0; shift ;;
+	--slots) SLOTS=1; shift ;;
 	--enroll-on-boot) ENROLL=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage >&2; die "unknown option $1" ;;
@@ -108,6 +117,8 @@ if [[ -n $GPS_USB ]]; then
 	GPS=usb
 fi
 [[ $PRINTER_URL =~ ^[A-Za-z0-9:/._@-]+$ ]] || die "--printer-url $PRINTER_URL: unexpected characters"
+[[ -z $SPEECH || $SPEECH =~ ^[A-Za-z0-9][A-Za-z0-9:,._=-]*$ ]] ||
+	die "--speech $SPEECH: expected an ALSA device name (default, plughw:1,0) or none"
 if [[ -n $PPS_PIN ]]; then
 	if ! [[ $PPS_PIN =~ ^[0-9]+$ ]] || ((PPS_PIN < 2 || PPS_PIN > 27)); then
 		die "--pps-pin $PPS_PIN: expected a BCM GPIO number 2-27"
@@ -169,10 +180,10 @@ fi
 # Check and adjust gateway.toml before anything is written: bad input changes nothing.
 edits=(--pins "$PINS" --set 'unit.state_dir="/var/lib/liandong"' --set "printer.port=\"$PRINTER_URL\"")
 if ((GPS_TIME)); then
-	# gpsd then owns /dev/ld-gps, and two readers of one serial port each get part of the
-	# bytes: the GPS serves the clock only, the gateway gets no [gps] (README, "Time").
+	# gpsd then owns /dev/ld-gps (two readers of one serial port would each get part of the
+	# bytes): chrony reads gpsd's shared memory, the gateway gpsd's JSON (README, "Time").
 	[[ $GPS != none ]] || die "--gps-time needs a GPS: --gps usb|uart or --gps-usb"
-	edits+=(--drop gps)
+	edits+=(--set 'gps.source="gpsd"' --unset gps.port --unset gps.baudrate)
 else
 	case $GPS in
 	none) edits+=(--drop gps) ;;
@@ -180,6 +191,11 @@ else
 	keep) if grep -q '^\[gps\]' "$BUNDLE/gateway.toml"; then edits+=(--set 'gps.port="/dev/ld-gps"'); fi ;;
 	esac
 fi
+case $SPEECH in
+"") ;;
+none) edits+=(--drop speech) ;;
+*) edits+=(--set "speech.device=\"$SPEECH\"") ;;
+esac
 rendered=$(mktemp)
 trap 'rm -f "$rendered"' EXIT
 summary=$(python3 "$HERE/lib/gateway_toml.py" "$BUNDLE/gateway.toml" "$rendered" "${edits[@]}") ||
@@ -301,7 +317,8 @@ put_block() {
 echo "Liandong terminal install: board $BOARD, bundle $BUNDLE, root $ROOT"
 if ((PACKAGES && LIVE)); then
 	echo "packages:"
-	pkgs=(python3-venv python3-lgpio chrony openssl)
+	# espeak-ng and sox (with its ALSA output) speak the order when gateway.toml has [speech]
+	pkgs=(python3-venv python3-lgpio chrony openssl espeak-ng sox libsox-fmt-alsa)
 	((GPS_TIME)) && pkgs+=(gpsd gpsd-clients)
 	[[ -n $PPS_PIN ]] && pkgs+=(pps-tools)
 	missing=()
@@ -321,7 +338,9 @@ if ((PACKAGES && LIVE)); then
 		python3 -m venv --system-site-packages /opt/liandong
 		changed /opt/liandong
 	fi
-	if [[ -n $WHEEL ]]; then
+	if ((SLOTS)); then
+		say same "pip: into /opt/liandong/slots/a (below)"
+	elif [[ -n $WHEEL ]]; then
 		spec="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")[gateway]"
 		/opt/liandong/bin/pip install --quiet --disable-pip-version-check "$spec"
 		say ok "pip: $spec -> /opt/liandong"
@@ -335,6 +354,29 @@ else
 	say skipped "apt-get and pip ($( ((LIVE)) && echo "--no-packages" || echo "--root"))"
 fi
 
+# ---------------------------------------------------------------- 1b. A/B slots
+if ((SLOTS)); then
+	echo "slots (A/B updates):"
+	S=/opt/liandong/slots
+	if ((PACKAGES && LIVE)) && [[ ! -L $S/current ]]; then
+		mkdir -p "$S"
+		python3 -m venv --system-site-packages "$S/a"
+		spec='liandong[gateway]'
+		[[ -z $WHEEL ]] || spec="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")[gateway]"
+		"$S/a/bin/pip" install --quiet --disable-pip-version-check "$spec"
+		ln -sfn a "$S/current.tmp" && mv -T "$S/current.tmp" "$S/current" && sync "$S"
+		changed "$S/a (pip: $spec), current -> a"
+	elif [[ -L $R$S/current ]]; then
+		say same "$S/current -> $(readlink "$R$S/current")"
+	else
+		say skipped "$S/a: no packages in this mode; install on the terminal with --slots"
+	fi
+	if ((PACKAGES && LIVE)); then
+		check=$("$S/current/bin/python" -c 'import gateway.update.slots as m; print(m.__file__)')
+		put 0644 root root "$S/liandong-bootcheck.py" <"$check"
+	fi
+fi
+
 # ---------------------------------------------------------------- 2. service user
 echo "user:"
 if ((!CAN_CHOWN)); then
@@ -342,19 +384,19 @@ if ((!CAN_CHOWN)); then
 elif [[ -f $R/etc/passwd && -f $R/etc/group ]]; then
 	prefix=()
 	((LIVE)) || prefix=(--prefix "$ROOT")
-	for grp in gpio dialout liandong; do
+	for grp in gpio dialout audio liandong; do
 		if [[ -z $(gid_of "$grp") ]]; then
 			groupadd "${prefix[@]}" --system "$grp"
 			changed "group $grp"
 		fi
 	done
 	if [[ -z $(uid_of liandong) ]]; then
-		useradd "${prefix[@]}" --system --gid liandong --groups gpio,dialout \
+		useradd "${prefix[@]}" --system --gid liandong --groups gpio,dialout,audio \
 			--home-dir /var/lib/liandong --no-create-home --shell /usr/sbin/nologin \
 			--comment "Liandong terminal" liandong
 		changed "user liandong"
 	else
-		for grp in gpio dialout; do
+		for grp in gpio dialout audio; do
 			if ! awk -F: -v g="$grp" '$1 == g { print $4 }' "$R/etc/group" | tr ',' '\n' |
 				grep -qx liandong; then
 				usermod "${prefix[@]}" --append --groups "$grp" liandong
@@ -387,6 +429,8 @@ else
 for f in ca.crt unit.crt hub-dispatch.pub; do
 	put 0644 root liandong "$R/etc/liandong/$f" <"$BUNDLE/$f"
 done
+# The county's release key (liandong-provision release key): what updates are checked against.
+[[ ! -f $BUNDLE/release.pub ]] || put 0644 root liandong "$R/etc/liandong/release.pub" <"$BUNDLE/release.pub"
 fi
 if ((ENROLL)); then
 	:
@@ -487,6 +531,16 @@ if ((ENROLL)); then
 		"$R/etc/systemd/system/multi-user.target.wants/liandong-firstboot.service"
 fi
 mkdir -p "$R/var/log/journal"
+if ((SLOTS)); then
+	mkdir -p "$R/etc/systemd/system/liandong-gateway.service.d"
+	put 0644 root root "$R/etc/systemd/system/liandong-gateway.service.d/slots.conf" \
+		<"$HERE/systemd/liandong-gateway-slots.conf"
+	ensure_dir "$R/opt/liandong/slots" 0755 liandong liandong
+	# the gateway rebuilds the slot it is not running from: both belong to it
+	if ((LIVE && CAN_CHOWN)) && [[ -d /opt/liandong/slots/a ]]; then
+		chown -R liandong:liandong /opt/liandong/slots/a
+	fi
+fi
 
 # ---------------------------------------------------------------- 8. durability
 echo "durability:"

@@ -8,8 +8,10 @@ terminal's key and gets its certificate with a one-time token (gateway/enroll.py
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -18,6 +20,7 @@ import click
 from gateway.config import GatewayConfig, check_files, load_config
 from gateway.errors import GatewayError
 from gateway.sdnotify import notify, watchdog_interval
+from gateway.update.wiring import UpdateWiring
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,15 @@ def run(config_path: Path, log_level: str) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    restart_why: list[str] = []
+
+    def restart(why: str) -> None:
+        """An update switched slots (or gave one up): stop, exit 75, systemd starts us."""
+        restart_why.append(why)
+        stop.set()
+
     try:
-        gw = Gateway(config)
+        gw = Gateway(config, updates=_update_wiring(restart))
     except GatewayError as e:
         raise click.ClickException(str(e)) from None
     gw.start()
@@ -101,6 +111,24 @@ def run(config_path: Path, log_level: str) -> None:
     log.info("stopping")
     server.close()
     gw.stop()
+    if restart_why:
+        log.warning("restarting for an update: %s", restart_why[0])
+        raise SystemExit(EXIT_RESTART)
+
+
+EXIT_RESTART = 75
+"""EX_TEMPFAIL: systemd's Restart=on-failure starts the unit again, from `current`."""
+
+
+def _update_wiring(restart: Callable[[str], None]) -> UpdateWiring | None:
+    """A/B updates when systemd says where the slots are (the slots drop-in sets
+    LIANDONG_SLOTS, docs/updates.md); None on a terminal installed the old way."""
+    root = os.environ.get("LIANDONG_SLOTS")
+    if not root:
+        return None
+    from gateway.health.status import VERSION
+
+    return UpdateWiring(root=Path(root), restart=restart, version=VERSION)
 
 
 @main.command("check-config")
@@ -117,9 +145,11 @@ def check_config(config_path: Path, offline: bool) -> None:
     click.echo(
         f"broker {c.mqtt.host}:{c.mqtt.port}; printer {c.printer.port} ({c.printer.encoding})"
     )
-    click.echo(
-        f"pins {c.pins}; gps {c.gps.port if c.gps else 'none'}; kiosk {c.kiosk.host}:{c.kiosk.port}"
-    )
+    gps = "none"
+    if c.gps:
+        gps = c.gps.port if c.gps.source == "nmea" else f"gpsd {c.gps.gpsd_host}:{c.gps.gpsd_port}"
+    click.echo(f"pins {c.pins}; gps {gps}; kiosk {c.kiosk.host}:{c.kiosk.port}")
+    click.echo(f"speech {c.speech.device if c.speech else 'off'}")
     problems = check_all(c, offline=offline)
     for problem in problems:
         click.echo(f"错误 ERROR: {problem}", err=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from gateway.devices.pin_numbers import DEFAULT_PINS
 from gateway.devices.printer import PrinterConfig
+from gateway.devices.speech import SpeechConfig
 from gateway.errors import ConfigError
 from wire.errors import WireError
 from wire.ids import check_name
@@ -28,8 +29,10 @@ _SECTIONS: dict[str, set[str]] = {
     "mqtt": {"host", "port", "ca", "cert", "key", "hub_key", "keepalive"},
     "pins": set(DEFAULT_PINS),
     "printer": {"port", "baudrate", "encoding"},
-    "gps": {"port", "baudrate", "arrival_radius_m"},
+    "gps": {"source", "port", "baudrate", "gpsd", "arrival_radius_m"},
     "kiosk": {"listen"},
+    "speech": {"enabled", "device", "voice", "speed", "volume", "repeat_s", "lead_s"},
+    "selfcall": {"categories", "townships"},
 }
 _REQUIRED = ("unit", "mqtt", "printer")
 
@@ -48,8 +51,14 @@ class MqttConfig:
 @dataclass(frozen=True)
 class GpsConfig:
     port: str
+    """The receiver's serial port (source "nmea"); empty for source "gpsd"."""
     baudrate: int = 9600
     arrival_radius_m: float = 150.0
+    source: str = "nmea"
+    """"nmea": the terminal reads the port itself; "gpsd": gpsd owns the receiver (and
+    feeds chrony too) and the terminal reads gpsd's reports at gpsd_host:gpsd_port."""
+    gpsd_host: str = "127.0.0.1"
+    gpsd_port: int = 2947
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,15 @@ class KioskConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     """0 = any free port (the demo runs many kiosks on one machine)."""
+
+
+@dataclass(frozen=True)
+class SelfCallConfig:
+    """The county's lists the kiosk's self-recorded call form offers (code -> Chinese name),
+    from the hub's registry; empty lists make the form ask for the codes as text."""
+
+    categories: dict[str, str] = field(default_factory=dict)
+    townships: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,9 @@ class GatewayConfig:
     gps: GpsConfig | None = None
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     unit_name: str = ""  # the kiosk header's name (云南电网双柏供电局); the id when not set
+    speech: SpeechConfig | None = None
+    """None (no [speech], or enabled = false): the terminal does not speak."""
+    selfcall: SelfCallConfig = field(default_factory=SelfCallConfig)
 
 
 def _get(section: Mapping[str, Any], name: str, key: str, kind: type, default: Any = None) -> Any:
@@ -133,6 +154,67 @@ def _pins(section: Mapping[str, Any]) -> dict[str, int]:
     return pins
 
 
+def _host_port(value: str, where: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ConfigError(f"gateway.toml: {where} must be HOST:PORT, not {value!r}")
+    return host.strip("[]"), _port(int(port), where)
+
+
+def _gps(g: Mapping[str, Any], base: Path) -> GpsConfig:
+    radius = _get(g, "gps", "arrival_radius_m", float, 150.0)
+    if not 10.0 <= radius <= 10_000.0:
+        raise ConfigError("gateway.toml: [gps] arrival_radius_m must be 10-10000 metres")
+    source = _get(g, "gps", "source", str, "nmea")
+    if source == "gpsd":
+        for key in ("port", "baudrate"):
+            if key in g:
+                raise ConfigError(
+                    f'gateway.toml: [gps] {key} is for source = "nmea"; with source = '
+                    '"gpsd" gpsd owns the receiver (give gpsd = "HOST:PORT" if not local)'
+                )
+        host, port = _host_port(_get(g, "gps", "gpsd", str, "127.0.0.1:2947"), "[gps] gpsd")
+        return GpsConfig(
+            port="", arrival_radius_m=radius, source="gpsd", gpsd_host=host, gpsd_port=port
+        )
+    if source != "nmea":
+        raise ConfigError(f'gateway.toml: [gps] source must be "nmea" or "gpsd", not {source!r}')
+    if "gpsd" in g:
+        raise ConfigError('gateway.toml: [gps] gpsd needs source = "gpsd"')
+    return GpsConfig(
+        port=_file_url(_get(g, "gps", "port", str), base),
+        baudrate=_get(g, "gps", "baudrate", int, 9600),
+        arrival_radius_m=radius,
+    )
+
+
+def _ranged(
+    section: Mapping[str, Any], key: str, kind: type, default: Any, low: Any, high: Any
+) -> Any:
+    value = _get(section, "speech", key, kind, default)
+    if not low <= value <= high:
+        raise ConfigError(f"gateway.toml: [speech] {key} must be {low}-{high}, not {value}")
+    return value
+
+
+def _speech(s: Mapping[str, Any], base: Path) -> SpeechConfig | None:
+    enabled = s.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError("gateway.toml: [speech] enabled must be true or false")
+    device = _get(s, "speech", "device", str, "default")
+    if device.startswith("file:"):
+        device = f"file:{(base / device.removeprefix('file:')).resolve()}"
+    config = SpeechConfig(
+        device=device,
+        voice=_get(s, "speech", "voice", str, "cmn"),
+        speed=_ranged(s, "speed", int, 150, 80, 450),
+        volume=_ranged(s, "volume", int, 100, 0, 200),
+        repeat_s=_ranged(s, "repeat_s", float, 30.0, 5.0, 3600.0),
+        lead_s=_ranged(s, "lead_s", float, 3.0, 0.0, 60.0),
+    )
+    return config if enabled else None
+
+
 def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
     """Validate a parsed gateway.toml; relative paths are resolved against `base`."""
     _check_sections(data)
@@ -150,17 +232,7 @@ def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
             f"gateway.toml: [printer] encoding {encoding!r} is not a known encoding "
             "(gb18030, gbk, big5, ...)"
         ) from None
-    gps = None
-    if "gps" in data:
-        g = data["gps"]
-        radius = _get(g, "gps", "arrival_radius_m", float, 150.0)
-        if not 10.0 <= radius <= 10_000.0:
-            raise ConfigError("gateway.toml: [gps] arrival_radius_m must be 10-10000 metres")
-        gps = GpsConfig(
-            port=_file_url(_get(g, "gps", "port", str), base),
-            baudrate=_get(g, "gps", "baudrate", int, 9600),
-            arrival_radius_m=radius,
-        )
+    gps = _gps(data["gps"], base) if "gps" in data else None
     listen = _get(data.get("kiosk", {}), "kiosk", "listen", str, "127.0.0.1:8080")
     host, sep, kport = listen.rpartition(":")
     if not sep or not host or not kport.isdigit():
@@ -192,6 +264,11 @@ def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
             host=host.strip("[]"), port=_port(int(kport), "[kiosk] listen", lowest=0)
         ),
         unit_name=_unit_name(unit, unit_id),
+        speech=_speech(data["speech"], base) if "speech" in data else None,
+        selfcall=SelfCallConfig(
+            categories=_names(data.get("selfcall", {}), "categories"),
+            townships=_names(data.get("selfcall", {}), "townships"),
+        ),
     )
 
 
@@ -201,6 +278,21 @@ def _unit_name(section: Mapping[str, Any], unit_id: str) -> str:
     if not name or len(name) > 64 or any(not c.isprintable() for c in name):
         raise ConfigError("gateway.toml: [unit] name must be one printable line of 1-64 characters")
     return str(name)
+
+
+def _names(section: Mapping[str, Any], key: str) -> dict[str, str]:
+    """`[selfcall] categories` / `townships`: a table of registry code -> Chinese name."""
+    table = _get(section, "selfcall", key, dict, {})
+    names: dict[str, str] = {}
+    for code, name in table.items():
+        try:
+            check_name(code, f"[selfcall] {key} code")
+        except WireError as e:
+            raise ConfigError(f"gateway.toml: {e}") from None
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"gateway.toml: [selfcall] {key}.{code} must be a name")
+        names[code] = name
+    return names
 
 
 def load_config(path: Path) -> GatewayConfig:

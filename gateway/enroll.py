@@ -230,6 +230,8 @@ def enroll(
     config = _gateway_toml(answer, token, printer, gps)
     pki.write_public(dest / "ca.crt", answer["ca"].encode())
     pki.write_public(dest / "hub-dispatch.pub", answer["hub_dispatch_pub"].encode())
+    if isinstance(answer.get("release_pub"), str):  # what updates are checked against
+        pki.write_public(dest / "release.pub", answer["release_pub"].encode())
     pki.write_public(dest / "gateway.toml", config)
     os.replace(pending, dest / "unit.key")
     pki.write_public(dest / "unit.crt", answer["certificate"].encode())  # last: "enrolled"

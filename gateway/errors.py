@@ -25,3 +25,15 @@ class PrinterError(GatewayError):
 
 class UnknownOrderError(GatewayError):
     """A person or the hub named an order this terminal does not hold."""
+
+
+class SpeechError(GatewayError):
+    """The spoken order could not be rendered or played (no audio device, no espeak-ng)."""
+
+
+class InvalidInputError(GatewayError):
+    """What a person typed at the kiosk cannot make a valid report (the message says why)."""
+
+
+class UnknownRollcallError(GatewayError):
+    """A person named a roll-call (点名) this terminal does not hold."""

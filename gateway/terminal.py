@@ -19,8 +19,10 @@ from typing import Any
 from gateway.config import GatewayConfig, check_files
 from gateway.devices.alarm import Alarm
 from gateway.devices.gps import Fix, GpsReader, NmeaParser
+from gateway.devices.gpsd import GpsdReader, GpsdReports
 from gateway.devices.pins import Debouncer, Pins
 from gateway.devices.printer import Printer
+from gateway.devices.speech import Speaker
 from gateway.devices.spool import PrintQueue, Spooler
 from gateway.down.commands import CommandMessages
 from gateway.down.handler import DownHandler
@@ -30,18 +32,23 @@ from gateway.duty.alarming import Alarming
 from gateway.duty.arrival import Arrival
 from gateway.duty.reports import DutyReports, PrintReceipts
 from gateway.duty.room import DutyRoom
+from gateway.duty.selfcalls import SelfCalls
+from gateway.duty.speaking import Speaking
 from gateway.health.clock_offset import ClockOffset
 from gateway.health.metrics import Metrics
 from gateway.health.status import HealthStatus
 from gateway.state.orders import OrderBook
+from gateway.state.rollcalls import RollcallBook
 from gateway.state.seen import SeenIds
 from gateway.state.store import Store
+from gateway.update.wiring import UpdateWiring
 from gateway.uplink.link import Link
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import WINDOW, Sender
 from gateway.uplink.signer import ReportSigner
 from wire import Signer, Verifier
 from wire.clock import Clock, SystemClock
+from wire.kinds import UpdateOffer
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +67,7 @@ class Gateway:
         resend_s: float = 30.0,
         window: int = WINDOW,
         print_retry_s: float = 5.0,
+        updates: UpdateWiring | None = None,
     ) -> None:
         check_files(config)
         self.config = config
@@ -77,6 +85,7 @@ class Gateway:
         self.seen = SeenIds(self.store)
         self.outbox = Outbox(self.store)
         self.prints = PrintQueue(self.store)
+        self.rollcalls = RollcallBook(self.store)
         self.sender = Sender(
             self.outbox, self._publish_up, window=window, resend_s=resend_s, monotonic=monotonic
         )
@@ -96,8 +105,20 @@ class Gateway:
             reports=PrintReceipts(reports, self.sender.kick),
         )
 
-        # the duty room
-        self.alarming = Alarming(self.orders, self.alarm, reports, self.sender.kick)
+        # the duty room: the alarm follows the orders, speech follows the alarm
+        self.speaking = (
+            Speaking(self.orders, Speaker(config.speech), monotonic) if config.speech else None
+        )
+        self.alarming = Alarming(
+            self.orders,
+            self.alarm,
+            reports,
+            self.sender.kick,
+            rollcalls=self.rollcalls,
+            clock=self.clock,
+            then=self.speaking.refresh if self.speaking else None,
+        )
+        self.alarm.watch = self.alarming.watch
         self.arrival = Arrival(
             self.orders,
             self.store,
@@ -120,17 +141,25 @@ class Gateway:
             self.spooler,
             self.sender,
             self.clock,
+            self.rollcalls,
         )
         self.ack_debouncer = Debouncer(self.room.on_ack_button, monotonic=monotonic)
         self.arrive_debouncer = Debouncer(self.room.on_arrive_button, monotonic=monotonic)
         self.pins.on_buttons(self.ack_debouncer, self.arrive_debouncer)
         self.gps_parser = NmeaParser(self.clock)
-        self.gps = GpsReader(
-            config.gps.port if config.gps else "",
-            config.gps.baudrate if config.gps else 9600,
-            self.gps_parser,
-            self.arrival.on_fix,
-        )
+        self.gps: GpsReader | GpsdReader
+        if config.gps and config.gps.source == "gpsd":
+            g = config.gps
+            self.gps = GpsdReader(
+                g.gpsd_host, g.gpsd_port, GpsdReports(self.clock), self.arrival.on_fix
+            )
+        else:
+            self.gps = GpsReader(
+                config.gps.port if config.gps else "",
+                config.gps.baudrate if config.gps else 9600,
+                self.gps_parser,
+                self.arrival.on_fix,
+            )
 
         # the link, health and the down messages
         self.link = Link(
@@ -162,6 +191,7 @@ class Gateway:
             link=self.link,
             last_press=self.room.last_press,
             unit_name=config.unit_name,
+            rollcalls=self.rollcalls,
         )
         self.metrics = Metrics(
             self.health_status.health, lambda: self.sender.in_flight, self.link.connected.is_set
@@ -188,7 +218,20 @@ class Gateway:
             self.spooler,
             self.sender,
             self.health_status.publish_state,
+            self.rollcalls,
+            on_update=self._on_update,
         )
+        # software updates (docs/updates.md): only on a terminal installed in A/B slots
+        self.updates = (
+            updates.build(config, self.orders, self.ready.is_set, self.link.connected.is_set)
+            if updates is not None
+            else None
+        )
+        if self.updates is not None:
+            self.health_status.update_failed = self.updates.failure
+            self.health_status.update_trial = self.updates.on_trial
+            self.updates.on_confirmed = self.health_status.publish_state
+            self.health_status.version = self.updates.version
         receipts = ReceiptMessages(self.store, self.seen, self.outbox, self.sender)
         self.down = DownHandler(
             self.unit,
@@ -207,6 +250,7 @@ class Gateway:
 
         # what the kiosk, the demo and the tests call
         self.acknowledge = self.room.acknowledge
+        self.answer_rollcall = self.room.answer_rollcall
         self.feedback = self.room.feedback
         self.test_device = self.room.test_device
         self.arrive = self.arrival.arrive
@@ -214,6 +258,8 @@ class Gateway:
         self.report_health = self.health_status.report
         self.status = self.health_status.status
         self.clock_offset_s = self.clock_offset.estimate
+        self.selfcalls = SelfCalls(self.store, self.signer, self.outbox, self.sender, self.clock)
+        self.record_selfcall = self.selfcalls.record  # 自接警情 (双轨制), from the kiosk
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -223,21 +269,29 @@ class Gateway:
         self.orders.resume_after_start()
         self.alarming.refresh()
         self.alarm.start()
+        if self.speaking:
+            self.speaking.start()
         self.spooler.start()
         self.sender.start()
         self.link.start()
         if self.config.gps:
             self.gps.start()
         self.health_status.start()
+        if self.updates is not None:
+            self.updates.start()
         self.ready.set()
         log.info("terminal %s ready", self.unit)
 
     def stop(self) -> None:
+        if self.updates is not None:
+            self.updates.stop()
         self.health_status.stop()
         self.gps.stop()
         self.link.stop(offline_state=self.signer.state(None))
         self.sender.stop()
         self.spooler.stop()
+        if self.speaking:
+            self.speaking.stop()
         self.alarm.stop()
         self.printer.close()
         self.pins.close()
@@ -260,6 +314,13 @@ class Gateway:
         """A down message from the link (paho's thread); returns after the commit."""
         self.down.handle(raw)
 
+    def _on_update(self, offer: UpdateOffer) -> None:
+        if self.updates is None:
+            log.warning("release %s offered, but this terminal is not installed in A/B "
+                        "slots (docs/updates.md): ignored", offer.version)  # fmt: skip
+            return
+        self.updates.offer(offer)
+
     def _on_connected(self) -> None:
         self.health_status.publish_state()
         self.sender.on_connect()
@@ -274,7 +335,8 @@ class Gateway:
         self.pins.press(button)
 
     def feed_gps(self, line: str) -> Fix | None:
-        """One NMEA line through the same path as the GPS port."""
+        """One line through the same path as the GPS: NMEA, or gpsd's JSON with source
+        "gpsd"."""
         return self.gps.feed_line(line)
 
     @property

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from hub import release_cli
 from hub.errors import HubError
 from hub.registry import RegistryError
 
@@ -30,18 +31,32 @@ def main() -> None:
     help="hub.toml (written by `liandong-provision init`, e.g. PKI/hub/hub.toml).",
 )
 @click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING.")
-def serve(config_path: Path, log_level: str) -> None:
-    from hub.config import load_config
+@click.option(
+    "--trusted-proxy",
+    "proxies",
+    multiple=True,
+    help="Also trust this proxy's X-Forwarded-For/-Proto, as [http] trusted_proxies does "
+    "(repeat; the installed service passes 127.0.0.1 for its nginx).",
+)
+def serve(config_path: Path, log_level: str, proxies: tuple[str, ...]) -> None:
+    from hub.config import load_config, with_proxies
+    from hub.db.running import DatabaseLock
     from hub.runtime import Hub
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        hub = Hub(load_config(config_path))
+        config = with_proxies(load_config(config_path), proxies)
+        # One serving hub per database, held until the process ends; `restore` waits for it.
+        lock = DatabaseLock(config.db_path)
+        hub = Hub(config)
     except (HubError, RegistryError) as e:
         raise click.ClickException(str(e)) from None
-    hub.run_forever()
+    try:
+        hub.run_forever()
+    finally:
+        lock.release()
 
 
 @main.command("create-admin", help="Create a console admin and print a one-time password.")
@@ -68,6 +83,64 @@ def create_admin(config_path: Path, username: str) -> None:
         raise click.ClickException(str(e)) from None
     click.echo(f"管理员 {username} 已创建。一次性密码（首次登录须修改）/ one-time password:")
     click.echo(password)
+
+
+# ---- backups (hub/db/backup.py does the work) ----
+_config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="hub.toml: its [store] database.",
+)
+
+
+@main.command(help="Back the database up while the hub serves (SQLite's online backup).")
+@_config_option
+@click.option(
+    "--to",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Backup folder (default: backups/ beside the database).",
+)
+@click.option("--keep", default=14, show_default=True, help="Days of daily backups kept.")
+def backup(config_path: Path, folder: Path | None, keep: int) -> None:
+    from datetime import UTC, datetime
+
+    from hub.config import load_config
+    from hub.db.backup import backup as make_backup
+
+    try:
+        db = load_config(config_path).db_path
+        made = make_backup(db, folder or db.parent / "backups", now=datetime.now(UTC), keep=keep)
+    except HubError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"备份完成 backed up: {made.path} ({made.size} bytes)")
+    for old in made.removed:
+        click.echo(f"  removed (older than {keep} days of backups): {old.name}")
+
+
+@main.command(help="Put a backup in place of the database; the hub must be stopped.")
+@_config_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(config_path: Path, file: Path) -> None:
+    from datetime import UTC, datetime
+
+    from hub.config import load_config
+    from hub.db.backup import restore as put_back
+
+    try:
+        db = load_config(config_path).db_path
+        kept = put_back(db, file, now=datetime.now(UTC))
+    except HubError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"已恢复 restored {db} from {file}")
+    if kept:
+        click.echo(f"  the database it replaced is kept as {kept}")
+    click.echo("  start the hub: systemctl start liandong-hub")
+
+
+# ---- end backups ----
 
 
 # ---- assessment (hub/assessment/command.py does the work) ----
@@ -176,3 +249,6 @@ def boundary_check(config_path: Path, file: Path) -> None:
     click.echo(text)
     if not ok:
         raise SystemExit(1)
+
+
+main.add_command(release_cli.release)

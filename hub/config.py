@@ -10,21 +10,26 @@ and reason), `rejected_rate_per_s` (1) and `rejected_burst` (30), how many refus
 messages per unit are written row by row (the rest are only counted); `[boundary]` (the
 110 gate: hub/sources/boundary/config.py), `[http] trusted_proxies` (none: the console
 judges every request by its peer address and ignores X-Forwarded-For; name nginx's
-address here when it sits in front of the hub).
+address here when it sits in front of the hub); `[notify]` (escalation SMS through a modem
+or the county platform: hub/alerts/settings.py, docs/notifications.md); `[rollcall]`
+(点名: `schedule`, `times_per_day`, `windows`, `answer_s`, `expire_s`; docs/rollcall.md).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from hub.alerts.settings import NotifySettings, load_notify
 from hub.dispatch.intake import IntakeWindow
 from hub.dispatch.presence import STALE_AFTER_S, TimeWindow
 from hub.dispatch.rejections import RejectionLimits
+from hub.dispatch.rollcall.calls import RollcallTimes
+from hub.dispatch.rollcall.plan import Schedule, parse_window
 from hub.errors import ConfigError
 from hub.sources.boundary.config import BoundaryConfig, load_boundary
 from hub.terminals.link import MqttSettings
@@ -54,6 +59,14 @@ class HubConfig:
     rejected_rate_per_s: float = 1.0
     rejected_burst: int = 30
     rubric: Path | None = None  # [assessment] rubric; None: the shipped Shuangbai default
+    notify: NotifySettings | None = None  # [notify]: escalation SMS (hub/alerts/settings.py)
+    rollcall: Schedule = field(default_factory=Schedule)  # [rollcall]: docs/rollcall.md
+    rollcall_times: RollcallTimes = field(default_factory=RollcallTimes)
+    # [fleet] (docs/updates.md): where release bundles are kept, the county's public release
+    # key, and the address terminals download them from ("" = this hub's own /releases/)
+    releases_dir: Path | None = None
+    release_key: Path | None = None
+    release_url: str = ""
 
     def settings(self) -> Settings:
         """The figures the dispatch parts are built with (hub/runtime.py)."""
@@ -71,6 +84,9 @@ class HubConfig:
                 rate_per_s=self.rejected_rate_per_s,
                 burst=self.rejected_burst,
             ),
+            notify=self.notify,
+            rollcall=self.rollcall,
+            rollcall_times=self.rollcall_times,
         )
 
 
@@ -84,6 +100,9 @@ class Settings:
     arrival_radius_m: float = 150.0
     max_fix_age_s: float = 120.0
     rejection_limits: RejectionLimits = field(default_factory=RejectionLimits)
+    notify: NotifySettings | None = None
+    rollcall: Schedule = field(default_factory=Schedule)
+    rollcall_times: RollcallTimes = field(default_factory=RollcallTimes)
 
 
 def _get(data: dict[str, Any], section: str, key: str, where: Path, default: Any = None) -> Any:
@@ -147,11 +166,51 @@ def load_config(path: Path) -> HubConfig:
             rejected_rate_per_s=float(uplink.get("rejected_rate_per_s", 1.0)),
             rejected_burst=int(uplink.get("rejected_burst", 30)),
             rubric=base / rubric if rubric else None,
+            notify=load_notify(data.get("notify"), base, path),
+            **_rollcall(data.get("rollcall", {})),
+            releases_dir=p("fleet", "releases", "releases"),
+            release_key=p("fleet", "release_key", "../release/release.pub"),
+            release_url=str(data.get("fleet", {}).get("url", "")),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{path}: {e}") from None
     _check_ranges(config, path)
     return config
+
+
+def _rollcall(section: dict[str, Any]) -> dict[str, Any]:
+    """[rollcall]: `schedule` (false), `times_per_day` (2), `windows` (Beijing "HH:MM-HH:MM"
+    strings), `units` (all tier-1), `answer_s` (180), `expire_s` (600). A bad value raises
+    ValueError (named by the caller with the file); unknown units are named when the hub
+    is built with its registry."""
+    windows = section.get("windows")
+    units = section.get("units", [])
+    try:
+        if windows is not None and not isinstance(windows, list):
+            raise ValueError('windows must be a list such as ["08:30-11:30"]')
+        if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+            raise ValueError('units must be a list of unit ids such as ["tuodian-gov"]')
+        return {
+            "rollcall": Schedule(
+                enabled=bool(section.get("schedule", False)),
+                times_per_day=int(section.get("times_per_day", 2)),
+                units=tuple(units),
+                **({"windows": tuple(parse_window(str(w)) for w in windows)} if windows else {}),
+            ),
+            "rollcall_times": RollcallTimes(
+                answer_s=float(section.get("answer_s", 180.0)),
+                expire_s=float(section.get("expire_s", 600.0)),
+            ),
+        }
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"[rollcall] {e}") from None
+
+
+def with_proxies(config: HubConfig, extra: tuple[str, ...]) -> HubConfig:
+    """`config` with `extra` proxies trusted too (`liandong-hub serve --trusted-proxy`, which
+    the installed service uses for its nginx, so hub.toml stays as init wrote it)."""
+    added = _proxies(list(extra), Path("--trusted-proxy"))
+    return replace(config, trusted_proxies=tuple(dict.fromkeys(config.trusted_proxies + added)))
 
 
 def _proxies(value: Any, where: Path) -> tuple[str, ...]:

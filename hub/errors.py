@@ -48,3 +48,8 @@ class StoreUnavailable(HubError):
     I/O): no fault of the message being stored. The MQTT link leaves such a message
     unacknowledged and tries it again; every other failure refuses the message and
     acknowledges it, so that nothing one unit sends can hold up the county's uplink."""
+
+
+class BackupError(HubError):
+    """A backup or restore that cannot be made (the hub is running, the file is damaged or
+    not a hub database, the folder cannot be written); nothing was replaced."""

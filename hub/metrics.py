@@ -44,3 +44,13 @@ class HubMetrics:
             "Time to verify and commit one batch of reports",
             registry=r,
         )
+        self.notifications = Counter(
+            "ld_hub_notifications_total",
+            "Escalation SMS attempts by outcome: sent, retry (failed, tried again later), "
+            "failed (gave up), deferred (past the phone's rate), void (no longer needed)",
+            ["outcome"],
+            registry=r,
+        )
+        self.notifications_pending = Gauge(
+            "ld_hub_notifications_pending", "Escalation SMS queued, not yet sent", registry=r
+        )

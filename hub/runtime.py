@@ -19,213 +19,28 @@ import signal
 import socket
 import threading
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from waitress.server import create_server
+from waitress.wasyncore import close_all
 
-from hub.alerts.live import EventBus
 from hub.alerts.notify import Notifier
-from hub.assessment.schema import MIGRATIONS as ASSESSMENT_STEPS
-from hub.config import HubConfig, Settings
-from hub.db.migrations import named_set
-from hub.db.store import Store
-from hub.dispatch.actions import Actions
-from hub.dispatch.deadlines import DeadlineEngine
-from hub.dispatch.desk import Desk
-from hub.dispatch.inbox import Inbox
-from hub.dispatch.incoming import Incoming
-from hub.dispatch.ledger import Ledger
-from hub.dispatch.order_reports import OrderReports
-from hub.dispatch.outbox import Outbox
-from hub.dispatch.presence import Presence
-from hub.dispatch.read import Reads
-from hub.dispatch.rejections import Rejections
-from hub.dispatch.schema import MIGRATIONS as DISPATCH_SET
-from hub.dispatch.trackers import Trackers
-from hub.dispatch.wake import Wake
+from hub.config import HubConfig
 from hub.errors import ConfigError
-from hub.metrics import HubMetrics
+from hub.fleet.wiring import build_fleet
+from hub.parts import build, open_store
+from hub.proxy import server_settings
 from hub.registry import Registry, load_registry
 from hub.sources.boundary.bridge import APP_KEY as BRIDGE_KEY
 from hub.sources.boundary.bridge import Bridge
-from hub.sources.boundary.ports import GatePorts
-from hub.terminals.delivery import Delivery
 from hub.terminals.link import BROKER_KEY, MqttLink
-from hub.terminals.revocation import RevocationWatch
 from hub.terminals.unit_certs import UnitKeys
-from hub.terminals.uplink import Uplink
 from hub.web import create_app
 from wire.clock import Clock, SystemClock
 from wire.signing import Signer
 
 log = logging.getLogger(__name__)
-
-
-STORE_SETS = (DISPATCH_SET, named_set("assessment", ASSESSMENT_STEPS))
-"""The migration sets the store applies when it opens: the dispatch tables and
-assessment's (`liandong-hub report` reads a file a hub may never have served from). The
-console and the 110 bridge apply their own sets when they start."""
-
-
-def open_store(path: Path | str) -> Store:
-    """The hub's database file, created or migrated (hub/db/migrations.py)."""
-    return Store(path, STORE_SETS)
-
-
-@dataclass
-class Parts:
-    """The hub's parts over one store, without threads, sockets or MQTT: what `Hub` runs,
-    and what tests and tools use in-process. Only wiring code reads its fields."""
-
-    store: Store
-    registry: Registry
-    clock: Clock
-    signer: Signer
-    metrics: HubMetrics
-    live: EventBus
-    wake: Wake
-    ledger: Ledger
-    reads: Reads
-    incoming: Incoming
-    actions: Actions
-    presence: Presence
-    inbox: Inbox
-    outbox: Outbox
-    desk: Desk
-    gate: GatePorts
-
-    def engine(self, notifier: Notifier | None = None, **kw: object) -> DeadlineEngine:
-        """A deadline engine over these parts (`Hub` makes one; tests make their own)."""
-        return DeadlineEngine(
-            self.store,
-            self.ledger,
-            self.registry,
-            self.clock,
-            self.wake,
-            self.metrics,
-            self.presence,
-            notifier=notifier,
-            **kw,  # type: ignore[arg-type]
-        )
-
-    def uplink(self, keys: UnitKeys) -> Uplink:
-        """The entry point of terminals' messages, verifying with `keys`."""
-        return Uplink(self.inbox, keys, county=self.registry.county_id, metrics=self.metrics)
-
-    def delivery(
-        self, link: MqttLink, *, window: int = 100, revocations: RevocationWatch | None = None
-    ) -> Delivery:
-        """The outbox pump over `link`; it signs receipts with the dispatch key."""
-        return Delivery(
-            self.outbox,
-            link,
-            ready=self.wake.outbox,
-            signer=self.signer,
-            county=self.registry.county_id,
-            clock=self.clock,
-            metrics=self.metrics,
-            window=window,
-            revocations=revocations,
-            units=tuple(self.registry.units),
-        )
-
-    def revocations(self, keys: UnitKeys, **kw: float) -> RevocationWatch:
-        """The CRL watch; the read side and the desk learn the revoked units from it."""
-        watch = RevocationWatch(
-            keys,
-            self.presence,
-            units=self.registry.units,
-            clock=self.clock,
-            metrics=self.metrics,
-            **kw,  # type: ignore[arg-type]
-        )
-        self.reads.revoked = lambda: watch.revoked
-        return watch
-
-
-def build(
-    store: Store,
-    registry: Registry,
-    signer: Signer,
-    *,
-    clock: Clock | None = None,
-    settings: Settings | None = None,
-) -> Parts:
-    """Wire the dispatch parts over `store`: each gets only what it names."""
-    clock = clock or SystemClock()
-    settings = settings or Settings()
-    metrics = HubMetrics()
-    live = EventBus()
-    wake = Wake(live, after_commit=store.after_commit)
-    ledger = Ledger(registry, signer, registry.county_id, on_due=wake.due)
-    reads = Reads(store, registry, clock, stale_after_s=settings.stale_after_s)
-    incoming = Incoming(store, ledger, registry, clock, wake, reads, window=settings.intake_window)
-    actions = Actions(store, ledger, registry, clock, wake, reads)
-    presence = Presence(
-        store,
-        ledger,
-        clock,
-        wake,
-        stale_after_s=settings.stale_after_s,
-        window=settings.report_window,
-    )
-    orders = OrderReports(store, ledger)
-    inbox = Inbox(
-        store,
-        clock,
-        wake,
-        metrics,
-        county=registry.county_id,
-        presence=presence,
-        orders=orders,
-        trackers=Trackers(
-            store,
-            clock,
-            wake,
-            presence,
-            orders,
-            radius_m=settings.arrival_radius_m,
-            max_fix_age_s=settings.max_fix_age_s,
-        ),
-        rejections=Rejections(metrics, settings.rejection_limits),
-    )
-    return Parts(
-        store=store,
-        registry=registry,
-        clock=clock,
-        signer=signer,
-        metrics=metrics,
-        live=live,
-        wake=wake,
-        ledger=ledger,
-        reads=reads,
-        incoming=incoming,
-        actions=actions,
-        presence=presence,
-        inbox=inbox,
-        outbox=Outbox(store),
-        desk=Desk(incoming, actions, reads, live=live, db_path=store.path),
-        gate=GatePorts(incoming.gate_message, registry, clock, store, metrics),
-    )
-
-
-def open_parts(
-    db_path: Path | str,
-    *,
-    registry: Registry | None = None,
-    signer: Signer | None = None,
-    clock: Clock | None = None,
-    settings: Settings | None = None,
-) -> Parts:
-    """The parts over a database file; a throwaway signing key when none is given (tests
-    and tools that never talk to a terminal)."""
-    signer = signer or Signer(ec.generate_private_key(ec.SECP256R1()))
-    return build(
-        open_store(db_path), registry or load_registry(None), signer, clock=clock, settings=settings
-    )
 
 
 class Hub:
@@ -272,6 +87,7 @@ class Hub:
                 self.link, window=config.window, revocations=self.revocations
             )
             self.engine = parts.engine(notifier=notifier)
+            self.sms = parts.sms_sender()  # escalation SMS, when [notify] is configured
             # ---- 110 boundary: the gate folders, when [boundary] is configured
             self.bridge = Bridge(parts.gate, config.boundary) if config.boundary else None
             self.app = create_app(
@@ -289,6 +105,7 @@ class Hub:
             if self.bridge:  # the console's 边界交换 page reads it
                 self.app.extensions[BRIDGE_KEY] = self.bridge
             self.app.extensions[BROKER_KEY] = self.link.watch  # the console's red banner
+            self.fleet = build_fleet(config, parts.desk, self.app)
             # The port is bound here, not by waitress: a taken port then fails before waitress
             # has started its worker threads, which it would leave running.
             family = socket.AF_INET6 if ":" in config.listen_host else socket.AF_INET
@@ -301,11 +118,13 @@ class Hub:
                     f"cannot listen on {config.listen_host}:{config.listen_port}: {e}"
                 ) from None
             undo.callback(listener.close)
-            self._server = create_server(self.app, sockets=[listener], threads=8)
+            self._server = create_server(self.app, sockets=[listener], **server_settings(config))
+            if not config.release_url:  # the port may have been chosen by the system
+                self.fleet.set_download_url(f"{self.url}/releases/")
             undo.pop_all()
         self._http: threading.Thread | None = None
-        self._stopped = threading.Event()
         self._closing = threading.Event()
+        self._stopped = threading.Event()
 
     @property
     def port(self) -> int:
@@ -338,6 +157,9 @@ class Hub:
         if fired:
             log.warning("%d deadline(s) fell due while the hub was down; fired late", fired)
         self.engine.start()
+        if self.sms:
+            self.sms.start()
+        self.fleet.start()
         self.revocations.refresh(force=True)  # known before the first message goes out
         self.delivery.start()
         self.link.start()
@@ -351,15 +173,16 @@ class Hub:
         try:
             self._server.run()
         except OSError:
-            # Closing the server from `stop` can land between waitress building its select()
-            # list and calling it (EBADF): the end of serving, not an error.
+            # stop() closes the listening socket from another thread; waitress's select can
+            # then see the closed descriptor (EBADF): after stop() that is the loop's end.
             if not self._closing.is_set():
                 raise
+            close_all(self._server._map, ignore_all=True)  # the connections it held open
 
     def stop(self) -> None:
+        self._closing.set()
         if self.bridge:
             self.bridge.stop()
-        self._closing.set()
         # waitress ends its worker threads only when told; a worker still finishing a
         # response pulls the server's trigger, so the workers stop (after their request)
         # before the server and its trigger are closed, never after (EBADF in a worker).
@@ -368,6 +191,9 @@ class Hub:
         self.link.stop()
         self.delivery.stop()
         self.engine.stop()
+        if self.sms:
+            self.sms.stop()
+        self.fleet.stop()
         if self._http:
             self._http.join(5)
         self.store.close()

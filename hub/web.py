@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from hub.db.store import Store
 from hub.dispatch.desk import Desk
 from hub.metrics import HubMetrics
+from hub.proxy import behind_proxy
 from hub.sources.api import MAX_BODY, bp, reply
 from hub.sources.api_keys import IntakeKeys
 from hub.sources.boundary.ports import GatePorts
@@ -56,6 +57,8 @@ def create_app(
     if not isinstance(keys, IntakeKeys):
         keys = IntakeKeys(Path(keys)) if keys else IntakeKeys()
     app.config.update(cfg)
+    # nginx in front (hub-install/): its X-Forwarded-Proto decides HTTPS and the Secure cookie.
+    behind_proxy(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(desk.db_path)
     app.extensions["liandong.desk"] = desk

@@ -14,7 +14,17 @@ from typing import Any, TypeVar
 
 import click
 
-from provisioning import broker_config, county, enroll, health, hosts, intake, revocation, tokens
+from provisioning import (
+    broker_config,
+    county,
+    enroll,
+    health,
+    hosts,
+    intake,
+    release_cli,
+    revocation,
+    tokens,
+)
 from provisioning import pki as pki_mod
 from provisioning.configs import GatewayOptions
 from provisioning.errors import ProvisioningError
@@ -332,3 +342,28 @@ def broker_config_cmd(
     if note:
         click.echo(f"NOTE: {note}", err=True)
     click.echo(f"wrote {conf}; start with: mosquitto -c {conf}")
+
+
+@main.command("console-cert")
+@pki_dir
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    required=True,
+    help="A name or IP the centre's seats open the console by (repeat; the first is the CN).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing console key and certificate.")
+@friendly
+def console_cert_cmd(pki: Path, names: tuple[str, ...], force: bool) -> None:
+    """Sign the console's HTTPS certificate with the county CA: PKI/console/console.crt and
+    console.key (0600), for nginx (hub-install/install.sh)."""
+    from provisioning.console_cert import issue_console_cert
+
+    made = issue_console_cert(pki, list(names), force=force)
+    click.echo(f"console certificate for {', '.join(made.names)}: {made.cert}")
+    click.echo(f"  key {made.key}; valid until {made.not_after:%Y-%m-%d} UTC")
+    click.echo(f"  the seats' browsers must trust the county CA: {Layout(pki).ca_crt}")
+
+
+main.add_command(release_cli.group)

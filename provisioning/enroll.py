@@ -22,6 +22,7 @@ from provisioning import pki
 from provisioning.configs import GatewayOptions, gateway_config, write_toml
 from provisioning.errors import ProvisioningError
 from provisioning.layout import Layout, check_unit, tracker_identity
+from provisioning.release import RELEASE_PUB
 from provisioning.revocation import is_revoked, load_ca, revoke_certificate
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ def enroll_unit(
     bundle = layout.unit_dir(unit)
     _certify_into(pki_dir, bundle, "unit", unit, csr_pem, force, now or datetime.now(UTC))
     pki.write_public(bundle / "hub-dispatch.pub", layout.dispatch_pub.read_bytes())
+    if layout.release_pub.exists():  # what the terminal checks release bundles against
+        pki.write_public(bundle / RELEASE_PUB, layout.release_pub.read_bytes())
     write_toml(bundle / "gateway.toml", gateway_config(county, unit, options or GatewayOptions()))
     return bundle
 

@@ -107,6 +107,19 @@ class Layout:
     def enroll_tokens(self) -> Path:
         return self.hub_dir / "enroll-tokens.json"
 
+    @property
+    def release_dir(self) -> Path:
+        """The county's release key (docs/updates.md): apart from the CA and the hub."""
+        return self.root / "release"
+
+    @property
+    def release_key(self) -> Path:
+        return self.release_dir / "release.key"
+
+    @property
+    def release_pub(self) -> Path:
+        return self.release_dir / "release.pub"
+
     def unit_dir(self, unit: str) -> Path:
         return self.root / "units" / check_unit(unit)
 

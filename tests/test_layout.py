@@ -206,6 +206,7 @@ GATEWAY_TABLE_WRITERS = {
     "seen": "gateway/state/seen.py",
     "outbox": "gateway/uplink/outbox.py",
     "prints": "gateway/devices/spool.py",
+    "rollcalls": "gateway/state/rollcalls.py",
 }
 _SQL_WRITE = re.compile(
     r"\b(?:INSERT(?:\s+OR\s+[A-Z]+)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+[\"`\[]?(\w+)"
@@ -307,16 +308,19 @@ DISPATCH_TABLES = {
 """The one writer's tables (DESIGN.md): nothing outside hub/dispatch/ writes them."""
 HUB_TABLE_OWNERS = {
     **{table: "hub/dispatch/" for table in DISPATCH_TABLES},
+    **{f"rollcall_{t}": "hub/dispatch/rollcall/" for t in ("rounds", "calls", "plan")},
     "boundary_files": "hub/sources/boundary/",
+    "notifications": "hub/alerts/",
     "boundary_cursor": "hub/sources/boundary/",
     **{
         f"assessment_{t}": "hub/assessment/"
-        for t in ("samples", "findings", "appeals", "decisions")
+        for t in ("samples", "findings", "appeals", "decisions", "rollcall_checks")
     },
     **{
         f"console_{t}": "hub/console/"
         for t in ("users", "sessions", "audit", "login_guard", "login_seats")
     },
+    **{f"fleet_{t}": "hub/fleet/" for t in ("releases", "rollouts", "targets")},
 }
 
 

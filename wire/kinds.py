@@ -1,8 +1,8 @@
 """The typed body of every message kind.
 
 Down (hub -> gateway): order, cancel, receipt, command.
-Up (gateway -> hub): received, ack, arrived, feedback, position, health; and the receipt
-chain behind 签收: alarmed, printed, print_failed.
+Up (gateway -> hub): received, ack, arrived, feedback, position, health, selfcall,
+rollcall_answer; and the receipt chain behind 签收: alarmed, printed, print_failed.
 State (gateway -> hub, retained): state, carrying `online` with health or the will `offline`.
 
 Bodies are msgspec Structs: strict types, unknown fields rejected, sizes bounded, times
@@ -52,7 +52,14 @@ ResultCode = Literal["resolved", "referred", "no_action_needed", "unable", "fals
 
 ArrivalSource = Literal["button", "kiosk", "gps", "tracker"]
 
-CommandName = Literal["silence", "realarm", "test_print", "resync"]
+CommandName = Literal["silence", "realarm", "test_print", "resync", "rollcall", "update"]
+
+ReleaseVersion = Annotated[str, msgspec.Meta(pattern=r"^[0-9][0-9A-Za-z.+!-]{0,47}$")]
+"""A release's version (PEP 440, checked with packaging.version where it is ordered)."""
+Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+UpdateFailureReason = Literal["not_ready", "crashed", "install_failed", "refused", "interrupted"]
+"""Why a terminal gave up a release (docs/updates.md): 未就绪 (not READY and connected in
+time), 反复崩溃 (too many starts), 安装失败, 拒绝 (signature, hash, downgrade), 中断."""
 
 
 class Body(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -113,10 +120,42 @@ class ReceiptBody(Body, frozen=True):
     ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=MAX_RECEIPT_IDS)]
 
 
+class UpdateOffer(Body, frozen=True):
+    """The release a `command` of `update` offers (docs/updates.md): the terminal fetches
+    `url` when idle, checks the bundle's `sha256` and `size`, then its signature against
+    the release key in its own bundle; a lower version only with `allow_downgrade`."""
+
+    version: ReleaseVersion
+    url: Annotated[str, msgspec.Meta(max_length=512, pattern=r"\Ahttps?://[!-~]+\Z")]
+    sha256: Sha256Hex
+    size: Annotated[int, msgspec.Meta(ge=1, le=512 * 1024 * 1024)]
+    allow_downgrade: bool = False
+
+
 class CommandBody(Body, frozen=True):
     command: CommandName
     order_id: Id | None = None
     text: PrintText = ""
+    rollcall_id: Id | None = None
+    answer_by: Time | None = None
+    expires_at: Time | None = None
+    update: UpdateOffer | None = None
+
+    def __post_init__(self) -> None:
+        """点名 (`rollcall`) carries its id, answer-by and expiry, and `update` its release;
+        no other command carries either, so a terminal never has to guess which a command
+        means. msgspec turns these into a ValidationError on decode and `encode` converts
+        first, so the hub cannot sign a malformed one."""
+        fields = (self.rollcall_id, self.answer_by, self.expires_at)
+        if self.command == "rollcall":
+            if any(f is None for f in fields):
+                raise ValueError("a rollcall command needs rollcall_id, answer_by and expires_at")
+            if self.expires_at < self.answer_by:  # type: ignore[operator]
+                raise ValueError("a rollcall's expires_at must not be before its answer_by")
+        elif any(f is not None for f in fields):
+            raise ValueError("rollcall_id, answer_by and expires_at belong to rollcall only")
+        if (self.command == "update") != (self.update is not None):
+            raise ValueError("`update` goes with command 'update' and with no other command")
 
 
 # ---- up ---------------------------------------------------------------------------------
@@ -182,6 +221,34 @@ class PrintFailedBody(Body, frozen=True):
     detail: Short = ""
 
 
+class SelfCallBody(Body, frozen=True):
+    """自接警情 (双轨制): a call for help the unit took from the public itself, recorded at
+    its kiosk after handling it. `call_id` is the terminal's own id for the call; the hub
+    makes one incident per (unit, call_id), with the unit's own order already in the state
+    recorded. The caller's phone is masked on the terminal before signing: the full number
+    never leaves the duty room (docs/wire.md)."""
+
+    call_id: Id
+    category: Name
+    address: Short
+    township: Name
+    taken_at: Time
+    summary: Text
+    result_code: ResultCode
+    result_text: Text
+    caller_phone: MaskedPhone = ""
+    arrived_at: Time | None = None  # on scene, when the unit went
+    needs_assist: bool = False  # 需其他单位协助: the centre is asked to add assisting units
+    assist_note: Text = ""
+
+
+class RollcallAnswerBody(Body, frozen=True):
+    """点名应答: the duty room answered a roll-call (button or kiosk) before it expired."""
+
+    rollcall_id: Id
+    via: Literal["button", "kiosk"] = "button"
+
+
 class PositionBody(Body, frozen=True):
     position: Position
     fix_at: Time
@@ -197,6 +264,16 @@ class GpsHealth(Body, frozen=True):
 PrinterState = Literal["ok", "paper_out", "paper_low", "offline", "unknown"]
 
 
+class UpdateFailure(Body, frozen=True):
+    """The last release this terminal gave up, carried in every health report until a
+    newer release is confirmed: the hub halts the rollout that offered it."""
+
+    version: ReleaseVersion
+    reason: UpdateFailureReason
+    at: Time
+    detail: Short = ""
+
+
 class HealthBody(Body, frozen=True):
     version: Short
     uptime_s: Annotated[float, msgspec.Meta(ge=0)]
@@ -207,6 +284,9 @@ class HealthBody(Body, frozen=True):
     gps: GpsHealth | None = None
     clock_offset_s: float | None = None
     unprinted: Annotated[int, msgspec.Meta(ge=0)] = 0
+    update_failed: UpdateFailure | None = None
+    update_trial: bool = False
+    """`version` is a release on trial, not yet READY and connected (docs/updates.md)."""
 
 
 # ---- state (retained) -------------------------------------------------------------------
@@ -233,6 +313,8 @@ UP_KINDS: Final[dict[str, type[Body]]] = {
     "print_failed": PrintFailedBody,
     "position": PositionBody,
     "health": HealthBody,
+    "selfcall": SelfCallBody,
+    "rollcall_answer": RollcallAnswerBody,
 }
 STATE_KINDS: Final[dict[str, type[Body]]] = {"state": StateBody}
 ALL_KINDS: Final[dict[str, type[Body]]] = {**DOWN_KINDS, **UP_KINDS, **STATE_KINDS}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -53,6 +55,12 @@ class Signer:
     @property
     def verifier(self) -> Verifier:
         return Verifier(self._key.public_key())
+
+    def derive(self, label: bytes) -> bytes:
+        """A 32-byte secret for `label`, HMAC-SHA256 keyed by the private scalar: stable for
+        this key, unknowable without it (the hub draws its roll-call times from one)."""
+        scalar = self._key.private_numbers().private_value.to_bytes(_HALF, "big")
+        return hmac.new(scalar, b"liandong-derive:" + label, hashlib.sha256).digest()
 
     def sign(self, data: bytes) -> str:
         r, s = decode_dss_signature(self._key.sign(data, _ALG))

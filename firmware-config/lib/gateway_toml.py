@@ -6,7 +6,8 @@ line by line rather than re-serialised so the comments `liandong-provision enrol
 for the next person who opens it; the result is parsed again with tomllib and checked, so a
 bundle the installer cannot understand is refused instead of half-installed.
 
-Usage: gateway_toml.py SRC DEST --pins PINS.toml [--set TABLE.KEY=TOML_VALUE ...] [--drop TABLE]
+Usage: gateway_toml.py SRC DEST --pins PINS.toml [--set TABLE.KEY=TOML_VALUE ...]
+       [--unset TABLE.KEY ...] [--drop TABLE]
 Prints `key=value` lines (unit id, county, ...) for the installer's summary.
 """
 
@@ -87,6 +88,19 @@ def set_value(lines: list[str], table: str, key: str, value: str) -> list[str]:
     return lines
 
 
+def unset_value(lines: list[str], table: str, key: str) -> list[str]:
+    """Remove TABLE.KEY's line (a one-line value) if it is there."""
+    line_re = re.compile(rf"^\s*{re.escape(key)}\s*=(.*)$")
+    for name, start, end in _sections(lines):
+        if name == table:
+            for n in range(start, end):
+                m = line_re.match(lines[n])
+                if m:
+                    _split_value(m.group(1))  # refuses a multi-line value
+                    return lines[:n] + lines[n + 1 :]
+    return lines
+
+
 def drop_table(lines: list[str], table: str) -> list[str]:
     """Remove [TABLE] and its keys (the comment lines just above it go with it)."""
     for name, start, end in _sections(lines):
@@ -141,6 +155,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("dest", type=Path)
     ap.add_argument("--pins", type=Path, required=True)
     ap.add_argument("--set", action="append", default=[], metavar="TABLE.KEY=VALUE")
+    ap.add_argument("--unset", action="append", default=[], metavar="TABLE.KEY")
     ap.add_argument("--drop", action="append", default=[], metavar="TABLE")
     args = ap.parse_args(argv)
     try:
@@ -156,11 +171,20 @@ def main(argv: list[str]) -> int:
                 raise BundleError(f"bad --set {edit!r}")
             expected[(table, key)] = tomllib.loads(f"v = {literal}")["v"]
             lines = set_value(lines, table, key, literal)
+        for dotted in args.unset:
+            table, _, key = dotted.rpartition(".")
+            if not table or not key:
+                raise BundleError(f"bad --unset {dotted!r}")
+            lines = unset_value(lines, table, key)
         for table in args.drop:
             lines = drop_table(lines, table)
         out = "\n".join(lines) + "\n"
         doc = tomllib.loads(out)
         check(doc, args.src.parent, expected)
+        for dotted in args.unset:
+            table, _, key = dotted.rpartition(".")
+            if key in doc.get(table, {}):
+                raise BundleError(f"could not remove {dotted} from gateway.toml")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, BundleError) as exc:
         print(f"gateway.toml: {exc}", file=sys.stderr)
         return 2

@@ -9,7 +9,9 @@ Patterns (on/off seconds, repeating):
 - urgent 紧急: 0.5 on / 0.5 off;
 - normal 一般: 1 on / 2 off;
 - drill 演练: two short chirps then a long pause, light steady; distinct so that nobody
-  mistakes an exercise for a real call, or the other way round.
+  mistakes an exercise for a real call, or the other way round;
+- rollcall 点名: three short chirps with the light, then a pause with the light off: the
+  centre is checking that the room is manned, not sending an order.
 When several orders alarm at once the most urgent real one sets the pattern; a drill
 pattern plays only when every alarming order is a drill.
 """
@@ -32,6 +34,14 @@ PATTERNS: dict[str, tuple[Step, ...]] = {
     "urgent": ((0.5, True, True), (0.5, False, False)),
     "normal": ((1.0, True, True), (2.0, False, False)),
     "drill": ((0.1, True, True), (0.1, False, True), (0.1, True, True), (1.7, False, True)),
+    "rollcall": (
+        (0.15, True, True),
+        (0.15, False, True),
+        (0.15, True, True),
+        (0.15, False, True),
+        (0.15, True, True),
+        (2.25, False, False),
+    ),
 }
 _RANK = {"critical": 0, "urgent": 1, "normal": 2}
 
@@ -82,6 +92,9 @@ class Alarm:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._test: tuple[tuple[bool, bool], float] | None = None
+        self.watch: Callable[[], None] | None = None
+        """Called by the alarm thread after each tick: lets the alarm's owner notice a time
+        passing (a roll-call expiring) without a thread of its own."""
 
     @property
     def pattern(self) -> str | None:
@@ -143,6 +156,11 @@ class Alarm:
         def run() -> None:
             while not self._stop.wait(period):
                 self.tick()
+                if self.watch is not None:
+                    try:
+                        self.watch()
+                    except Exception:  # the alarm must keep running whatever the watch did
+                        log.exception("alarm watch failed")
 
         self._thread = threading.Thread(target=run, name="alarm", daemon=True)
         self._thread.start()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from gateway.errors import UnknownOrderError
 from gateway.state.orders import OrderBook
+from gateway.state.rollcalls import RollcallBook
 from gateway.state.store import Store
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.signer import ReportSigner
@@ -27,18 +28,33 @@ from wire.kinds import (
     Position,
     PrintedBody,
     PrintFailedBody,
+    RollcallAnswerBody,
 )
 from wire.limits import MAX_SHORT
 
 
 class DutyReports:
     def __init__(
-        self, store: Store, orders: OrderBook, signer: ReportSigner, outbox: Outbox
+        self,
+        store: Store,
+        orders: OrderBook,
+        signer: ReportSigner,
+        outbox: Outbox,
+        rollcalls: RollcallBook | None = None,
     ) -> None:
         self.store = store
         self.orders = orders
         self.signer = signer
         self.outbox = outbox
+        self.rollcalls = rollcalls or RollcallBook(store)
+
+    def rollcall_answer(self, rollcall_id: str, via: str) -> None:
+        """点名应答: the answer and its signed report, one commit."""
+        with self.store.tx():
+            body = RollcallAnswerBody(rollcall_id, via=via)  # type: ignore[arg-type]
+            report = self.signer.make("rollcall_answer", body)
+            self.outbox.add(report)
+            self.rollcalls.set_answered(rollcall_id, report.at, via)
 
     def ack(self, order_id: str, via: str) -> None:
         with self.store.tx():

@@ -2,8 +2,10 @@
 tests; the arrival button hands over to `Arrival`.
 
 One press of 签收 acknowledges every order that is alarming, each with its own signed `ack`
-(docs/gateway.md says why); if nothing alarms (the hub silenced it), every open order not
-yet acknowledged.
+(docs/gateway.md says why); if no order alarms and a roll-call (点名) is waiting, the press
+answers the roll-call; otherwise (the hub silenced the alarm) it acknowledges every open
+order not yet acknowledged. Orders always come first: a press while an order alarms never
+answers a roll-call, so its meaning never depends on what the room thinks is sounding.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from gateway.duty.arrival import Arrival
 from gateway.duty.reports import DutyReports
 from gateway.errors import UnknownOrderError
 from gateway.state.orders import OrderBook
+from gateway.state.rollcalls import RollcallBook
 from gateway.state.store import Store
 from gateway.uplink.sender import Sender
 from wire.clock import Clock
@@ -37,6 +40,7 @@ class DutyRoom:
         spooler: Spooler,
         sender: Sender,
         clock: Clock,
+        rollcalls: RollcallBook | None = None,
     ) -> None:
         self.store = store
         self.orders = orders
@@ -48,6 +52,7 @@ class DutyRoom:
         self.spooler = spooler
         self.sender = sender
         self.clock = clock
+        self.rollcalls = rollcalls or RollcallBook(store)
         self.last_press: dict[str, str | None] = {"ack": None, "arrive": None}
 
     def acknowledge(self, order_ids: list[str] | None, via: str) -> list[str]:
@@ -72,6 +77,26 @@ class DutyRoom:
         self.sender.kick()
         return done
 
+    def answer_rollcall(self, rollcall_id: str | None, via: str) -> list[str]:
+        """点名应答. With no id (the button): every roll-call still ringing. An expired one
+        is not answered (it stays missed); a second answer changes nothing."""
+        now = self.clock.now()
+        if rollcall_id is None:
+            ids = [r.rollcall_id for r in self.rollcalls.ringing(now)]
+        else:
+            ids = [rollcall_id]
+        done: list[str] = []
+        with self.store.tx():
+            for rid in ids:
+                if self.rollcalls.get(rid).ringing(now):
+                    self.reports.rollcall_answer(rid, via)
+                    done.append(rid)
+        if done:
+            log.info("answered roll-call %s via %s", ", ".join(done), via)
+        self.refresh_alarm()
+        self.sender.kick()
+        return done
+
     def feedback(self, order_id: str, result_code: str, text: str) -> None:
         """处置反馈; may be given again (a later feedback corrects an earlier one)."""
         with self.store.tx():
@@ -92,8 +117,12 @@ class DutyRoom:
     # ---- the panel buttons (after our own debouncing) ------------------------------------
 
     def on_ack_button(self) -> None:
-        self.last_press["ack"] = self.clock.now().isoformat()
-        self.acknowledge(None, "button")
+        now = self.clock.now()
+        self.last_press["ack"] = now.isoformat()
+        if not self.orders.alarming() and self.rollcalls.ringing(now):
+            self.answer_rollcall(None, "button")
+        else:
+            self.acknowledge(None, "button")
 
     def on_arrive_button(self) -> None:
         self.last_press["arrive"] = self.clock.now().isoformat()

@@ -13,7 +13,7 @@ import importlib.metadata
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.devices.alarm import Alarm
@@ -23,12 +23,13 @@ from gateway.duty.arrival import Arrival
 from gateway.health.clock_offset import ClockOffset
 from gateway.health.screen import order_view
 from gateway.state.orders import OrderBook
+from gateway.state.rollcalls import RollcallBook
 from gateway.uplink.link import Link
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import Sender
 from gateway.uplink.signer import ReportSigner
-from wire.clock import Clock
-from wire.kinds import GpsHealth, HealthBody
+from wire.clock import Clock, shanghai
+from wire.kinds import GpsHealth, HealthBody, UpdateFailure
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class HealthStatus:
         link: Link,
         last_press: dict[str, str | None],
         unit_name: str = "",
+        rollcalls: RollcallBook | None = None,
     ) -> None:
         self.unit = unit
         self.unit_name = unit_name or unit
@@ -80,6 +82,13 @@ class HealthStatus:
         self.sender = sender
         self.link = link
         self.last_press = last_press
+        self.rollcalls = rollcalls
+        self.version = VERSION
+        """The release running (the update agent sets it: the demo's terminals have none)."""
+        self.update_failed: Callable[[], UpdateFailure | None] = lambda: None
+        """The last release given up (gateway/update/), reported until a newer one runs."""
+        self.update_trial: Callable[[], bool] = lambda: False
+        """Whether this start is a release on trial, not yet confirmed."""
         self.started = monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -98,7 +107,7 @@ class HealthStatus:
     def health(self) -> HealthBody:
         open_orders = self.orders.open()
         return HealthBody(
-            version=VERSION,
+            version=self.version,
             uptime_s=round(max(0.0, self.monotonic() - self.started), 1),
             printer=self.printer.state,
             outbox_depth=self.outbox.depth(),
@@ -107,6 +116,8 @@ class HealthStatus:
             gps=self.gps_health(),
             clock_offset_s=self.clock_offset.estimate(),
             unprinted=len(self.prints.pending()),
+            update_failed=self.update_failed(),
+            update_trial=self.update_trial(),
         )
 
     def publish_state(self) -> None:
@@ -150,7 +161,25 @@ class HealthStatus:
                 "age_s": round((now - fix.at) / timedelta(seconds=1), 1),
             },
             "orders": orders,
+            "rollcalls": self.rollcall_views(now),
         }
+
+    def rollcall_views(self, now: datetime) -> list[dict[str, Any]]:
+        """The last few roll-calls for the kiosk: outcome, seconds left to answer (ringing
+        ones), and the Beijing time it came, never a raw id on screen (the id is for the
+        answer button's form only)."""
+        if self.rollcalls is None:
+            return []
+        return [
+            {
+                "rollcall_id": r.rollcall_id,
+                "outcome": r.outcome(now),
+                "seconds_left": max(0, round((r.answer_by - now).total_seconds())),
+                "expires_left": max(0, round((r.expires_at - now).total_seconds())),
+                "received": shanghai(r.received_at).strftime("%m-%d %H:%M"),
+            }
+            for r in self.rollcalls.recent(5)
+        ]
 
     # ---- the reporting loop --------------------------------------------------------------
 

@@ -29,8 +29,9 @@ from wtforms import SelectField, TextAreaField  # type: ignore[import-untyped]
 from wtforms.validators import DataRequired, Length  # type: ignore[import-untyped]
 
 from gateway.devices.plain import block
-from gateway.errors import UnknownOrderError
+from gateway.errors import UnknownOrderError, UnknownRollcallError
 from gateway.kiosk.causes import CAUSES
+from gateway.kiosk.selfcall import bp as selfcall_bp
 from gateway.kiosk.text import (
     RESULT_NAMES_EN,
     TEXT,
@@ -66,6 +67,8 @@ def create_app(gateway: Gateway, test_config: dict[str, Any] | None = None) -> F
     if test_config:
         app.config.update(test_config)
     CSRFProtect(app)
+    app.extensions["liandong.gateway"] = gateway
+    app.register_blueprint(selfcall_bp)  # 自接警情 (gateway/kiosk/selfcall.py)
 
     @app.after_request
     def remember_lang(resp: Response) -> Response:
@@ -128,6 +131,19 @@ def create_app(gateway: Gateway, test_config: dict[str, Any] | None = None) -> F
         except UnknownOrderError:
             abort(409)
         flash(TEXT[_lang()]["feedback_sent"])
+        return redirect(url_for("index"))
+
+    @app.post("/rollcalls/<rollcall_id>/answer")
+    def answer_rollcall(rollcall_id: str) -> BaseResponse | tuple[str, int]:
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        try:
+            done = gateway.answer_rollcall(rollcall_id, "kiosk")
+        except UnknownRollcallError:
+            abort(404)
+        if not done:
+            return TEXT[_lang()]["rollcall_gone"], 409
+        flash(TEXT[_lang()]["rollcall_done"])
         return redirect(url_for("index"))
 
     @app.post("/test/<device>")

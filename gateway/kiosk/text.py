@@ -58,6 +58,16 @@ TEXT: dict[str, dict[str, str]] = {
         "drill_note": "演练：非真实警情",
         "lp": "（",
         "rp": "）",
+        "rollcall": "点名",
+        "rollcall_answer": "应答点名",
+        "rollcall_left": "应答时限",
+        "rollcall_answered": "已应答",
+        "rollcall_late": "超时应答",
+        "rollcall_missed": "已错过",
+        "rollcall_ringing": "请立即应答",
+        "rollcall_done": "已应答点名。",
+        "rollcall_gone": "点名已过期，不能应答。",
+        "rollcall_orders_first": "有指令正在报警：按签收键先签收指令，再应答点名。",
     },
     "en": {
         "title": "Liandong terminal",
@@ -114,6 +124,19 @@ TEXT: dict[str, dict[str, str]] = {
         "drill_note": "DRILL: not a real call",
         "lp": " (",
         "rp": ")",
+        "rollcall": "Roll-call",
+        "rollcall_answer": "Answer roll-call",
+        "rollcall_left": "Answer by",
+        "rollcall_answered": "answered",
+        "rollcall_late": "answered late",
+        "rollcall_missed": "missed",
+        "rollcall_ringing": "answer now",
+        "rollcall_done": "Roll-call answered.",
+        "rollcall_gone": "The roll-call has expired and can no longer be answered.",
+        "rollcall_orders_first": (
+            "An order is alarming: the acknowledge button acknowledges the order first,"
+            " then answers the roll-call."
+        ),
     },
 }
 

@@ -76,6 +76,17 @@ def _m003_receipt_chain(db: Database) -> None:
     db.execute("ALTER TABLE prints ADD COLUMN failed_reason TEXT")
 
 
+@MIGRATIONS(name="004_rollcalls")
+def _m004_rollcalls(db: Database) -> None:
+    """点名: each roll-call the hub sent, its answer-by and expiry, and what became of it
+    (answered, or `missed` when it reached the terminal after its expiry)."""
+    db.execute(
+        "CREATE TABLE rollcalls (rollcall_id TEXT PRIMARY KEY, received_at TEXT NOT NULL,"
+        " answer_by TEXT NOT NULL, expires_at TEXT NOT NULL, answered_at TEXT, via TEXT,"
+        " missed INTEGER NOT NULL DEFAULT 0)"
+    )
+
+
 def carry_over(db: Database) -> list[str]:
     """Move the old scheme's records into the "gateway" set; returns the names moved."""
     if not db[LEGACY_TABLE].exists():

@@ -55,3 +55,10 @@ class Outbox:
     def depth(self) -> int:
         with self.store.read() as c:
             return int(c.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def waiting(self, kind: str) -> int:
+        """How many reports of `kind` still wait for a receipt (the kiosk shows its
+        self-recorded calls not yet at the centre)."""
+        with self.store.read() as c:
+            row = c.execute("SELECT count(*) FROM outbox WHERE kind = ?", (kind,)).fetchone()
+            return int(row[0])

@@ -14,7 +14,7 @@ them; the township government's own score is its unit's row in the ranking.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from hub.assessment import findings
@@ -22,6 +22,7 @@ from hub.assessment.evidence import read_orders
 from hub.assessment.findings import Finding
 from hub.assessment.judge import OrderRow, judge
 from hub.assessment.periods import Period
+from hub.assessment.rollcalls import RollcallCount, read_rollcalls
 from hub.assessment.rubric import Rubric
 from hub.assessment.score import Score, rank, score_of, slowest, slowest_per_stage
 from hub.registry import Registry
@@ -56,6 +57,7 @@ class Assessment:
     slowest_per_stage: dict[str, Score]
     findings: list[Finding]  # standing findings on the counted orders in scope
     excused: int  # stages excused on appeal among the rows
+    rollcalls: dict[str, RollcallCount] = field(default_factory=dict)  # per unit, in scope
 
 
 def unit_name(registry: Registry, unit: str) -> str:
@@ -93,8 +95,12 @@ def assess(
     per_unit: dict[str, list[OrderRow]] = {}
     for r in counted:
         per_unit.setdefault(r.facts.unit, []).append(r)
+    calls = read_rollcalls(conn, period.start, period.end, as_of)
     ranked = rank(
-        (score_of(u, unit_name(registry, u), rs, found(rs), rubric) for u, rs in per_unit.items()),
+        (
+            score_of(u, unit_name(registry, u), rs, found(rs), rubric, calls.get(u))
+            for u, rs in per_unit.items()
+        ),
         rubric,
     )
     rows = [r for r in counted if scope.keeps(r)]
@@ -107,6 +113,9 @@ def assess(
         if scope.township is None or t == scope.township
     ]
     in_scope = {r.facts.unit for r in rows}
+    kept = {u: c for u, c in calls.items() if scope.unit is None or u == scope.unit}
+    if scope.township is not None:
+        kept = {}  # a township's figures are its calls' orders; roll-calls are per unit
     return Assessment(
         period=period,
         as_of=as_of,
@@ -115,13 +124,21 @@ def assess(
         scope=scope,
         rows=rows,
         drills=[r for r in drills if scope.keeps(r)],
-        county=score_of(registry.county_id, registry.county_name, rows, found(rows), rubric),
+        county=score_of(
+            registry.county_id,
+            registry.county_name,
+            rows,
+            found(rows),
+            rubric,
+            sum(kept.values(), RollcallCount()),
+        ),
         units=[s for s in ranked if s.key in in_scope],
         townships=townships,
         slowest=slowest(ranked, rubric),
         slowest_per_stage=slowest_per_stage(ranked, rubric),
         findings=found(rows),
         excused=sum(1 for r in rows for s in r.stages.values() if s.status == "excused"),
+        rollcalls=kept,
     )
 
 

@@ -155,6 +155,7 @@ def _score_json(s: Score) -> dict[str, Any]:
         "fed_back": s.fed_back,
         "clock_suspect": s.clock_suspect,
         "offline": s.offline,
+        "self_recorded": s.self_recorded,
         "on_time": {
             st: {"cases": s.stage_cases[st], "met": s.stage_met[st]} for st in s.stage_cases
         },

@@ -68,6 +68,7 @@ class OrderFacts:
     reports: list[Report] = field(default_factory=list)
     end: End | None = None
     replaces: str | None = None  # this order was made by reassigning that one
+    self_recorded: bool = False  # 自接 (双轨制): the unit's own order for a call it took itself
 
 
 def connect_readonly(path: Path | str) -> sqlite3.Connection:
@@ -81,7 +82,7 @@ def connect_readonly(path: Path | str) -> sqlite3.Connection:
 
 _ORDERS = """
 SELECT o.id, o.incident_id, o.unit, o.role, o.drill AS odrill, o.dispatched_at,
-       i.township, i.category, i.drill AS idrill, i.source_id
+       i.township, i.category, i.drill AS idrill, i.source_id, i.source
 FROM orders o JOIN incidents i ON i.id = o.incident_id
 WHERE o.dispatched_at >= ? AND o.dispatched_at < ? AND o.dispatched_at <= ?
 """
@@ -115,6 +116,8 @@ def read_orders(
             dispatched_at=_stored(r["dispatched_at"]),
             dispatch_event="",
             deadlines={},
+            # hub/dispatch/selfcalls.py: the incident is sourced from the unit that took it
+            self_recorded=r["role"] == "lead" and r["source"] == f"unit:{r['unit']}",
         )
     replaced: dict[str, str] = {}
     for e in conn.execute(_EVENTS, (*args, ts(as_of))):

@@ -70,6 +70,8 @@ def flags(row: OrderRow) -> str:
         out.append("离线补报")
     if row.operator_recorded:
         out.append("人工录入")
+    if row.facts.self_recorded:
+        out.append("自接（双轨制）")
     if row.facts.replaces:
         out.append("改派接收")
     if any(s.status == "excused" for s in row.stages.values()):

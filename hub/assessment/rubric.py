@@ -31,11 +31,11 @@ MEASURES: dict[str, str] = {
     "ack_on_time": "签收按时 (ack by its deadline)",
     "arrive_on_time": "到场按时 (arrived by the order's on-scene deadline)",
     "feedback_on_time": "反馈按时 (feedback by its deadline)",
-    "rollcall_answered": "点名应答 (roll-call answered; no data until roll-call is built)",
+    "rollcall_answered": "点名应答 (roll-calls answered by their answer-by time; per unit)",
     "spot_dress": "抽查着装携装合格 (spot-check finding: dress and equipment in order)",
     "spot_handling": "抽查现场处置规范 (spot-check finding: handling in order)",
     "callback_satisfied": "回访满意 (callback reached, satisfaction >= satisfied_min)",
-    "self_recorded": "双轨制自接警情登记 (no data until self-recorded calls are built)",
+    "self_recorded": "双轨制自接警情登记 (self-taken calls; met: recorded within 24 h of the call)",
 }
 """What an item can count: each name is computed by `hub.assessment.score`."""
 

@@ -1,6 +1,7 @@
 """The tables assessment owns: the "assessment" set of the hub's one migration scheme.
 
-Assessment writes only these (spotcheck.py is their one writer); it reads the dispatch
+Assessment writes only these (spotcheck.py is their one writer, rollcall_checks.py that of
+the roll-call checks); it reads the dispatch
 tables and never changes them. Every table is append-only: a correction is a new finding
 that supersedes the old one, a changed decision a new decision, so what an auditor wrote and
 when stays on record for a dispute. Kept free of hub imports: hub/runtime.py opens the store
@@ -84,6 +85,33 @@ def _spot_checks(db: sqlite_utils.Database) -> None:
     )
 
 
+def _rollcall_checks(db: sqlite_utils.Database) -> None:
+    """点名核实: what the auditor found when checking a roll-call not answered in time
+    (rollcall_checks.py is its one writer)."""
+    db.executescript(
+        """
+        CREATE TABLE assessment_rollcall_checks (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            rollcall_id TEXT NOT NULL,       -- rollcall_calls.id
+            unit TEXT NOT NULL,
+            result TEXT NOT NULL CHECK (result IN ('absent', 'excused')),
+            remark TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX assessment_rollcall_checks_call
+            ON assessment_rollcall_checks(rollcall_id, seq);
+        CREATE TRIGGER assessment_rollcall_checks_no_update
+            BEFORE UPDATE ON assessment_rollcall_checks
+            BEGIN SELECT RAISE(ABORT, 'roll-call checks are append-only'); END;
+        CREATE TRIGGER assessment_rollcall_checks_no_delete
+            BEFORE DELETE ON assessment_rollcall_checks
+            BEGIN SELECT RAISE(ABORT, 'roll-call checks are append-only'); END;
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("assessment_0001_spot_checks", _spot_checks),
+    ("assessment_0002_rollcall_checks", _rollcall_checks),
 ]

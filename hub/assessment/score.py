@@ -3,17 +3,19 @@
 Every figure is a count over rows that `compute.py` also exports one by one, so an assessor
 can recount any number from the 派单明细 sheet. A unit's score is the points it earned over
 the items that apply to it, scaled to the rubric's full marks: a unit that attends no scene
-(tier 3) is not marked down for the on-scene item it cannot have, and the roll-call item
-counts nothing until roll-call data exists.
+(tier 3) is not marked down for the on-scene item it cannot have. The roll-call item
+(点名应答) counts the unit's roll-calls of the period (`rollcalls.py`), not its orders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from hub.assessment.findings import Finding
 from hub.assessment.judge import BUCKETS, NO_REPORT, STAGES, OrderRow, Stage
+from hub.assessment.rollcalls import RollcallCount
 from hub.assessment.rubric import Rubric
 
 MEASURE_STAGE: dict[str, Stage] = {
@@ -44,6 +46,7 @@ class Score:
     fed_back: int = 0  # orders whose feedback report the hub has
     clock_suspect: int = 0
     offline: int = 0
+    self_recorded: int = 0  # 自接: calls the unit took itself and recorded (双轨制)
     items: dict[str, ItemScore] = field(default_factory=dict)
     stage_cases: dict[str, int] = field(default_factory=dict)
     stage_met: dict[str, int] = field(default_factory=dict)
@@ -58,9 +61,14 @@ class Score:
 
 
 def measure_counts(
-    measure: str, rows: list[OrderRow], found: list[Finding], satisfied_min: int
+    measure: str,
+    rows: list[OrderRow],
+    found: list[Finding],
+    satisfied_min: int,
+    rollcalls: RollcallCount | None = None,
 ) -> tuple[int, int]:
-    """(cases, met) of one measure over some rows and the findings on those rows."""
+    """(cases, met) of one measure over some rows and the findings on those rows (and,
+    for `rollcall_answered`, the unit's roll-calls)."""
     stage = MEASURE_STAGE.get(measure)
     if stage is not None:
         judged = [r.stages[stage] for r in rows if r.stages[stage].counted]
@@ -72,12 +80,31 @@ def measure_counts(
     if measure == "callback_satisfied":
         reached = [f for f in found if f.kind == "callback" and f.reached]
         return len(reached), sum(1 for f in reached if (f.satisfaction or 0) >= satisfied_min)
-    # rollcall_answered, self_recorded: not built yet, no data, no case
+    if measure == "self_recorded":
+        taken = [r for r in rows if r.facts.self_recorded]
+        return len(taken), sum(1 for r in taken if recorded_in_time(r))
+    if measure == "rollcall_answered":
+        return (rollcalls.cases, rollcalls.met) if rollcalls else (0, 0)
     return 0, 0
 
 
+SELF_RECORD_WITHIN = timedelta(hours=24)
+"""A self-taken call is recorded in time when its record (the unit's signed report, the
+order's feedback) reached the hub within the notice's feedback figure of the call."""
+
+
+def recorded_in_time(row: OrderRow) -> bool:
+    report = row.stages["feedback"].evidence
+    return report is not None and report.at - row.facts.dispatched_at <= SELF_RECORD_WITHIN
+
+
 def score_of(
-    key: str, name_zh: str, rows: list[OrderRow], found: list[Finding], rubric: Rubric
+    key: str,
+    name_zh: str,
+    rows: list[OrderRow],
+    found: list[Finding],
+    rubric: Rubric,
+    rollcalls: RollcallCount | None = None,
 ) -> Score:
     s = Score(key, name_zh, orders=len(rows))
     s.open = sum(1 for r in rows if r.open)
@@ -85,6 +112,7 @@ def score_of(
     s.fed_back = sum(1 for r in rows if r.stages["feedback"].evidence is not None)
     s.clock_suspect = sum(1 for r in rows if r.clock_suspect)
     s.offline = sum(1 for r in rows if r.offline)
+    s.self_recorded = sum(1 for r in rows if r.facts.self_recorded)
     for stage in STAGES:
         judged = [r.stages[stage] for r in rows if r.stages[stage].counted]
         s.stage_cases[stage] = len(judged)
@@ -99,7 +127,7 @@ def score_of(
             s.buckets[stage] = counts
     earned = available = 0.0
     for item in rubric.items:
-        cases, met = measure_counts(item.measure, rows, found, rubric.satisfied_min)
+        cases, met = measure_counts(item.measure, rows, found, rubric.satisfied_min, rollcalls)
         points = item.earned(cases, met)
         s.items[item.id] = ItemScore(item.id, cases, met, points)
         if points is not None:

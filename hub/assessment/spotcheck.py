@@ -22,6 +22,7 @@ from hub.assessment import findings, sampling
 from hub.assessment.findings import Appeal, Finding
 from hub.assessment.judge import STAGES
 from hub.assessment.periods import day as day_period
+from hub.assessment.rollcalls import MissedRollcall, missed_on
 from hub.assessment.rubric import Rubric
 from hub.db.store import Store
 from hub.db.times import ts
@@ -116,6 +117,12 @@ class SpotChecks:
             unit = self._order(oid)["unit"]
             out.append(QueueItem(oid, unit, pos, tuple(by_order.get(oid, []))))
         return out
+
+    def missed_rollcalls(self, day: date) -> list[MissedRollcall]:
+        """The day's roll-calls not answered in time, with their check in force: every one
+        is checked (a phone call to the duty room), not a sample (rollcall_checks.py)."""
+        p = day_period(day)
+        return self._read(lambda conn: missed_on(conn, p.start, p.end, self.clock.now()))
 
     # ---- findings ----------------------------------------------------------------------
     def record_callback(

@@ -131,6 +131,7 @@ def _summary(wb: _Book, a: Assessment) -> None:
         ("仍未办结", c.open, None),
         ("时钟存疑（按中心收到时间计）", c.clock_suspect, None),
         ("离线补报", c.offline, None),
+        ("自接警情（双轨制）", c.self_recorded, None),
         ("申诉成立（计为按时）", a.excused, None),
         ("抽查记录（有效）", len(a.findings), None),
         ("演练派单（另行统计，不计入）", len(a.drills), None),

@@ -13,7 +13,7 @@ import logging
 import threading
 from pathlib import Path
 
-from flask import Flask, render_template, request, session
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -29,8 +29,11 @@ from hub.console import (
     county,
     db,
     entry,
+    fleet,
     incidents,
+    phone,
     present,
+    rollcall,
     spotchecks,
     timeline,
     units,
@@ -67,7 +70,9 @@ def init_app(app: Flask, service: Desk) -> None:
     app.extensions[EXTENSION] = ConsoleState(service, Path(service.db_path), streams)
 
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults hold the key with None, so setdefault would never set it.
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # The CSRF token lives as long as the login (sessions.py limits that), not one hour:
     # a board left open through a night shift must still accept a click at 4 a.m.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
@@ -86,6 +91,9 @@ def init_app(app: Flask, service: Desk) -> None:
 
     for module in (
         auth, board, incidents, entry, units, admin, county, boundary, assessment, spotchecks,
+        phone,
+        rollcall,
+        fleet,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.add_url_rule(
@@ -120,6 +128,8 @@ def _globals() -> dict[str, object]:
         "revoked_units": service().revoked_units if console else frozenset(),
         # Cut off from the broker: a red banner on every page (hub/console/broker.py).
         "broker_down": broker_banner() if console else None,
+        # Software updates: the page exists where the hub wired its fleet (hub/fleet/).
+        "fleet_on": "liandong.fleet" in current_app.extensions,
     }
 
 

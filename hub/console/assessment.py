@@ -158,6 +158,8 @@ def flag_labels(row: OrderRow) -> list[str]:
         out.append(_("reported offline"))
     if row.operator_recorded:
         out.append(_("recorded by an operator"))
+    if row.facts.self_recorded:
+        out.append(_("taken by the unit itself (dual track)"))
     if row.facts.replaces:
         out.append(_("taken over by reassignment"))
     if any(s.status == "excused" for s in row.stages.values()):

@@ -219,3 +219,31 @@ __all__ = [
     "UserForm",
     "options",
 ]
+
+
+class PhoneRecordForm(FlaskForm):  # type: ignore[misc]
+    """What a unit without a terminal said on the phone (电话录入): one step of its order."""
+
+    order_id = SelectField(_l("Order"), validators=[DataRequired(REQUIRED)])
+    step = SelectField(
+        _l("What happened"),
+        choices=options(
+            [
+                ("delivered", _l("Notice delivered")),
+                ("acknowledged", _l("Signed for")),
+                ("arrived", _l("On scene")),
+                ("fed_back", _l("Feedback")),
+            ]
+        ),
+        validators=[DataRequired(REQUIRED)],
+    )
+    taken_by = StringField(
+        _l("Signed for by"),
+        validators=[Optional(), Length(max=50, message=_l("At most %(max)d characters."))],
+    )
+    result_code = SelectField(_l("Result"), validators=[Optional()])
+    text = TextAreaField(
+        _l("What they said"),
+        validators=[Optional(), Length(max=1000, message=_l("At most %(max)d characters."))],
+    )
+    submit = SubmitField(_l("Record phone call"))

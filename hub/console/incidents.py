@@ -14,7 +14,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from hub.console import maps
+from hub.alerts.outbox import Notification, for_incident
+from hub.console import maps, phone
 from hub.console.forms import (
     AssistForm,
     CancelForm,
@@ -59,6 +60,26 @@ def county_map(incident: IncidentView) -> maps.MapView:
     return maps.build(towns, (incident.address, where) if where else None)
 
 
+def sms_reason(error: str | None) -> str:
+    """Why an SMS has not gone yet, in the reader's language (the raw text is the title)."""
+    text = error or ""
+    for needle, reason in (
+        ("no network", _("the modem has no network")),
+        ("SIM not ready", _("the modem's SIM card is not ready")),
+        ("CME ERROR: 10", _("the modem's SIM card is not ready")),
+        ("CMS ERROR", _("the SMS centre refused it")),
+        ("SMS platform", _("the county SMS platform did not take it")),
+    ):
+        if needle in text:
+            return str(reason)
+    return _("the modem did not answer") if text else ""
+
+
+def sms_rows(incident_id: str) -> list[tuple[Notification, str]]:
+    """The incident's escalation SMS with their reasons, oldest first."""
+    return [(n, sms_reason(n.last_error)) for n in for_incident(service().db_path, incident_id)]
+
+
 def _context(incident_id: str) -> dict[str, Any]:
     user = need("view")
     incident = _load(incident_id)
@@ -78,6 +99,10 @@ def _context(incident_id: str) -> dict[str, Any]:
         "cancel_form": CancelForm(prefix="cancel"),
         "close_form": CloseForm(prefix="close"),
         "note_form": NoteForm(prefix="note"),
+        "sms": sms_rows(incident_id),
+        # units without a terminal: their duty phones and the form (hub/console/phone.py)
+        "phone_orders": phone.phone_orders(incident),
+        "phone_form": phone.phone_form(incident),
     }
 
 

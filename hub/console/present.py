@@ -77,6 +77,7 @@ LABELS: dict[str, Any] = {
     "no_action_needed": _l("no action needed"),
     "unable": _l("unable to resolve"),
     "false_report": _l("false report"),
+    "selfcall": _l("self-taken call recorded"),
 }
 
 

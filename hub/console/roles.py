@@ -12,6 +12,9 @@ Assessment (考核, issue 14): supervisors, auditors and admins read the figures
 the bulletin (`assessment`); only the auditor records spot checks and decides appeals
 (`spotcheck`), and only a supervisor files an appeal on a unit's behalf (`appeal`), so the
 one who appeals is never the one who decides.
+
+Software updates (issue 19): only an admin sees the fleet page and starts, advances or
+halts a rollout (`fleet`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ Permission = Literal[
     "assessment",
     "spotcheck",
     "appeal",
+    "fleet",
 ]
 
 ROLES: tuple[Role, ...] = ("operator", "supervisor", "auditor", "admin")
@@ -42,7 +46,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     ),
     "auditor": frozenset({"view", "audit", "registry", "assessment", "spotcheck"}),
     "admin": frozenset(
-        {"view", "audit", "users", "registry", "boundary", "reprocess", "assessment"}
+        {"view", "audit", "users", "registry", "boundary", "reprocess", "assessment", "fleet"}
     ),
 }
 

@@ -27,7 +27,9 @@ from hub.assessment.spotcheck import SpotCheckError
 from hub.console.assessment import flag_labels, readonly, spot_checks, stage_cells, today
 from hub.console.assessment_forms import SATISFACTION, AppealForm, DayForm, DecideForm, FindingForm
 from hub.console.roles import may
+from hub.console.rollcall import RollcallCheckForm
 from hub.console.web import act, by, need, now, service
+from hub.db.times import parse_ts
 from hub.errors import NotFound
 
 bp = Blueprint("console_spotchecks", __name__, template_folder="templates")
@@ -82,6 +84,17 @@ def queue() -> str:
         form=form,
         prev_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1) if day < today() else None,
+        missed_rollcalls=[
+            {
+                "id": m.rollcall_id,
+                "unit": m.unit,
+                "called_at": parse_ts(m.called_at),
+                "answer_by": parse_ts(m.answer_by),
+                "check": m.check,
+            }
+            for m in checks.missed_rollcalls(day)
+        ],
+        rollcall_form=RollcallCheckForm() if may(user.role, "spotcheck") else None,
     )
 
 

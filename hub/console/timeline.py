@@ -115,6 +115,8 @@ def _via_words() -> dict[str, str]:
         "gps": _("by GPS"),
         "tracker": _("by the vehicle tracker"),
         "health": _("reported its health"),
+        "phone": _("by phone"),
+        "selfcall": _("recorded with the self-taken call"),
     }
 
 
@@ -214,6 +216,11 @@ def _print_failed(e: EventView, d: dict[str, Any], unit: str) -> tuple[str, list
     return title, ([unit] if unit else []) + _rev_facts(d)
 
 
+def _selfcall(e: EventView, d: dict[str, Any], unit: str) -> tuple[str, list[str]]:
+    facts = [_("asks for another unit to help")] if d.get("needs_assist") else []
+    return _("%(unit)s recorded a call it took itself", unit=unit or who(e.source)), facts
+
+
 def _presence(title: str) -> Phrase:
     def phrase(e: EventView, d: dict[str, Any], unit: str) -> tuple[str, list[str]]:
         facts = _via(d) + ([str(d["reason"])] if d.get("reason") else [])
@@ -240,6 +247,7 @@ def _phrases() -> dict[str, Phrase]:
         "closed": _closed,
         "boundary": _boundary,
         "alarmed": _alarmed,
+        "selfcall": _selfcall,
         "printed": _printed,
         "print_failed": _print_failed,
         "online": _presence(_("Terminal online")),
@@ -258,7 +266,7 @@ _HANDLED = {
     "role", "reason", "note", "text", "via", "rev", "result_code", "position", "deadline",
     "due_at", "deadlines", "source", "source_id", "category", "drill", "units", "to",
     "new_order", "cancelled_by", "kind", "notes", "changes", "serial", "msg_id", "fired_at",
-    "reprint",
+    "reprint", "call_id", "needs_assist",
 }  # fmt: skip
 
 

@@ -2,8 +2,10 @@
 
 The units page puts what needs a phone call first: dark terminals, then degraded ones
 (printer out of paper or faulty, GPS fix stale, reports piling up in the outbox, messages
-the hub refused in the last 24 h), then the healthy ones. Drills (演练) go to one unit, a
-tier, or all; the service marks them as drills everywhere so assessment leaves them out.
+the hub refused in the last 24 h), then the healthy ones, then the units that have no
+terminal (registry `terminal = false`): their duty phones and 电话联络, never red 离线.
+Drills (演练) go to one unit, a tier, or all; the service marks them as drills everywhere so
+assessment leaves them out.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ PRINTER_OK = ("ok", "unknown", None, "")
 
 
 def problems(unit: UnitStatus) -> list[str]:
-    """What is wrong with a unit's terminal, as keys the template translates."""
+    """What is wrong with a unit's terminal, as keys the template translates. A unit
+    without a terminal has none to be wrong: it is reached by phone (电话联络)."""
+    if not unit.terminal:
+        return []
     found = []
     if unit.revoked:  # the hub sends it nothing (hub/revocation.py), whatever it says
         found.append("revoked")
@@ -50,12 +55,20 @@ def problems(unit: UnitStatus) -> list[str]:
 
 
 def ordered(units: list[UnitStatus]) -> list[tuple[UnitStatus, list[str]]]:
-    """Revoked first (a stolen or retired terminal: someone must act), then dark, then
-    degraded, then healthy; by tier and id within each."""
+    """Terminals first: revoked (a stolen or retired terminal: someone must act), then dark,
+    then degraded, then healthy; then the units reached by phone; by tier and id within
+    each."""
     rows = [(u, problems(u)) for u in units]
     return sorted(
         rows,
-        key=lambda r: (not r[0].revoked, r[0].online, not r[1], r[0].tier, r[0].id),
+        key=lambda r: (
+            not r[0].terminal,
+            not r[0].revoked,
+            r[0].online,
+            not r[1],
+            r[0].tier,
+            r[0].id,
+        ),
     )
 
 
@@ -64,13 +77,15 @@ def units() -> str:
     """Every unit's terminal and its health."""
     user = need("view")
     rows = ordered(service().units_status())
-    dark = sum(1 for u, _p in rows if not u.online)
-    degraded = sum(1 for u, p in rows if u.online and p)
+    dark = sum(1 for u, _p in rows if u.terminal and not u.online)
+    degraded = sum(1 for u, p in rows if u.terminal and u.online and p)
+    by_phone = sum(1 for u, _p in rows if not u.terminal)
     return render_template(
         "console/units.html",
         rows=rows,
         dark=dark,
         degraded=degraded,
+        by_phone=by_phone,
         server_now=now(),
         drill_form=_drill_form() if may(user.role, "command") else None,
     )

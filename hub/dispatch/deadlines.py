@@ -10,9 +10,10 @@ told): the loop measures the clock's pace between passes and waits that much les
 time, so no setting has to follow the clock. Tests drive it with a FakeClock and call
 `run_due()` / `tick()` / `step()`.
 
-Firing one deadline, in one transaction: mark it fired, append an `overdue` event, and for
-`ack` and `arrive` queue a signed `realarm` command to the terminal. After the commit: the
-notifier and the console hear of it.
+Firing one deadline, in one transaction: mark it fired, append an `overdue` event, for
+`ack` and `arrive` queue a signed `realarm` command to the terminal, and queue the SMS of
+the escalation ladder (hub/alerts/outbox.py, when `[notify]` is configured). After the
+commit: the notifier and the console hear of it.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.alerts.notify import Escalation, LogNotifier, Notifier
+from hub.alerts.outbox import Notifications
 from hub.db.store import Store
 from hub.db.times import must_ts, parse_ts, ts
 from hub.dispatch.ledger import Ledger
 from hub.dispatch.presence import Presence
+from hub.dispatch.rollcall.calls import RollCalls
+from hub.dispatch.rollcall.plan import RollcallPlan
 from hub.dispatch.wake import Wake
 from hub.metrics import HubMetrics
 from hub.registry import Registry
@@ -64,6 +68,9 @@ class DeadlineEngine:
         presence: Presence,
         *,
         notifier: Notifier | None = None,
+        notifications: Notifications | None = None,
+        rollcalls: RollCalls | None = None,
+        plan: RollcallPlan | None = None,
         max_sleep_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -75,6 +82,11 @@ class DeadlineEngine:
         self.metrics = metrics
         self.presence = presence
         self.notifier: Notifier = notifier or LogNotifier()
+        self.notifications = notifications
+        """The SMS outbox (hub/alerts/outbox.py), written in the deadline's transaction."""
+        self.rollcalls = rollcalls
+        """点名: its answer-by times are deadlines too (hub/dispatch/rollcall/)."""
+        self.plan = plan
         self.max_sleep_s = max_sleep_s
         """The longest wait between passes, in seconds of the hub's clock."""
         self._monotonic = monotonic
@@ -84,11 +96,25 @@ class DeadlineEngine:
 
     def next_due(self) -> datetime | None:
         row = self.store.one(f"SELECT min(due_at) AS due FROM deadlines WHERE {OPEN}")  # noqa: S608 - constant
-        return parse_ts(row["due"]) if row else None
+        due = [parse_ts(row["due"]) if row else None]
+        if self.rollcalls:
+            due.append(self.rollcalls.next_due())
+        return min((d for d in due if d is not None), default=None)
 
     def run_due(self) -> int:
-        """Fire everything due now; returns how many fired."""
+        """Fire everything due now (a scheduled roll-call included); returns how many fired."""
         fired = 0
+        if self.plan:
+            self.plan.run_due()
+        while self.rollcalls:
+            missed = self.rollcalls.fire_due(
+                self.notifications.enqueue if self.notifications else None
+            )
+            fired += len(missed)
+            for esc in missed:
+                self._after(esc)
+            if not missed:
+                break
         while True:
             batch = self._fire_batch()
             fired += len(batch)
@@ -130,19 +156,20 @@ class DeadlineEngine:
                     )
                     self.ledger.enqueue(db, "command", r["unit"], body, now, order_id=r["order_id"])
                 unit = self.registry.units.get(r["unit"])
-                out.append(
-                    Escalation(
-                        order_id=r["order_id"],
-                        incident_id=r["incident_id"],
-                        unit=r["unit"],
-                        deadline=r["name"],
-                        due_at=due,
-                        fired_at=now,
-                        late=late,
-                        drill=bool(r["drill"]),
-                        duty_phones=unit.duty_phones if unit else (),
-                    )
+                esc = Escalation(
+                    order_id=r["order_id"],
+                    incident_id=r["incident_id"],
+                    unit=r["unit"],
+                    deadline=r["name"],
+                    due_at=due,
+                    fired_at=now,
+                    late=late,
+                    drill=bool(r["drill"]),
+                    duty_phones=unit.duty_phones if unit else (),
                 )
+                if self.notifications is not None:
+                    self.notifications.enqueue(db, esc)
+                out.append(esc)
         return out
 
     def _after(self, esc: Escalation) -> None:

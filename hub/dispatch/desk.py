@@ -8,16 +8,23 @@ write around the dispatch rules. `hub.runtime` builds one.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hub.alerts.live import EventBus
 from hub.dispatch.actions import Actions
 from hub.dispatch.incoming import Incoming
+from hub.dispatch.phone_reports import PhoneReports
 from hub.dispatch.read import Reads
+from hub.dispatch.rollcall.calls import RollCalls
+from hub.dispatch.rollcall.views import RollcallReads, RoundView, Tally
+from hub.dispatch.updates import UpdateOffers
 from hub.dispatch.views import IncidentView, OrderView, UnitStatus
+from hub.errors import Conflict
 from hub.registry import Registry
 from wire.clock import Clock
+from wire.kinds import UpdateOffer
 
 
 class Desk:
@@ -29,14 +36,22 @@ class Desk:
         *,
         live: EventBus,
         db_path: Path,
+        phone: PhoneReports | None = None,
+        rollcalls: RollCalls | None = None,
+        rollcall_reads: RollcallReads | None = None,
+        updates: UpdateOffers | None = None,
     ) -> None:
         self._incoming = incoming
         self._actions = actions
         self._reads = reads
+        self._phone = phone
         self.events = live
         """The console's live stream: `subscribe()` / `unsubscribe(q)`."""
         self.db_path = db_path
+        self._updates = updates
         """The hub's SQLite file, where the console keeps its own tables."""
+        self._rollcalls = rollcalls
+        self._rollcall_reads = rollcall_reads
 
     @property
     def registry(self) -> Registry:
@@ -111,3 +126,40 @@ class Desk:
         self, unit_ids: list[str], *, by: str, category: str | None = None
     ) -> list[OrderView]:
         return self._actions.send_drill(unit_ids, by=by, category=category)
+
+    # ---- units without a terminal (hub/dispatch/phone_reports.py) -----------------------------
+    def record_by_phone(
+        self,
+        order_id: str,
+        step: str,
+        *,
+        by: str,
+        taken_by: str = "",
+        result_code: str = "",
+        text: str = "",
+    ) -> OrderView:
+        """通知已送达 / 已签收 / 已到场 / 反馈 as a unit without a terminal said on the phone."""
+        if self._phone is None:
+            raise Conflict("phone records are not wired in this desk")
+        return self._phone.record(
+            order_id, step, by=by, taken_by=taken_by, result_code=result_code, text=text
+        )
+
+    # ---- 点名 (hub/dispatch/rollcall/) --------------------------------------------------------
+    def rollcall_now(self, *, by: str, units: list[str] | None = None) -> str:
+        """Call the roll now (every tier-1 unit, or `units`); returns the round's id."""
+        if self._rollcalls is None:
+            raise Conflict("this hub calls no roll")
+        return self._rollcalls.call_now(by=by, units=units)
+
+    def rollcall_rounds(self, limit: int = 10) -> list[RoundView]:
+        return self._rollcall_reads.rounds(limit) if self._rollcall_reads else []
+
+    def rollcall_total(self, start: datetime, end: datetime) -> Tally:
+        return self._rollcall_reads.total(start, end) if self._rollcall_reads else Tally()
+
+    # ---- software updates (hub/fleet/ decides, docs/updates.md) ---------------------------
+    def offer_update(self, unit_ids: list[str], offer: UpdateOffer, *, by: str) -> dict[str, str]:
+        if self._updates is None:
+            raise Conflict("this hub was built without update offers")
+        return self._updates.offer(unit_ids, offer, by=by)

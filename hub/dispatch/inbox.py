@@ -3,7 +3,8 @@
 The uplink (hub/terminals/uplink.py) parses the topic, verifies the signature, checks the
 message id against `seen`, and then calls exactly one of these; each is one transaction:
 - `report`: the id into `seen`, the unit heard from, the order (received, ack, arrived,
-  feedback) or the unit's own news (health, position), with its event; a report that
+  feedback), a roll-call answer, the unit's own news (health, position) or a call it took
+  itself (selfcall: a new incident, `selfcalls.py`), with its event; a report that
   cannot be applied is stored in `rejected` in the same transaction, never applied;
 - `state`: the retained online/offline state; `tracker_fix`: an OwnTracks fix;
 - `refuse`: a message refused before it could be applied (bad topic, forged, retained...).
@@ -23,10 +24,13 @@ from hub.db.times import ts
 from hub.dispatch.order_reports import OrderReports
 from hub.dispatch.presence import Presence
 from hub.dispatch.rejections import Rejections
+from hub.dispatch.rollcall.calls import RollCalls
+from hub.dispatch.selfcalls import SelfCalls
 from hub.dispatch.trackers import Trackers
 from hub.dispatch.wake import Wake
 from hub.errors import ReportRejected
 from hub.metrics import HubMetrics
+from wire import kinds as k
 from wire import topics
 from wire.clock import Clock
 from wire.codec import Message
@@ -48,6 +52,8 @@ class Inbox:
         orders: OrderReports,
         trackers: Trackers,
         rejections: Rejections,
+        selfcalls: SelfCalls,
+        rollcalls: RollCalls | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -58,6 +64,8 @@ class Inbox:
         self.orders = orders
         self.trackers = trackers
         self.rejections = rejections
+        self.selfcalls = selfcalls
+        self.rollcalls = rollcalls
 
     def batch(self) -> AbstractContextManager[object]:
         """One transaction around a batch of messages (the uplink's): each call below joins
@@ -91,6 +99,15 @@ class Inbox:
             try:
                 if msg.kind in ("health", "position"):
                     updates += self.presence.report(db, unit, msg, now)
+                elif msg.kind == "selfcall":  # 自接警情 (双轨制): a new incident
+                    updates += self.selfcalls.apply(db, unit, msg, now)
+                elif msg.kind == "rollcall_answer":
+                    if self.rollcalls is None:
+                        raise ReportRejected("unknown_rollcall", "this hub calls no roll")
+                    assert isinstance(msg.body, k.RollcallAnswerBody)  # noqa: S101 - by kind
+                    updates += self.rollcalls.answer(
+                        db, unit, msg.body, msg.at, now, sig=msg.sig, raw=msg.raw, event_id=msg.id
+                    )
                 else:
                     updates += self.orders.apply(
                         db,

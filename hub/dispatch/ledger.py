@@ -140,7 +140,12 @@ class Ledger:
         order_id: str | None = None,
         rev: int | None = None,
     ) -> str:
-        """Sign a down message and queue it; the delivery loop publishes it."""
+        """Sign a down message and queue it; the delivery loop publishes it. A unit without
+        a terminal (registry `terminal = false`) is reached by phone: nothing is queued for
+        it (no MQTT message nobody reads) and "" is returned."""
+        known = self.registry.units.get(unit)
+        if known is not None and not known.terminal:
+            return ""
         msg_id, payload = codec.encode(kind, unit, body, self.signer, at=now)
         db.execute(
             "INSERT INTO outbox (msg_id, unit, kind, order_id, rev, payload, created_at,"

@@ -84,9 +84,11 @@ class OrderReports:
         sig: str | None = None,
         raw: bytes | None = None,
         event_id: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """received / ack / arrived / feedback (or the receipt chain's alarmed / printed /
-        print_failed) for one order, in the caller's transaction."""
+        print_failed) for one order, in the caller's transaction. `extra` is added to the
+        event's detail (an operator's phone record says how)."""
         order = self.store.one("SELECT * FROM orders WHERE id=?", (body.order_id,))
         if order is None:
             raise ReportRejected("unknown_order", f"{kind} for unknown order {body.order_id}")
@@ -110,6 +112,7 @@ class OrderReports:
         elif isinstance(body, k.PrintFailedBody):
             # the printer's own words (`body.detail`) stay in the signed message (`raw`)
             detail = {"rev": body.rev, "reason": body.reason}
+        detail.update(extra or {})
         dispatched = parse_ts(order["dispatched_at"])
         judged = judged_time(at, dispatched, now) if dispatched else at
         if judged != at:

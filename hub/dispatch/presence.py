@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 import sqlite_utils
 
 from hub.db.store import Store
@@ -141,6 +142,11 @@ class Presence:
                 h.clock_offset_s,
                 unit,
             ),
+        )
+        failed = msgspec.json.encode(h.update_failed).decode() if h.update_failed else None
+        db.execute(
+            "UPDATE unit_state SET update_failed=?, update_trial=? WHERE unit=?",
+            (failed, int(h.update_trial), unit),
         )
 
     def position(

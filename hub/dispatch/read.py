@@ -61,6 +61,8 @@ def order_view(o: dict[str, Any], deadlines: Iterable[dict[str, Any]], reg: Regi
         result_code=o["result_code"],
         result_text=o["result_text"],
         arrive_min=o["arrive_min"],
+        note=o["note"] or "",
+        terminal=unit.terminal if unit else True,
     )
 
 
@@ -202,6 +204,8 @@ def units_status(
                 revoked=u.id in revoked,
                 refused=refused.get(u.id, 0),
                 clock_offset_s=s.get("clock_offset_s"),
+                terminal=u.terminal,
+                duty_phones=u.duty_phones,
             )
         )
     return out

@@ -175,11 +175,20 @@ def _unit_clock_offset(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE unit_state ADD COLUMN clock_offset_s REAL")
 
 
+def _update_failed(db: sqlite_utils.Database) -> None:
+    """The release a unit last gave up (its health's `update_failed`, JSON), which halts a
+    rollout, and whether the version it runs is still on trial (hub/fleet/,
+    docs/updates.md)."""
+    db.execute("ALTER TABLE unit_state ADD COLUMN update_failed TEXT")
+    db.execute("ALTER TABLE unit_state ADD COLUMN update_trial INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS = named_set(
     "dispatch",
     [
         ("0001_initial", _initial),
         ("0002_rejected_counts", _rejected_counts),
         ("0003_unit_clock_offset", _unit_clock_offset),
+        ("0004_update_failed", _update_failed),
     ],
 )

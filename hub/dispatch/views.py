@@ -49,6 +49,8 @@ class OrderView:
     result_code: str | None = None
     result_text: str | None = None
     arrive_min: int | None = None
+    note: str = ""  # the operator's note printed on the order; a self-recorded call's request
+    terminal: bool = True  # False: the unit is reached by phone (registry `terminal`)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,11 @@ class IncidentView:
     late: bool = False
     closed_at: datetime | None = None
 
+    @property
+    def self_recorded(self) -> bool:
+        """自接: taken by a unit itself (双轨制) and reported by its terminal."""
+        return self.source.startswith("unit:")
+
 
 @dataclass(frozen=True)
 class UnitStatus:
@@ -95,3 +102,5 @@ class UnitStatus:
     revoked: bool = False  # its certificate is on the CRL: the hub sends it nothing
     refused: int = 0  # messages from the unit the hub refused in the last 24 h
     clock_offset_s: float | None = None  # hub clock minus terminal clock, from its health
+    terminal: bool = True  # False: no terminal, reached by phone (no health to show)
+    duty_phones: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ county's. The file is validated at start; a `RegistryError` names the line and t
 from hub.registry.loader import default_registry_path, load_registry
 from hub.registry.model import (
     Category,
+    Centre,
     DeadlinePolicy,
     Priority,
     Registry,
@@ -19,6 +20,7 @@ from hub.registry.model import (
 
 __all__ = [
     "Category",
+    "Centre",
     "DeadlinePolicy",
     "Priority",
     "Registry",

@@ -185,12 +185,22 @@ class Fields:
             return None
         return value
 
-    def phones(self, key: str) -> tuple[str, ...] | None:
-        value = self.value(key, list, True, "an array of phone numbers")
+    def phone(self, key: str) -> str | None:
+        """One optional phone number (a leader's mobile): digits, spaces and hyphens."""
+        value = self.value(key, str, False, "a phone number")
+        if value is not None and not _PHONE_RE.fullmatch(value):
+            self.problem(key, f'{key}: {shown(value)} is not a phone number (e.g. "139-0878-0001")')
+            return None
+        return value
+
+    def phones(
+        self, key: str, required: bool = True, what: str = "duty phone number"
+    ) -> tuple[str, ...] | None:
+        value = self.value(key, list, required, "an array of phone numbers")
         if value is None:
             return None
         if not value:
-            self.problem(key, f"{key} must name at least one duty phone number")
+            self.problem(key, f"{key} must name at least one {what}")
             return None
         bad = [p for p in value if not isinstance(p, str) or not _PHONE_RE.fullmatch(p)]
         if bad:

@@ -21,6 +21,7 @@ from hub.registry.model import (
     PRIORITIES,
     UNIT_CLASSES,
     Category,
+    Centre,
     DeadlinePolicy,
     Priority,
     Registry,
@@ -46,7 +47,7 @@ _DEADLINE_RANGES: dict[str, tuple[int, int]] = {
     "feedback_h": (1, 720),
 }
 _ARRAYS = ("townships", "units", "categories")
-_TOP_KEYS = ("county", "deadlines", *_ARRAYS)
+_TOP_KEYS = ("county", "deadlines", "centre", *_ARRAYS)
 
 
 def default_registry_path() -> Path:
@@ -130,6 +131,7 @@ class _Builder:
                 )
         county = self._county()
         deadlines = self._deadlines()
+        centre = self._centre()
         for table in self._entries("townships"):
             self._township(table)
         for table in self._entries("units"):
@@ -151,6 +153,7 @@ class _Builder:
             categories=self.categories,
             deadlines=deadlines,
             source=str(self.path),
+            centre=centre,
         )
 
     # -- tables -----------------------------------------------------------------------
@@ -206,6 +209,15 @@ class _Builder:
         if not f.ok:
             return None
         return DeadlinePolicy(**{k: v for k, v in values.items() if v is not None})
+
+    def _centre(self) -> Centre:
+        """[centre] (optional): the supervisors' mobiles that late arrivals are sent to."""
+        f = self._table("centre", required=False)
+        if f is None:
+            return Centre()
+        phones = f.phones("supervisor_phones", required=False, what="supervisor's mobile")
+        f.finish()
+        return Centre(supervisor_phones=phones or ())
 
     def _entries(self, name: str) -> list[Fields]:
         """The entries of an array of tables `[[name]]`, each with its label and block."""
@@ -263,6 +275,13 @@ class _Builder:
         lon = f.number("lon", -180, 180, required=False)
         if ("lat" in f.table) != ("lon" in f.table):
             f.problem(None, "give both lat and lon for the base position, or neither")
+        leader_name = f.text("leader_name", required=False)
+        leader_phone = f.phone("leader_phone")
+        if ("leader_name" in f.table) != ("leader_phone" in f.table):
+            f.problem(None, "give both leader_name and leader_phone, or neither")
+        # The notice puts terminals in every tier-1 duty room; tiers 2 and 3 are reached by
+        # phone unless the county says otherwise.
+        terminal = f.flag("terminal", default=tier == 1)
         cls = cast(UnitClass | None, unit_class)  # choice() let only UNIT_CLASSES through
         if tier is not None and cls is not None and CLASS_TIER[cls] != tier:
             f.problem(
@@ -275,7 +294,20 @@ class _Builder:
         f.finish()
         if f.ok and uid and name_zh and name_en and phones and tier and cls:
             the_tier = cast(Tier, tier)  # integer() let only 1..3 through
-            self.units[uid] = Unit(uid, name_zh, name_en, the_tier, cls, township, phones, lat, lon)
+            self.units[uid] = Unit(
+                uid,
+                name_zh,
+                name_en,
+                the_tier,
+                cls,
+                township,
+                phones,
+                lat,
+                lon,
+                leader_name=leader_name or None,
+                leader_phone=leader_phone or None,
+                terminal=bool(terminal),
+            )
 
     def _category(self, f: Fields) -> None:
         code = self._identify(f, "categories", "code", "category")

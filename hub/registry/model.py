@@ -8,7 +8,7 @@ between the registry and the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from wire.kinds import Priority  # the order's priority: one definition for registry and wire
@@ -18,6 +18,7 @@ __all__ = [
     "PRIORITIES",
     "UNIT_CLASSES",
     "Category",
+    "Centre",
     "DeadlinePolicy",
     "Priority",
     "Registry",
@@ -71,7 +72,8 @@ class Township:
 
 @dataclass(frozen=True)
 class Unit:
-    """A linkage unit (联动单位): one duty room with one terminal and one MQTT identity."""
+    """A linkage unit (联动单位): one duty room, with a terminal and an MQTT identity when
+    `terminal` is true."""
 
     id: str
     name_zh: str
@@ -82,6 +84,12 @@ class Unit:
     duty_phones: tuple[str, ...]
     lat: float | None = None  # base position (duty room), when known
     lon: float | None = None
+    leader_name: str | None = None  # the leader escalations go to (hub/alerts/ladder.py)
+    leader_phone: str | None = None  # a mobile number: SMS reaches it
+    # Whether the duty room has a terminal (网络终端). Without one (most tier-2 and tier-3
+    # units) orders reach it by phone, fax or radio: nothing is sent over MQTT, the console
+    # shows its duty phones and the operator records 送达/签收/到场/反馈 for it.
+    terminal: bool = True
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,13 @@ class DeadlinePolicy:
 
 
 @dataclass(frozen=True)
+class Centre:
+    """The command centre itself: who supervises the duty (督办) when a unit is late."""
+
+    supervisor_phones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Registry:
     """One county's configuration, validated; build it with `load_registry`."""
 
@@ -123,6 +138,7 @@ class Registry:
     categories: dict[str, Category]
     deadlines: DeadlinePolicy
     source: str = ""  # the file it came from, for log lines
+    centre: Centre = field(default_factory=Centre)  # [centre]
 
     def township_unit(self, township_id: str) -> Unit:
         """The township government unit of `township_id` (the 属地 order goes there)."""

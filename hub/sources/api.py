@@ -241,3 +241,19 @@ def post_cancel(order_id: str) -> Response:
 def post_close(incident_id: str) -> Response:
     who, data = _action()
     return reply(to_json(_service().close_incident(incident_id, by=who, note=_str(data, "note"))))
+
+
+@bp.post("/orders/<order_id>/phone")
+def post_phone(order_id: str) -> Response:
+    """电话录入 for a unit without a terminal: `step` (delivered, acknowledged with
+    `taken_by`, arrived, fed_back with `result_code` and `text`), as the console's form."""
+    who, data = _action()
+    order = _service().record_by_phone(
+        order_id,
+        _str(data, "step", True),
+        by=who,
+        taken_by=_str(data, "taken_by"),
+        result_code=_str(data, "result_code"),
+        text=_str(data, "text"),
+    )
+    return reply(to_json(order))

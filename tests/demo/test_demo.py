@@ -70,13 +70,22 @@ def test_headless_run_loses_nothing_and_exits_zero(tmp_path: Path) -> None:
     assert done.returncode == 0, f"stdout:\n{out}\nstderr:\n{done.stderr}"
     assert "Traceback" not in done.stderr
     assert "demo / " in out  # the console login is printed
-    assert _row(out, "来电 calls") == 3
+    assert _row(out, "来电 calls") == 3 + 2  # and 双轨制: one self-taken, one by phone
+    assert _row(out, "自接警情 self-recorded calls") == 1
+    assert _row(out, "电话联络录入 phone records") == 4
     orders = _row(out, "派单 orders")
     assert orders >= 3
     for label in ("已收到 received", "已签收 acknowledged", "已到场 arrived", "已反馈 fed back"):
         assert _row(out, label) == orders, label
     assert _row(out, "丢失 lost") == 0
     assert _row(out, "重复 counted twice") == 0
+    # 点名: two rounds to the 29 tier-1 duty rooms, one room misses the second on purpose
+    assert _row(out, "点名 roll-calls sent") == 58
+    assert _row(out, "点名未应答 roll-calls missed") == 1
+    answered = re.search(r"^点名已应答 roll-calls answered\s+(\d+)\s+\(late (\d+)\)", out, re.M)
+    assert answered, out
+    # every other room answered: in time, or late at 300x on a loaded machine (0.6 s real)
+    assert int(answered.group(1)) + int(answered.group(2)) == 57
     assert "断网 network cut" in out and "恢复联网 network restored" in out
     assert "补发完毕 caught up" in out
     assert "everything stopped" in out
@@ -149,4 +158,43 @@ def test_ctrl_c_stops_everything_without_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in err, err
     assert "everything stopped" in out
     assert "interrupted" in out
+    assert not _processes_mentioning(str(state)), "something the demo started is still running"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(200)
+def test_rollout_brings_every_terminal_to_the_next_version(tmp_path: Path) -> None:
+    """`--rollout`: after the calls, version+1 is signed, kept by the hub and rolled out
+    (canary, 50 %, all) to the 29 terminals, each switching its own slot folder."""
+    state = tmp_path / "state"
+    done = subprocess.run(
+        _demo(
+            "--calls",
+            "1",
+            "--speed",
+            "300",
+            "--until-done",
+            "--no-outage",
+            "--rollout",
+            "--state",
+            str(state),
+        ),
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=190,
+        check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, f"stdout:\n{out}\nstderr:\n{done.stderr}"
+    assert "先行单位 canary: 2/29" in out and "全部 all: 29/29" in out
+    version = re.search(r"新版本 (\S+) 已签名", out)
+    assert version, out
+    slots = sorted((state / "slots").iterdir())
+    assert len(slots) == 29
+    for root in slots:  # every terminal runs the new version from its other slot
+        assert os.readlink(root / "current") == "b"
+        assert (root / "current" / "VERSION").read_text().strip() == version.group(1)
+        assert not (root / "trial.json").exists()
     assert not _processes_mentioning(str(state)), "something the demo started is still running"

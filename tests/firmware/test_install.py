@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.config import parse_config
 from provisioning import pki
 from tests.firmware.conftest import (
     CMDLINE_TXT,
@@ -58,6 +59,7 @@ def test_places_identity_with_modes_and_owners(bundle: Bundle, pi_root: Path) ->
     group = (pi_root / "etc/group").read_text().splitlines()
     members = {line.split(":")[0]: line.split(":")[3].split(",") for line in group}
     assert "liandong" in members["gpio"] and "liandong" in members["dialout"]
+    assert "liandong" in members["audio"], "the speaker ([speech]) is an ALSA device"
     uid, gid = passwd_ids(pi_root, "liandong")
     assert uid != 0 and gid != 0
     record = (etc / "install-record.txt").read_text()
@@ -67,6 +69,21 @@ def test_places_identity_with_modes_and_owners(bundle: Bundle, pi_root: Path) ->
         assert owner(etc / "gateway.toml") == (0, gid)
         assert owner(etc) == (0, gid)
         assert owner(pi_root / "var/lib/liandong") == (uid, gid)
+
+
+def test_speech_device(bundle: Bundle, pi_root: Path) -> None:
+    toml = pi_root / "etc/liandong/gateway.toml"
+    run_install(bundle.path, pi_root)
+    assert "speech" not in tomllib.loads(toml.read_text()), "no [speech]: a silent terminal"
+    run_install(bundle.path, pi_root, "--speech", "plughw:1,0")
+    doc = tomllib.loads(toml.read_text())
+    assert doc["speech"] == {"device": "plughw:1,0"}
+    config = parse_config(doc, toml.parent)
+    assert config.speech is not None and config.speech.device == "plughw:1,0"
+    run_install(bundle.path, pi_root, "--speech", "none")
+    assert "speech" not in tomllib.loads(toml.read_text())
+    bad = run_install(bundle.path, pi_root, "--speech", "$(reboot)", check=False)
+    assert bad.returncode == 2 and "--speech" in bad.stderr
 
 
 def test_gateway_toml_gets_board_pins_and_terminal_paths(bundle: Bundle, pi_root: Path) -> None:
@@ -171,7 +188,10 @@ def test_time_sources(bundle: Bundle, pi_root: Path) -> None:
     gpsd = (pi_root / "etc/default/gpsd").read_text()
     assert 'DEVICES="/dev/ld-gps /dev/pps0"' in gpsd
     doc = tomllib.loads((pi_root / "etc/liandong/gateway.toml").read_text())
-    assert "gps" not in doc, "gpsd owns the port: the gateway must not read it too"
+    # gpsd owns the port; the gateway reads gpsd, not the port (two readers of one serial
+    # port would each get part of the bytes)
+    assert doc["gps"] == {"source": "gpsd", "arrival_radius_m": 150}
+    parse_config(doc, pi_root / "etc/liandong")  # the gateway accepts what was installed
 
     done = run_install(bundle.path, pi_root, "--gps-time", "--gps", "none", check=False)
     assert done.returncode == 2 and "--gps-time needs a GPS" in done.stderr

@@ -40,7 +40,7 @@ def test_unit_says_what_the_terminal_needs() -> None:
     assert one["Service.WatchdogSec"] == "30"
     assert one["Service.Restart"] == "on-failure"
     assert one["Service.User"] == "liandong"
-    assert set(one["Service.SupplementaryGroups"].split()) == {"gpio", "dialout"}
+    assert set(one["Service.SupplementaryGroups"].split()) == {"gpio", "dialout", "audio"}
     assert one["Service.ExecStart"].split()[1:] == ["run", "--config", "/etc/liandong/gateway.toml"]
     assert {"network-online.target", "time-sync.target"} <= set(one["Unit.After"].split())
     assert "network-online.target" in one["Unit.Wants"].split()
@@ -66,6 +66,7 @@ def test_unit_is_hardened_but_reaches_its_devices() -> None:
     allowed = {v.split()[0] for v in d["Service.DeviceAllow"]}
     assert {"char-gpiochip", "char-ttyUSB", "char-ttyACM", "char-ttyAMA"} <= allowed
     assert "char-usb" in allowed  # /dev/usb/lp0, a USB printer-class printer
+    assert "char-alsa" in allowed, "the spoken order plays through ALSA"
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")

@@ -98,6 +98,10 @@ class TerminalFiles:
     printer_url: str = "loop://"
     broker_port: int = 1
     gps: str | None = None
+    gpsd: str | None = None
+    """HOST:PORT: [gps] source = "gpsd" instead of a port."""
+    speech: dict[str, Any] | None = None
+    """The [speech] table, if any."""
 
     kiosk: str = "127.0.0.1:0"
 
@@ -122,6 +126,10 @@ class TerminalFiles:
         }
         if self.gps:
             data["gps"] = {"port": self.gps, "arrival_radius_m": 150}
+        if self.gpsd:
+            data["gps"] = {"source": "gpsd", "gpsd": self.gpsd, "arrival_radius_m": 150}
+        if self.speech is not None:
+            data["speech"] = self.speech
         return data
 
     def config(self, **printer: Any) -> GatewayConfig:

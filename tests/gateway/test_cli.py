@@ -14,6 +14,11 @@ def test_check_config_accepts_a_bundle_and_names_a_bad_key(files: TerminalFiles)
     ok = CliRunner().invoke(main, ["check-config", "--config", str(path), "--offline"])
     assert ok.exit_code == 0, ok.output
     assert "configuration OK" in ok.output and "power-co" in ok.output
+    assert "gps none" in ok.output and "speech off" in ok.output
+    files.gpsd, files.speech = "127.0.0.1:2947", {"device": "plughw:1,0"}
+    path = files.write()
+    ok = CliRunner().invoke(main, ["check-config", "--config", str(path)])
+    assert "gps gpsd 127.0.0.1:2947" in ok.output and "speech plughw:1,0" in ok.output
     path.write_text(path.read_text().replace("[printer]", "[printer]\nbaud = 9600"))
     bad = CliRunner().invoke(main, ["check-config", "--config", str(path)])
     assert bad.exit_code == 1 and "unknown key(s) in [printer]: baud" in bad.output

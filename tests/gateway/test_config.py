@@ -35,6 +35,25 @@ def test_documented_example_loads_with_paths_relative_to_the_file(tmp_path: Path
     assert cfg.printer.encoding == "gb18030"
     assert cfg.gps is not None and cfg.gps.arrival_radius_m == 150
     assert (cfg.kiosk.host, cfg.kiosk.port) == ("127.0.0.1", 8080)
+    assert cfg.gps.source == "nmea" and cfg.gps.port == "/dev/ld-gps"
+    assert cfg.speech is not None and cfg.speech.device == "default"
+    assert (cfg.speech.voice, cfg.speech.repeat_s, cfg.speech.lead_s) == ("cmn", 30.0, 3.0)
+
+
+def test_gps_through_gpsd_and_speech_settings(tmp_path: Path) -> None:
+    text = re.sub(r"\[gps\].*?\n\n", '[gps]\nsource = "gpsd"\n\n', _example(), flags=re.S)
+    path = tmp_path / "gateway.toml"
+    path.write_text(text.replace('device = "default"', 'device = "file:said.wav"\nspeed = 120'))
+    cfg = load_config(path)
+    assert cfg.gps is not None and cfg.gps.source == "gpsd" and cfg.gps.port == ""
+    assert (cfg.gps.gpsd_host, cfg.gps.gpsd_port) == ("127.0.0.1", 2947)
+    assert cfg.speech is not None and cfg.speech.device == f"file:{tmp_path / 'said.wav'}"
+    assert cfg.speech.speed == 120
+    path.write_text(text.replace('source = "gpsd"', 'source = "gpsd"\ngpsd = "[::1]:2948"'))
+    gps = load_config(path).gps
+    assert gps is not None and (gps.gpsd_host, gps.gpsd_port) == ("::1", 2948)
+    path.write_text(text.replace("repeat_s = 30", "repeat_s = 30\nenabled = false"))
+    assert load_config(path).speech is None
 
 
 def test_defaults_when_optional_sections_are_left_out(tmp_path: Path) -> None:
@@ -59,6 +78,17 @@ def test_defaults_when_optional_sections_are_left_out(tmp_path: Path) -> None:
         ("port = 8883", "port = 70000", r"\[mqtt\] port must be a port number"),
         ('listen = "127.0.0.1:8080"', 'listen = "everywhere"', r"\[kiosk\] listen must be"),
         ('host = "localhost"', "", r"\[mqtt\] host is missing"),
+        (
+            "baudrate = 9600\narrival",
+            'source = "gpsd"\nbaudrate = 9600\narrival',
+            r"\[gps\] port is for",
+        ),
+        ("baudrate = 9600\narrival", 'source = "usb"\narrival', r"\[gps\] source must be"),
+        ("baudrate = 9600\narrival", 'gpsd = "127.0.0.1:2947"\narrival', r"\[gps\] gpsd needs"),
+        ("repeat_s = 30", "repeat_s = 1", r"\[speech\] repeat_s must be 5.0-3600.0"),
+        ("repeat_s = 30", "volume = 900", r"\[speech\] volume must be 0-200"),
+        ("repeat_s = 30", "enabled = 1", r"\[speech\] enabled must be true or false"),
+        ("repeat_s = 30", "voise = 1", r"unknown key\(s\) in \[speech\]: voise"),
         ("[kiosk]", "[kiosks]", r"unknown section \[kiosks\]"),
         ("arrival_radius_m = 150", "arrival_radius_m = 1", r"arrival_radius_m must be"),
         ('name = "云南电网双柏供电局"', 'name = " "', r"\[unit\] name must"),

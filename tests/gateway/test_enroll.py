@@ -148,3 +148,17 @@ def test_a_bad_token_file_or_no_hub_is_a_clear_error(county: Path, tmp_path: Pat
     assert not (tmp_path / "b" / "unit.crt").exists()
     code, out = enroll("--dir", str(tmp_path / "b"))
     assert code == 1 and "give --token-file" in out
+
+
+def test_enrolled_bundle_carries_the_release_key_when_the_county_has_one(
+    county: Path, hub: EnrollHub, tmp_path: Path
+) -> None:
+    from provisioning.release import make_release_key
+
+    make_release_key(county)
+    tok = token_file(county, tmp_path / "liandong-token.json", hub.url)
+    bundle = tmp_path / "bundle"
+    code, out = enroll("--token-file", str(tok), "--dir", str(bundle))
+    assert code == 0, out
+    pub = (county / "release" / "release.pub").read_bytes()
+    assert (bundle / "release.pub").read_bytes() == pub

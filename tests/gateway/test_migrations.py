@@ -11,7 +11,9 @@ from gateway.state.store import Store
 from tests.gateway.old_state import make_old_state
 from wire.clock import FakeClock
 
-NAMES = ["001_schema", "002_print_started", "003_receipt_chain"]
+NAMES = ["001_schema", "002_print_started", "003_receipt_chain", "004_rollcalls"]
+OLD_NAMES = NAMES[:2]
+"""What the old scheme had; later steps are applied when an old terminal is carried over."""
 
 
 def _records(path: Path) -> list[tuple[str, str, str]]:
@@ -59,10 +61,9 @@ def test_an_old_terminal_is_carried_over_with_its_data(tmp_path: Path) -> None:
     finally:
         store.close()
     # the old records, with their own times, are the gateway set's; the old table is gone
-    old = NAMES[:2]  # what the old scheme had applied; later migrations run on top
     records = _records(path)
-    assert records[:2] == [("gateway", n, "2026-01-05T01:00:00.000Z") for n in old]
-    assert [(s, n) for s, n, _ in records[2:]] == [("gateway", n) for n in NAMES[2:]]
+    assert records[:2] == [("gateway", n, "2026-01-05T01:00:00.000Z") for n in OLD_NAMES]
+    assert [r[:2] for r in records] == [("gateway", n) for n in NAMES]
     assert "_migrations" not in _tables(path)
     assert [m.name for m in MIGRATIONS._migrations] == NAMES
 

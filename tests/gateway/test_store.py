@@ -72,7 +72,7 @@ def test_a_terminal_in_the_field_upgrades_with_its_waiting_jobs(tmp_path: Path) 
                     " ORDER BY name"
                 )
             ]
-        assert names == ["001_schema", "002_print_started", "003_receipt_chain"]
+        assert names == ["001_schema", "002_print_started", "003_receipt_chain", "004_rollcalls"]
     finally:
         store.close()
 

@@ -18,7 +18,7 @@ from hub.assessment.schema import MIGRATIONS as ASSESSMENT_STEPS
 from hub.console import db as console_db
 from hub.db.store import Store
 from hub.dispatch.schema import MIGRATIONS as DISPATCH
-from hub.runtime import STORE_SETS, open_store
+from hub.parts import STORE_SETS, open_store
 from hub.sources.boundary import journal
 
 OLD_STORE_NAMES = [
@@ -103,9 +103,12 @@ def test_an_old_file_is_carried_over_not_recreated(tmp_path: Path) -> None:
         ("dispatch", "0001_initial"),
         ("dispatch", "0002_rejected_counts"),
         ("assessment", "assessment_0001_spot_checks"),
+        ("alerts", "alerts_0001_notifications"),
         ("boundary", "boundary_0001_files_cursor"),
         ("console", "0001_users_sessions_audit"),
         ("console", "0002_login_guard"),
+        ("rollcall", "0001_initial"),  # a set newer than the old file: applied when opened
+        ("assessment", "assessment_0002_rollcall_checks"),  # a newer step, likewise
         *later,
     }
 
@@ -118,7 +121,7 @@ def test_a_new_file_gets_every_set_in_the_one_table(tmp_path: Path) -> None:
     console_db.migrate(path)
     console_db.migrate(path)  # again: nothing
     sets = {s for s, _ in _records(path)}
-    assert sets == {"dispatch", "assessment", "boundary", "console"}
+    assert sets == {"dispatch", "assessment", "alerts", "boundary", "console", "rollcall"}
     again = Store(path, STORE_SETS)
     assert again.migrate(STORE_SETS) == []
     again.close()

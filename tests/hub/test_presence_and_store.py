@@ -11,8 +11,8 @@ import sqlite_utils
 
 from hub.db.migrations import named_set
 from hub.db.store import Store
+from hub.parts import STORE_SETS, open_store
 from hub.registry import Registry
-from hub.runtime import STORE_SETS, open_store
 from hub.terminals.unit_certs import UnitKeys
 from hub.terminals.uplink import Uplink
 from tests.hub.conftest import count, incident_data

@@ -14,9 +14,10 @@ from flask import Flask
 from hub.db.store import Store
 from hub.dispatch.desk import Desk
 from hub.dispatch.intake import IntakeWindow
+from hub.dispatch.updates import UpdateOffers
 from hub.metrics import HubMetrics
+from hub.parts import Parts, open_parts
 from hub.registry import Registry
-from hub.runtime import Parts, open_parts
 from hub.web import create_app
 from wire.clock import Clock
 from wire.signing import Signer
@@ -29,7 +30,17 @@ class TestService(Desk):
 
     def __init__(self, parts: Parts) -> None:
         super().__init__(
-            parts.incoming, parts.actions, parts.reads, live=parts.live, db_path=parts.store.path
+            parts.incoming,
+            parts.actions,
+            parts.reads,
+            live=parts.live,
+            db_path=parts.store.path,
+            phone=parts.phone,
+            rollcalls=parts.rollcalls,
+            rollcall_reads=parts.rollcall_reads,
+            updates=UpdateOffers(
+                parts.store, parts.ledger, parts.registry, parts.clock, parts.wake
+            ),
         )
         self.parts = parts
         self.store: Store = parts.store

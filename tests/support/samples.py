@@ -64,5 +64,27 @@ def bodies() -> dict[str, k.Body]:
         ),
         "position": k.PositionBody(position=pos, fix_at=T0),
         "health": health,
+        "selfcall": selfcall(),
+        "rollcall_answer": k.RollcallAnswerBody(
+            rollcall_id="01JROLLCALL0000000000001", via="kiosk"
+        ),
         "state": k.StateBody(status="online", health=health),
     }
+
+
+def selfcall(call_id: str = "01JSELFCALL0000000000001") -> k.SelfCallBody:
+    """A call the water company took itself (双轨制), handled and fed back."""
+    return k.SelfCallBody(
+        call_id=call_id,
+        category="water-main-burst",
+        address="妥甸镇 南街 3 号",
+        township="tuodian",
+        taken_at=T0,
+        summary="群众来电：南街水管爆裂，路面积水。",
+        result_code="resolved",
+        result_text="已关阀抢修，恢复供水。",
+        caller_phone="139****1234",
+        arrived_at=T0 + timedelta(minutes=20),
+        needs_assist=True,
+        assist_note="需交警协助疏导交通",
+    )

@@ -181,4 +181,6 @@ def test_directions_partition_kinds() -> None:
         "print_failed",
         "position",
         "health",
+        "selfcall",
+        "rollcall_answer",
     }

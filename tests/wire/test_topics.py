@@ -61,6 +61,9 @@ def test_ids_accepted() -> None:
         ("", ""),
         (None, ""),
         ("unknown", ""),
+        ("139****1234", "139****1234"),  # already masked (a self-recorded call): kept
+        ("***45", "***45"),
+        ("139*1234", "***34"),  # one star is no mask: the digits are masked
     ],
 )
 def test_mask_phone(phone: str | None, masked: str) -> None:

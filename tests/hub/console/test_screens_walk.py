@@ -29,6 +29,8 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from werkzeug.serving import make_server
 
+from hub.fleet.service import Fleet
+from hub.fleet.web import EXTENSION as FLEET_EXTENSION
 from hub.terminals.unit_certs import UnitKeys
 from provisioning.county import init_county
 from provisioning.enroll import enroll_unit
@@ -60,7 +62,7 @@ REACHES = {
     "operator": {"/entry", "/units", "/boundary"},
     "supervisor": {"/entry", "/units", "/drills", "/assessment", "/assessment/rubric"},
     "auditor": {"/audit", "/units", "/assessment"},
-    "admin": {"/audit", "/users", "/registry", "/units"},
+    "admin": {"/audit", "/users", "/registry", "/units", "/fleet"},
 }
 """Pages each role must have walked (a broken nav would otherwise pass by walking less)."""
 
@@ -81,7 +83,20 @@ def _shape(link: str) -> str:
 
 
 @pytest.fixture
-def served(app: Flask) -> Iterator[str]:
+def served(app: Flask, service: TestService, tmp_path: Path) -> Iterator[str]:
+    # The fleet page is the running hub's (`hub/fleet/wiring.py`): wired here the same way,
+    # so the admin's walk reads it too.
+    fleet = Fleet(
+        service.store.path,
+        tmp_path / "releases",
+        tmp_path / "release.pub",
+        service.registry,
+        service.clock,
+        lambda units, offer, by: service.offer_update(units, offer, by=by),
+        "http://127.0.0.1/releases/",
+    )
+    fleet.releases.migrate()
+    app.extensions[FLEET_EXTENSION] = fleet
     # A closed tab's event stream ends at the next heartbeat: short, so the walk's many
     # page loads never exhaust the stream slots and every page shows its live state.
     app.config["CONSOLE_SSE_HEARTBEAT_S"] = 0.2

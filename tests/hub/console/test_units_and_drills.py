@@ -68,7 +68,9 @@ def test_units_page_lists_every_registry_unit(
 ) -> None:
     page = as_role("auditor").get("/units").get_data(as_text=True)
     assert page.count("data-unit=") == len(service.registry.units)
-    assert f"离线: {len(service.registry.units)}" in page  # nobody has reported in
+    terminals = sum(1 for u in service.registry.units.values() if u.terminal)
+    assert f"离线: {terminals}" in page  # no terminal has reported in
+    assert f"电话联络: {len(service.registry.units) - terminals}" in page  # the rest: by phone
     assert "联动演练" not in page  # auditors run no drills
 
 

@@ -76,7 +76,7 @@ def test_unknown_top_level_table(write_registry: Write) -> None:
     line = line_of(text, "[dispatch]")
     assert str(refused(write_registry, text)) == (
         f'reg.toml line {line}: unknown top-level table or key "dispatch" '
-        "(known: county, deadlines, townships, units, categories)"
+        "(known: county, deadlines, centre, townships, units, categories)"
     )
 
 

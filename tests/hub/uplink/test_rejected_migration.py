@@ -7,7 +7,7 @@ from pathlib import Path
 from hub.db.migrations import named_set
 from hub.db.store import Store
 from hub.dispatch.schema import MIGRATIONS as DISPATCH
-from hub.runtime import open_store
+from hub.parts import open_store
 
 MIGRATIONS = [(m.name, m.fn) for m in DISPATCH._migrations]
 

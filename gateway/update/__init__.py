@@ -1,0 +1,1 @@
+"""Software updates on the terminal: A/B slots, the boot check, fetch when idle."""
