@@ -32,6 +32,12 @@ def _write_doc() -> None:
         "",
         "Written by `make bench` from `bench/results/*.json`; each figure as last measured.",
         "",
+        "The machine is shared and noisy, so the hub and terminal figures are three runs,",
+        "written min/median/max, each beside a baseline taken in the same run and the ratio",
+        "of the two, with its goal (issue 17) and whether the median meets it. What the",
+        "figures mean, where the time goes and what is not met: docs/hub.md (Measured) and",
+        "docs/gateway.md (Figures).",
+        "",
     ]
     for path in sorted(RESULTS.glob("*.json")):
         data = json.loads(path.read_text())

@@ -1,21 +1,32 @@
-"""One duty-room terminal: memory, idle CPU, start-to-ready, and draining a 10,000-report outbox.
+"""One duty-room terminal: memory and start-to-ready beside a bare paho TLS client, and a
+10,000-report outbox drained into the real hub beside a bare paho receiver.
 
+Every figure is three runs (min/median/max), each beside its baseline from the same run and
+the ratio (the machine is shared and noisy):
 - start-to-ready: `liandong-gateway run` from exec to systemd's READY=1 (NOTIFY_SOCKET),
-  with mock pins, a printer writing to a file and a real Mosquitto over mutual TLS;
-- resident memory (VmRSS) and CPU over 10 s of idle, read from /proc;
+  with mock pins, a printer writing to a file and a real Mosquitto over mutual TLS; the
+  baseline: a bare paho MQTT 5 client with `cryptography` loaded, exec to CONNACK;
+- resident memory (VmRSS) and CPU over 10 s of idle, read from /proc, both processes;
+  the terminal twice: as installed in this venv (which holds the hub's numpy, and
+  sqlite-utils imports numpy when it can) and as on a terminal, where the [gateway] extra
+  installs no numpy (its import blocked);
 - drain: 10,000 reports queued while offline, then the terminal connects; time until the
-  last one has been receipted by a hub client (every report verified and committed).
+  last one is receipted by the REAL hub (`Hub`: verified, committed, acknowledged,
+  receipted), beside the same drain receipted by a bare paho client (verify, no database).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,42 +35,72 @@ import tomli_w
 from gpiozero.pins.mock import MockFactory
 from paho.mqtt.enums import CallbackAPIVersion
 
+from bench.common import goal, ratios, spread, tls_broker, wait
 from bench.orders import sample_order
-from demo.broker import Broker, free_port, write_dev_config
+from demo.broker import Broker, free_port
 from gateway.config import parse_config
 from gateway.terminal import Gateway
+from hub.runtime import Hub
 from provisioning import pki
+from tests.hub.harness import hub_config
+from tests.support.pki import ThrowawayPKI
 from wire import Signer, Verifier, decode, encode, topics
 from wire.clock import SystemClock
 from wire.kinds import ReceiptBody
 from wire.tls import client_context
 
 UNIT, COUNTY = "power-co", "shuangbai"
+RUNS = 3
+REPORTS = 10_000
+NO_NUMPY = (
+    "import sys; sys.modules['numpy'] = None; sys.modules['pandas'] = None;"
+    " from gateway.cli import main; main()"
+)
+BARE_CLIENT = """
+import sys, ssl, threading, time
+import cryptography.x509, cryptography.hazmat.primitives.asymmetric.ec
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+ca, cert, key, port = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(cert, key)
+up = threading.Event()
+c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bare-baseline", protocol=mqtt.MQTTv5)
+c.tls_set_context(ctx)
+c.on_connect = lambda *a: up.set()
+c.connect("127.0.0.1", int(port), keepalive=30)
+c.loop_start()
+up.wait(30)
+print("READY", flush=True)
+time.sleep(3600)
+"""
 
 
-def _pki(root: Path) -> tuple[pki.Issued, Any]:
-    root.mkdir(parents=True)
-    ca = pki.make_ca(COUNTY)
-    pki.write_public(root / "ca.crt", pki.cert_pem(ca.cert))
-    for name, hosts in (("broker", ["localhost", "127.0.0.1"]), (UNIT, None), ("hub", None)):
-        issued = pki.issue(ca, name, server_hosts=hosts)
-        pki.write_public(root / f"{name}.crt", pki.cert_pem(issued.cert))
-        pki.write_private(root / f"{name}.key", pki.key_pem(issued.key), force=True)
-    hub_key = pki.new_key()
-    pki.write_public(root / "hub-dispatch.pub", pki.public_pem(hub_key.public_key()))
-    return ca, hub_key
+def _files(root: Path, test_pki: ThrowawayPKI) -> dict[str, Path]:
+    """The unit's certificate and key, the CA, and the hub's dispatch public key."""
+    cert, key = test_pki.client(UNIT)
+    dispatch = root / "PKI" / "hub" / "dispatch.key"
+    if not dispatch.exists():
+        dispatch.parent.mkdir(parents=True, exist_ok=True)
+        pki.write_private(dispatch, pki.key_pem(pki.new_key()))
+    hub_pub = root / "hub-dispatch.pub"
+    pki.write_public(
+        hub_pub,
+        pki.public_pem(pki.load_key(dispatch).public_key()),
+    )
+    return {"ca": test_pki.ca_path, "cert": cert, "key": key, "hub_key": hub_pub}
 
 
-def _config_data(root: Path, broker_port: int) -> dict[str, Any]:
+def _config_data(files: dict[str, Path], broker_port: int, state: str) -> dict[str, Any]:
     return {
-        "unit": {"id": UNIT, "county": COUNTY, "state_dir": "state"},
+        "unit": {"id": UNIT, "county": COUNTY, "state_dir": state},
         "mqtt": {
             "host": "127.0.0.1",
             "port": broker_port,
-            "ca": "ca.crt",
-            "cert": f"{UNIT}.crt",
-            "key": f"{UNIT}.key",
-            "hub_key": "hub-dispatch.pub",
+            "ca": str(files["ca"]),
+            "cert": str(files["cert"]),
+            "key": str(files["key"]),
+            "hub_key": str(files["hub_key"]),
         },
         "printer": {"port": "file:paper.bin"},
         "kiosk": {"listen": f"127.0.0.1:{free_port()}"},
@@ -77,63 +118,71 @@ def _proc_stat(pid: int) -> tuple[float, int]:
     return cpu, rss
 
 
-def _one_terminal(root: Path) -> dict[str, object]:
+IDLE_S = 5.0
+
+
+def _measure(cmd: list[str], root: Path, *, notify_ready: bool) -> tuple[float, float, float]:
+    """(start to ready s, RSS MiB, idle CPU % of one core) of one process: ready is READY=1
+    on a NOTIFY_SOCKET, or a line READY on stdout."""
+    sock_path = root / "notify.sock"
+    sock_path.unlink(missing_ok=True)
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(str(root / "notify.sock"))
+    notify.bind(str(sock_path))
     notify.settimeout(30)
-    env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock", "NOTIFY_SOCKET": str(root / "notify.sock")}
-    cli = Path(sys.executable).parent / "liandong-gateway"
+    env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock", "NOTIFY_SOCKET": str(sock_path)}
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [str(cli), "run", "--config", str(root / "gateway.toml")],
+        cmd,
         env=env,
-        stdout=subprocess.DEVNULL,
+        cwd=root,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
     try:
-        while not notify.recv(4096).startswith(b"READY=1"):
-            pass
+        if notify_ready:
+            while not notify.recv(4096).startswith(b"READY=1"):
+                pass
+        else:
+            assert proc.stdout is not None
+            while proc.stdout.readline().strip() != b"READY":
+                pass
         ready = time.perf_counter() - t0
         time.sleep(2)
         cpu0, _ = _proc_stat(proc.pid)
-        time.sleep(10)
+        time.sleep(IDLE_S)
         cpu1, rss = _proc_stat(proc.pid)
     finally:
         proc.terminate()
         proc.wait(15)
         notify.close()
-    return {
-        "start to ready (s)": round(ready, 2),
-        "resident memory (MiB)": round(rss / 1024, 1),
-        "idle CPU (% of one core)": round((cpu1 - cpu0) / 10 * 100, 2),
-    }
+    return ready, rss / 1024, (cpu1 - cpu0) / IDLE_S * 100
 
 
-class _Hub:
-    """Receives reports, verifies each, and sends receipts in batches of 500."""
+class _BareHub:
+    """The baseline receiver: verifies each report and receipts in batches of 500, no
+    database (what the drain would take if the hub cost nothing)."""
 
-    def __init__(self, root: Path, port: int, hub_key: Any) -> None:
+    def __init__(self, files: dict[str, Path], port: int, hub_key: Any) -> None:
         self.signer = Signer(hub_key)
-        self.unit_key = Verifier.from_pem((root / f"{UNIT}.crt").read_bytes())
+        self.unit_key = Verifier.from_pem(files["cert"].read_bytes())
         self.q: queue.Queue[bytes] = queue.Queue()
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="hub", protocol=mqtt.MQTTv5)
-        c.tls_set_context(client_context(root / "ca.crt", root / "hub.crt", root / "hub.key"))
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bare-hub", protocol=mqtt.MQTTv5)
+        hub_cert, hub_keyfile = files["hub_cert"], files["hub_keyfile"]
+        c.tls_set_context(client_context(files["ca"], hub_cert, hub_keyfile))
         c.on_message = lambda cl, u, m: self.q.put(bytes(m.payload))
         c.connect("127.0.0.1", port)
         c.subscribe(topics.up(COUNTY, UNIT), qos=1)
         c.loop_start()
         self.client = c
 
-    def receipt_loop(self, n: int, timeout: float) -> int:
-        got: set[str] = set()
+    def receipt_loop(self, done: Callable[[], bool], timeout: float) -> None:
+        """Verify and receipt (500 ids a receipt) until `done()`."""
         pending: list[str] = []
         deadline = time.monotonic() + timeout
-        while len(got) < n and time.monotonic() < deadline:
+        while not done() and time.monotonic() < deadline:
             try:
-                raw = self.q.get(timeout=0.05)
+                raw = self.q.get(timeout=0.01)
                 msg = decode(raw, self.unit_key, unit=UNIT, direction="up")
-                if msg.kind == "feedback":
-                    got.add(msg.id)
                 pending.append(msg.id)
                 if len(pending) < 500:
                     continue
@@ -142,9 +191,6 @@ class _Hub:
             if pending:
                 self._receipt(pending)
                 pending = []
-        if pending:
-            self._receipt(pending)
-        return len(got)
 
     def _receipt(self, ids: list[str]) -> None:
         _, raw = encode("receipt", UNIT, ReceiptBody(ids=ids), self.signer, at=SystemClock().now())
@@ -155,54 +201,161 @@ class _Hub:
         self.client.loop_stop()
 
 
-def _drain(root: Path, port: int, hub_key: Any, n: int = 10_000) -> dict[str, object]:
-    clock = SystemClock()
+def _queued_terminal(
+    root: Path, files: dict[str, Path], port: int, order_payload: bytes
+) -> tuple[Gateway, list[str]]:
+    """A fresh terminal holding the order, with REPORTS feedback reports queued offline."""
+    shutil.rmtree(root / "state", ignore_errors=True)
     gw = Gateway(
-        parse_config(_config_data(root, port), root),
-        clock,
+        parse_config(_config_data(files, port, "state"), root),
+        SystemClock(),
         pin_factory=MockFactory(),
         health_interval=3600,
     )
-    now = clock.now()
+    gw.handle_down(order_payload)
+    order_id = gw.orders.all()[0].order_id
+    for i in range(REPORTS):
+        gw.feedback(order_id, "resolved", f"第{i}次")
+    with gw.store.read() as c:
+        ids = [r[0] for r in c.execute("SELECT id FROM outbox")]
+    return gw, ids
+
+
+def _drain_real(root: Path, broker: Broker, test_pki: ThrowawayPKI, run: int) -> dict[str, float]:
+    files = _files(root, test_pki)
+    config = hub_config(root / "PKI", broker, test_pki, [UNIT], db_path=root / f"hub{run}.db")
+    # A session of its own per run: what the baseline published meanwhile is not queued for it
+    mqtt_settings = dataclasses.replace(config.mqtt, client_id=f"hub-{run}")
+    hub = Hub(dataclasses.replace(config, mqtt=mqtt_settings))
+    hub.start()
+    try:
+        wait(hub.link.subscribed.is_set, 30)
+        hub.desk.intake(_incident(f"G{run}"), source="cad-110")
+        row = hub.store.one("SELECT payload FROM outbox WHERE kind='order'")
+        assert row is not None
+        gw, ids = _queued_terminal(root, files, broker.port, bytes(row["payload"]))
+        t0 = time.perf_counter()
+        gw.start()
+        try:
+            wait(lambda: gw.outbox.depth() == 0, 300, every=0.01)
+            drained = time.perf_counter() - t0
+        finally:
+            gw.stop()
+        seen = {
+            r["msg_id"] for r in hub.store.query("SELECT msg_id FROM seen WHERE unit=?", (UNIT,))
+        }
+        events = hub.store.query("SELECT count(*) AS n FROM events WHERE type='feedback'")
+        rejected = hub.store.query("SELECT count(*) AS n FROM rejected")
+    finally:
+        hub.stop()
+    return {
+        "drain_s": drained,
+        "lost": float(len(set(ids) - seen)),
+        "queued": float(len(ids)),
+        "feedback_events": float(events[0]["n"]),
+        "rejected": float(rejected[0]["n"]),
+    }
+
+
+def _drain_bare(root: Path, broker: Broker, test_pki: ThrowawayPKI) -> float:
+    files = _files(root, test_pki)
+    hub_cert, hub_keyfile = test_pki.client("hub")
+    files.update(hub_cert=hub_cert, hub_keyfile=hub_keyfile)
+    dispatch = pki.load_key(root / "PKI" / "hub" / "dispatch.key")
+    now = SystemClock().now()
     order = sample_order(now)
-    gw.handle_down(encode("order", UNIT, order, Signer(hub_key), at=now)[1])
-    t0 = time.perf_counter()
-    for i in range(n):
-        gw.feedback(order.order_id, "resolved", f"第{i}次")
-    queue_rate = n / (time.perf_counter() - t0)
-    hub = _Hub(root, port, hub_key)
+    payload = encode("order", UNIT, order, Signer(dispatch), at=now)[1]
+    gw, _ = _queued_terminal(root, files, broker.port, payload)
+    bare = _BareHub(files, broker.port, dispatch)
     try:
         t0 = time.perf_counter()
         gw.start()
-        got = hub.receipt_loop(n, 300)
-        while gw.outbox.depth() and time.perf_counter() - t0 < 300:
-            time.sleep(0.01)
-        drained = time.perf_counter() - t0
+        bare.receipt_loop(lambda: gw.outbox.depth() == 0, 300)
+        return time.perf_counter() - t0
     finally:
-        hub.close()
+        bare.close()
         gw.stop()
+
+
+def _incident(source_id: str) -> dict[str, Any]:
     return {
-        "reports queued offline per second (one transaction each, fsync)": round(queue_rate),
-        "outbox drained (reports)": got,
-        "drain time incl. receipts (s)": round(drained, 2),
-        "drain rate (reports/s)": round(n / drained),
+        "source_id": source_id,
+        "category": "power-cut",
+        "address": "妥甸镇 东街 12 号",
+        "township": "tuodian",
+        "summary": "基准测试",
+        "caller_phone": "13812345678",
+        "reported_at": SystemClock().now().isoformat(),
     }
 
 
 def run(workdir: Path) -> dict[str, object]:
+    test_pki, broker = tls_broker(workdir)
     root = workdir / "unit"
-    _, hub_key = _pki(root)
-    port = free_port()
-    conf = write_dev_config(
-        workdir / "broker",
-        port,
-        cafile=root / "ca.crt",
-        certfile=root / "broker.crt",
-        keyfile=root / "broker.key",
-    )
-    (root / "gateway.toml").write_text(tomli_w.dumps(_config_data(root, port)))
-    with Broker(conf, port, workdir / "broker" / "mosquitto.log"):
-        figures = _one_terminal(root)
-        shutil.rmtree(root / "state")  # the drain starts from a fresh terminal
-        figures.update(_drain(root, port, hub_key))
-    return figures
+    root.mkdir()
+    files = _files(root, test_pki)
+    (root / "gateway.toml").write_text(tomli_w.dumps(_config_data(files, broker.port, "st")))
+    cli = str(Path(sys.executable).parent / "liandong-gateway")
+    toml = str(root / "gateway.toml")
+    term: list[tuple[float, float, float]] = []
+    lean: list[tuple[float, float, float]] = []
+    bare: list[tuple[float, float, float]] = []
+    real: list[dict[str, float]] = []
+    base: list[float] = []
+    try:
+        for i in range(RUNS):
+            term.append(_measure([cli, "run", "--config", toml], root, notify_ready=True))
+            lean.append(
+                _measure(
+                    [sys.executable, "-c", NO_NUMPY, "run", "--config", toml],
+                    root,
+                    notify_ready=True,
+                )
+            )
+            bare.append(
+                _measure(
+                    [
+                        sys.executable,
+                        "-c",
+                        BARE_CLIENT,
+                        str(files["ca"]),
+                        str(files["cert"]),
+                        str(files["key"]),
+                        str(broker.port),
+                    ],
+                    root,
+                    notify_ready=False,
+                )
+            )
+            real.append(_drain_real(root, broker, test_pki, i))
+            base.append(_drain_bare(root, broker, test_pki))
+    finally:
+        broker.stop()
+    rss_ratio = ratios([t[1] for t in lean], [b[1] for b in bare])
+    drain = [r["drain_s"] for r in real]
+    drain_ratio = ratios(drain, base)
+    return {
+        "runs": RUNS,
+        "start to ready, terminal (s)": spread([t[0] for t in lean]),
+        "start to ready, bare paho TLS client (s, baseline)": spread([b[0] for b in bare]),
+        "start to ready goal": goal(max(t[0] for t in lean) <= 0.5, "<= 0.5 s"),
+        "RSS, terminal as on a Pi, no numpy (MiB)": spread([t[1] for t in lean], 1),
+        "RSS, terminal in this venv, numpy loaded by sqlite-utils (MiB)": spread(
+            [t[1] for t in term], 1
+        ),
+        "RSS, bare paho TLS client with cryptography (MiB, baseline)": spread(
+            [b[1] for b in bare], 1
+        ),
+        "RSS ratio terminal (no numpy) / baseline": spread(rss_ratio),
+        "RSS goal": goal(statistics.median(rss_ratio) <= 1.4, "<= 1.4x"),
+        "idle CPU, terminal (% of one core)": spread([t[2] for t in lean]),
+        "idle CPU, baseline (% of one core)": spread([b[2] for b in bare]),
+        "reports drained into the real hub": spread([r["queued"] for r in real], 0),
+        "lost / feedback events at the hub": (
+            f"{sum(r['lost'] for r in real):g} / " + spread([r["feedback_events"] for r in real], 0)
+        ),
+        "drain of 10,000 reports into the real hub (s)": spread(drain),
+        "drain receipted by a bare paho client, no database (s, baseline)": spread(base),
+        "drain ratio real hub / baseline": spread(drain_ratio),
+        "drain goal": goal(statistics.median(drain) <= 10, "<= 10 s"),
+    }

@@ -1,43 +1,43 @@
-"""Hub: orders dispatched durably with 200 connected terminals, and intake-to-terminal latency.
+"""Hub: orders dispatched durably with 200 and 1,000 terminals in a process of their own,
+and intake-to-terminal latency, each beside a baseline from the same run.
 
 Everything is real: Mosquitto with mutual TLS, the hub's SQLite file (WAL, synchronous=FULL),
-its HTTP API served by waitress, and 200 paho clients standing in for terminals, each
-answering every order with a signed `received` report. Figures:
+its HTTP API served by waitress. The terminals (paho clients, each answering every order
+with a signed `received`) and the 110 side (signed HTTP POSTs) run in processes of their
+own (bench/fleet.py), so the hub is measured, not the clients. Three runs per size, each
+with a fresh hub database:
 
-- `dispatch_orders_per_s`: incidents posted back to back through the service (each its own
-  fsync'd transaction), until every order is stored, delivered, `received` by its terminal
-  and that report committed;
-- `intake_commit_orders_per_s`: the store-and-route step alone (no MQTT);
-- `intake_to_terminal_ms_p50/p99`: signed HTTP POST until the terminal holds the order,
-  one at a time, beside `broker_hop_ms_p50/p99`: a bare QoS 1 publish to the same terminal.
+- dispatched orders/s: 1,000 incidents posted over 16 connections until every order is
+  stored, delivered, `received` by its terminal and that report committed; baseline: one-row
+  SQLite commits per second on the same disk (WAL, synchronous=FULL);
+- intake -> terminal p50/p99: one POST at a time until the terminal holds the order;
+  baseline: a bare QoS 1 publish to the same terminals (the broker hop).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import sqlite3
+import statistics
+import subprocess
+import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import pcts, tls_broker, wait
+from bench.common import goal, pcts, ratios, spread, tls_broker, wait
+from bench.fleet import PER_PROCESS, unit_name
 from hub.registry import Registry, Unit, load_registry
 from hub.runtime import Hub
-from hub.sources.api_keys import sign
 from tests.hub.harness import hub_config
-from tests.support.mqtt import MqttTestClient
-from wire import codec, topics
-from wire import kinds as k
-from wire.clock import SystemClock
-from wire.signing import Signer
 
-TERMINALS = 200
+SIZES = (200, 1000)
+RUNS = 3
 ORDERS = 1000
-LATENCY_SAMPLES = 200
+CONCURRENCY = 16
+SAMPLES = 200
 KEY = bytes.fromhex("11" * 32)
-SOURCE = "cad-110"
 
 
 def _registry(n: int) -> Registry:
@@ -54,136 +54,197 @@ def _registry(n: int) -> Registry:
     return dataclasses.replace(reg, units=units, categories=cats)
 
 
-class _Terminal:
-    def __init__(self, client: MqttTestClient, unit: str, signer: Signer) -> None:
-        self.client, self.unit, self.signer = client, unit, signer
-        self.got: dict[str, float] = {}
-        self.lock = threading.Lock()
-        client.client.on_message = self._on_message
-
-    def _on_message(self, c: Any, userdata: Any, msg: Any) -> None:
-        now = time.perf_counter()
-        obj = json.loads(msg.payload)
-        if obj["kind"] == "order":
-            oid = obj["body"]["order_id"]
-            with self.lock:
-                if oid in self.got:
-                    return
-                self.got[oid] = now
-            _, payload = codec.encode(
-                "received",
-                self.unit,
-                k.ReceivedBody(order_id=oid),
-                self.signer,
-                at=SystemClock().now(),
-            )
-            c.publish(topics.up("shuangbai", self.unit), payload, qos=1)
-        elif obj["kind"] == "bare":
-            with self.lock:
-                self.got[obj["id"]] = now
+def _commits_per_s(path: Path, n: int = 2000) -> float:
+    """The baseline: one-row transactions committed (fsync'd) per second on this disk."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS t (i INTEGER)")
+    t0 = time.perf_counter()
+    for i in range(n):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t VALUES (?)", (i,))
+        conn.execute("COMMIT")
+    conn.close()
+    return n / (time.perf_counter() - t0)
 
 
-def run(workdir: Path) -> dict[str, Any]:
-    pki, broker = tls_broker(workdir)
-    port = broker.port
-    units = [f"bench-{i:03d}" for i in range(TERMINALS)]
-    hub = Hub(hub_config(workdir / "PKI", broker, pki, units), registry=_registry(TERMINALS))
-    hub.start()
-    terms: list[_Terminal] = []
-    try:
-        for u in units:
-            cert, key = pki.client(u)
-            c = MqttTestClient("127.0.0.1", port, pki.ca_path, cert, key, f"t-{u}").connect()
-            c.subscribe(topics.down("shuangbai", u))
-            terms.append(_Terminal(c, u, Signer.from_pem(key.read_bytes())))
-        hub.link.connected.wait(10)
-        svc = hub.desk
+class _Lines:
+    """A child process's stdout, read on a thread: `O`/`B` arrivals, and the other lines."""
 
-        # 1) durable dispatch with every `received` committed
-        started = time.perf_counter()
-        for i in range(ORDERS):
-            svc.intake(_incident(f"D{i}", units[i % TERMINALS]), source=SOURCE)
-        stored = time.perf_counter() - started
-        wait(
-            lambda: (
-                _count(hub, "SELECT count(*) AS n FROM orders WHERE state='received'") >= ORDERS
-            ),
-            120,
-        )
-        total = time.perf_counter() - started
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.arrived: dict[str, float] = {}
+        self.lines: list[list[str]] = []
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
 
-        # 2) latency: HTTP intake -> terminal holds the order, one at a time
-        lat: list[float] = []
-        http: list[float] = []
-        for i in range(LATENCY_SAMPLES):
-            t = terms[i % TERMINALS]
-            body = json.dumps(_incident(f"L{i}", t.unit)).encode()
-            req = urllib.request.Request(  # noqa: S310 - loopback
-                hub.url + "/api/v1/incidents",
-                data=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Liandong-Source": SOURCE,
-                    "X-Liandong-Signature": sign(KEY, body),
-                },
-            )
-            t0 = time.perf_counter()
-            with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310
-                oid = json.loads(r.read())["orders"][0]["id"]
-            http.append((time.perf_counter() - t0) * 1000)
-            got = wait(lambda t=t, oid=oid: t.got.get(oid), 10)
-            lat.append((got - t0) * 1000)
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            parts = line.split()
+            if parts and parts[0] in ("O", "B"):
+                self.arrived[parts[1]] = float(parts[2])
+            elif parts:
+                self.lines.append(parts)
 
-        # 3) the bare broker hop, same broker, same terminal clients
-        hub_cert, hub_key = pki.client("bench-pub")
-        pub = MqttTestClient(
-            "127.0.0.1", port, pki.ca_path, hub_cert, hub_key, "bench-pub"
-        ).connect()
-        hop: list[float] = []
-        for i in range(LATENCY_SAMPLES):
-            t = terms[i % TERMINALS]
-            mid = f"bare{i}"
-            t0 = time.perf_counter()
-            pub.client.publish(
-                topics.down("shuangbai", t.unit), json.dumps({"kind": "bare", "id": mid}), qos=1
-            )
-            got = wait(lambda t=t, mid=mid: t.got.get(mid), 10)
-            hop.append((got - t0) * 1000)
-        pub.close()
-    finally:
-        for t in terms:
-            t.client.close()
-        hub.stop()
-        broker.stop()
-    p50, p99 = pcts(lat)
-    b50, b99 = pcts(hop)
-    h50, h99 = pcts(http)
-    return {
-        "terminals": TERMINALS,
-        "orders": ORDERS,
-        "dispatch_orders_per_s": round(ORDERS / total, 1),
-        "intake_commit_orders_per_s": round(ORDERS / stored, 1),
-        "intake_to_terminal_ms_p50": p50,
-        "intake_to_terminal_ms_p99": p99,
-        "intake_http_answer_ms_p50": h50,
-        "intake_http_answer_ms_p99": h99,
-        "broker_hop_ms_p50": b50,
-        "broker_hop_ms_p99": b99,
-    }
+    def first(self, tag: str, timeout: float = 600) -> list[str]:
+        return wait(lambda: next((p for p in self.lines if p[0] == tag), None), timeout, 0.01)
 
 
-def _count(hub: Any, sql: str) -> int:
-    row = hub.store.one(sql)
+def _fleet(mode: str, *args: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.fleet", mode, *map(str, args)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+def _received(hub: Hub) -> int:
+    row = hub.store.one("SELECT count(*) AS n FROM orders WHERE state='received'")
     return int(row["n"]) if row else 0
 
 
-def _incident(source_id: str, category: str) -> dict[str, Any]:
+class _Fleet:
+    """The terminals, PER_PROCESS to a process."""
+
+    def __init__(self, port: int, root: Path, n: int) -> None:
+        self.parts = [
+            _Lines(_fleet("terminals", port, root, first, min(PER_PROCESS, n - first)))
+            for first in range(0, n, PER_PROCESS)
+        ]
+
+    def ready(self) -> None:
+        for p in self.parts:
+            p.first("READY", 300)
+
+    def arrived(self, msg_id: str) -> float | None:
+        return next((p.arrived[msg_id] for p in self.parts if msg_id in p.arrived), None)
+
+    def stop(self) -> None:
+        for p in self.parts:
+            assert p.proc.stdin is not None
+            p.proc.stdin.close()
+        for p in self.parts:
+            p.proc.wait(60)
+
+
+def _one_run(
+    workdir: Path, broker: Any, test_pki: Any, units: list[str], fleet: _Fleet, run: str
+) -> dict[str, float]:
+    n = len(units)
+    base = _commits_per_s(workdir / f"commit-{run}.db")
+    config = hub_config(workdir / "PKI", broker, test_pki, units, db_path=workdir / f"{run}.db")
+    config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, client_id=run))
+    hub = Hub(config, registry=_registry(n))
+    hub.start()
+    try:
+        wait(hub.link.subscribed.is_set, 30)
+        clients = _Lines(
+            _fleet(
+                "clients",
+                broker.port,
+                test_pki.root,
+                n,
+                hub.url,
+                KEY.hex(),
+                run,
+                ORDERS,
+                CONCURRENCY,
+                SAMPLES,
+            )
+        )
+        burst = clients.first("BURST")
+        wait(lambda: _received(hub) >= ORDERS, 300, 0.005)
+        done = time.monotonic()
+        assert clients.proc.stdin is not None
+        clients.proc.stdin.write("GO\n")
+        clients.proc.stdin.close()
+        clients.first("DONE")
+        clients.proc.wait(30)
+        start, posted = float(burst[1]), float(burst[2])
+        lat, http = [], []
+        for p in (q for q in clients.lines if q[0] == "L"):
+            arrived = wait(lambda p=p: fleet.arrived(p[1]), 10, 0.005)
+            lat.append((arrived - float(p[2])) * 1000)
+            http.append((float(p[3]) - float(p[2])) * 1000)
+        hop = [
+            (wait(lambda p=p: fleet.arrived(p[1]), 10, 0.005) - float(p[2])) * 1000
+            for p in clients.lines
+            if p[0] == "H"
+        ]
+    finally:
+        hub.stop()
+    p50, p99 = pcts(lat)
+    h50, h99 = pcts(http)
+    b50, b99 = pcts(hop)
     return {
-        "source_id": source_id,
-        "category": category,
-        "address": "妥甸镇 东街 12 号",
-        "township": "tuodian",
-        "summary": "基准测试",
-        "caller_phone": "13812345678",
-        "reported_at": SystemClock().now().isoformat(),  # inside the hub's intake window
+        "dispatch": ORDERS / (done - start),
+        "intake": ORDERS / (posted - start),
+        "commit": base,
+        "p50": p50,
+        "p99": p99,
+        "http50": h50,
+        "http99": h99,
+        "hop50": b50,
+        "hop99": b99,
     }
+
+
+def _size(workdir: Path, n: int) -> dict[str, Any]:
+    test_pki, broker = tls_broker(workdir)
+    units = [unit_name(i) for i in range(n)]
+    for u in [*units, "bench-pub"]:
+        test_pki.client(u)
+    fleet = _Fleet(broker.port, test_pki.root, n)
+    runs: list[dict[str, float]] = []
+    try:
+        fleet.ready()
+        for i in range(RUNS):
+            runs.append(_one_run(workdir, broker, test_pki, units, fleet, f"hub-{n}-{i}"))
+    finally:
+        fleet.stop()
+        broker.stop()
+
+    def col(key: str) -> list[float]:
+        return [r[key] for r in runs]
+
+    p50_ratio = ratios(col("p50"), col("hop50"))
+    return {
+        f"{n} terminals: dispatched orders/s": spread(col("dispatch"), 1),
+        f"{n} terminals: one-row commits/s (baseline)": spread(col("commit"), 0),
+        f"{n} terminals: dispatched / commits ratio": spread(
+            ratios(col("dispatch"), col("commit")), 3
+        ),
+        f"{n} terminals: intake answered orders/s (burst)": spread(col("intake"), 1),
+        f"{n} terminals: intake -> terminal p50 (ms)": spread(col("p50")),
+        f"{n} terminals: intake -> terminal p99 (ms)": spread(col("p99")),
+        f"{n} terminals: HTTP answer p50/p99 (ms, median run)": (
+            f"{statistics.median(col('http50')):.2f} / {statistics.median(col('http99')):.2f}"
+        ),
+        f"{n} terminals: bare broker hop p50 (ms, baseline)": spread(col("hop50")),
+        f"{n} terminals: bare broker hop p99 (ms, baseline)": spread(col("hop99")),
+        f"{n} terminals: p50 ratio intake / hop": spread(p50_ratio, 1),
+        f"{n} terminals: goals": "; ".join(
+            [
+                goal(statistics.median(col("dispatch")) >= 600, ">= 600 orders/s")
+                if n == 1000
+                else "orders/s goal is set at 1,000 terminals",
+                goal(statistics.median(col("p99")) <= 20, "p99 <= 20 ms"),
+                goal(statistics.median(p50_ratio) <= 10, "p50 <= 10x hop"),
+            ]
+        ),
+    }
+
+
+def run(workdir: Path) -> dict[str, Any]:
+    figures: dict[str, Any] = {
+        "runs": RUNS,
+        "orders per run": ORDERS,
+        "POST connections": CONCURRENCY,
+    }
+    for n in SIZES:
+        figures.update(_size(workdir / f"n{n}", n))
+    return figures

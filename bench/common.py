@@ -45,3 +45,18 @@ def wait(check: Callable[[], T], timeout: float, every: float = 0.001) -> T:
             return v
         time.sleep(every)
     raise TimeoutError("benchmark step did not finish in time")
+
+
+def spread(values: list[float], digits: int = 2) -> str:
+    """min/median/max of the runs, as the docs print them."""
+    s = sorted(values)
+    return "/".join(str(round(v, digits)) for v in (s[0], statistics.median(s), s[-1]))
+
+
+def ratios(values: list[float], baselines: list[float]) -> list[float]:
+    """Each run's figure over the baseline taken in the same run."""
+    return [v / b for v, b in zip(values, baselines, strict=True)]
+
+
+def goal(met: bool, what: str) -> str:
+    return f"{what}: {'met' if met else 'NOT met'}"

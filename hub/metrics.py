@@ -40,7 +40,9 @@ class HubMetrics:
             "ld_hub_revoked_units", "Units whose certificate is revoked: sent nothing", registry=r
         )
         self.apply_seconds = Histogram(
-            "ld_hub_report_apply_seconds", "Time to verify and commit one report", registry=r
+            "ld_hub_report_apply_seconds",
+            "Time to verify and commit one batch of reports",
+            registry=r,
         )
         self.notifications = Counter(
             "ld_hub_notifications_total",

@@ -139,6 +139,8 @@ class Parts:
             metrics=self.metrics,
             window=window,
             revocations=revocations,
+            # resync goes to terminals only: a unit reached by phone has none to ask
+            units=tuple(u.id for u in self.registry.units.values() if u.terminal),
         )
 
     def revocations(self, keys: UnitKeys, **kw: float) -> RevocationWatch:
@@ -168,8 +170,8 @@ def build(
     settings = settings or Settings()
     metrics = HubMetrics()
     live = EventBus()
-    wake = Wake(live)
-    ledger = Ledger(registry, signer, registry.county_id)
+    wake = Wake(live, after_commit=store.after_commit)
+    ledger = Ledger(registry, signer, registry.county_id, on_due=wake.due)
     reads = Reads(store, registry, clock, stale_after_s=settings.stale_after_s)
     incoming = Incoming(store, ledger, registry, clock, wake, reads, window=settings.intake_window)
     actions = Actions(store, ledger, registry, clock, wake, reads)

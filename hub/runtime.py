@@ -77,7 +77,9 @@ class Hub:
             # fake one.
             self.keys = unit_keys or UnitKeys(config.pki_dir)
             self.uplink = parts.uplink(self.keys)
-            self.link = MqttLink(config.mqtt, config.county, self._on_message, clock=clock)
+            self.link = MqttLink(
+                config.mqtt, config.county, self._on_message, clock=clock, on_batch=self._on_batch
+            )
             undo.callback(self.link.stop)
             self.metrics.connected.set_function(lambda: float(self.link.connected.is_set()))
             self.revocations = parts.revocations(self.keys)
@@ -139,6 +141,15 @@ class Hub:
             self.delivery.receipt(*outcome.receipt)
         if outcome.clear:
             self.delivery.clear_retained(outcome.clear)
+
+    def _on_batch(self, messages: list[tuple[str, bytes, bool]]) -> None:
+        with self.metrics.apply_seconds.time():
+            outcomes = self.uplink.handle_batch(messages)
+        for outcome in outcomes:  # after the commit: receipts, in batches per unit
+            if outcome.receipt:
+                self.delivery.receipt(*outcome.receipt)
+            if outcome.clear:
+                self.delivery.clear_retained(outcome.clear)
 
     def start(self) -> None:
         # Deadlines first: whatever fell due while the hub was down fires now, marked late.

@@ -221,6 +221,11 @@ def _selfcall(e: EventView, d: dict[str, Any], unit: str) -> tuple[str, list[str
     return _("%(unit)s recorded a call it took itself", unit=unit or who(e.source)), facts
 
 
+def _update_offered(e: EventView, d: dict[str, Any], unit: str) -> tuple[str, list[str]]:
+    title = _("Software update %(version)s offered", version=d.get("version", ""))
+    return title, [unit] if unit else []
+
+
 def _presence(title: str) -> Phrase:
     def phrase(e: EventView, d: dict[str, Any], unit: str) -> tuple[str, list[str]]:
         facts = _via(d) + ([str(d["reason"])] if d.get("reason") else [])
@@ -248,6 +253,7 @@ def _phrases() -> dict[str, Phrase]:
         "boundary": _boundary,
         "alarmed": _alarmed,
         "selfcall": _selfcall,
+        "update_offered": _update_offered,
         "printed": _printed,
         "print_failed": _print_failed,
         "online": _presence(_("Terminal online")),
@@ -266,7 +272,7 @@ _HANDLED = {
     "role", "reason", "note", "text", "via", "rev", "result_code", "position", "deadline",
     "due_at", "deadlines", "source", "source_id", "category", "drill", "units", "to",
     "new_order", "cancelled_by", "kind", "notes", "changes", "serial", "msg_id", "fired_at",
-    "reprint", "call_id", "needs_assist",
+    "reprint", "call_id", "needs_assist", "version",
 }  # fmt: skip
 
 

@@ -4,9 +4,10 @@ Every write happens inside `Store.write()`, one `BEGIN IMMEDIATE` transaction: a
 change, its event and the message it sends are committed together or not at all, so a
 kill -9 at any instant leaves either the whole change or none of it.
 
-One connection is shared by every thread behind a re-entrant lock. The hub's write rate is a
-few hundred a second at most; serialising them is simpler than juggling connections and
-costs nothing at that rate (bench/bench_hub.py measures it). Parts that run on threads of
+One connection is shared by every writing thread behind a re-entrant lock (concurrent
+intakes share one transaction: `grouped`); reads outside a transaction go to a read-only
+connection per thread, which WAL lets read the last commit while a writer works
+(bench/bench_hub.py measures both). Parts that run on threads of
 their own (the console's requests) open short connections with `transaction()`, with the
 same settings.
 
@@ -24,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -107,6 +108,24 @@ def unavailable(exc: BaseException) -> bool:
     return any(w in text for w in ("locked", "busy", "disk is full", "disk i/o", "readonly"))
 
 
+T = TypeVar("T")
+
+
+class _Slot(Generic[T]):
+    """One call waiting for a group commit: its function, then its result or error."""
+
+    def __init__(self, fn: Callable[[sqlite_utils.Database], T]) -> None:
+        self.fn = fn
+        self.done = False
+        self.result: T | None = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> T:
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value] # set when no error
+
+
 class Store:
     """The hub database: one connection, one lock, the named sets it is opened with."""
 
@@ -120,6 +139,13 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
         self._depth = 0
+        self._owner: int | None = None  # the thread whose transaction is open
+        self._after: list[Callable[[], None]] = []
+        self._group_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._group: list[_Slot[Any]] = []
         self.migrate(migrations)
 
     def migrate(self, migrations: Sequence[Migrations]) -> list[str]:
@@ -144,10 +170,12 @@ class Store:
                 return
             self.db.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._owner = threading.get_ident()
             try:
                 yield self.db
                 self.db.execute("COMMIT")
             except BaseException:
+                self._after.clear()
                 # A failed COMMIT (disk full, busy) leaves the transaction open, and SQLite
                 # may already have rolled back by itself: end it either way, and never let
                 # a failing ROLLBACK hide the error that says why.
@@ -157,17 +185,108 @@ class Store:
                 raise
             finally:
                 self._depth = 0
+                self._owner = None
+            after, self._after = self._after, []
+        for fn in after:  # outside the lock: whoever they wake may read at once
+            fn()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[sqlite_utils.Database]:
+        """Part of the enclosing transaction (or one of its own) that is undone alone when
+        it raises, the rest of the transaction kept: one message of a batch."""
+        with self.write() as db:
+            db.execute("SAVEPOINT part")
+            try:
+                yield db
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK TO part")
+                    db.execute("RELEASE part")
+                raise
+            db.execute("RELEASE part")
+
+    def grouped(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """`fn(db)` in a transaction shared with the calls other threads make meanwhile
+        (group commit): whichever thread takes the lock runs every call waiting then, each
+        in a savepoint, and commits them once; each caller returns only after that commit,
+        with its own result or its own exception. A failure of the database itself fails
+        the whole group (nothing of it stored). Concurrent intakes then cost one fsync per
+        group, not one each (issue 17)."""
+        if self._depth and self._owner == threading.get_ident():
+            return fn(self.db)  # already inside this thread's transaction: join it
+        slot = _Slot(fn)
+        with self._group_lock:
+            self._group.append(slot)
+        with self.lock:
+            if not slot.done:
+                with self._group_lock:
+                    batch, self._group = self._group, []
+                self._run_group(batch)
+        return slot.outcome()
+
+    def _run_group(self, batch: list[_Slot[Any]]) -> None:
+        try:
+            with self.write() as db:
+                for s in batch:
+                    try:
+                        with self.savepoint():
+                            s.result = s.fn(db)
+                    except Exception as e:
+                        if unavailable(e):
+                            raise
+                        s.error = e
+        except BaseException as e:
+            for s in batch:
+                s.error = e
+        finally:
+            for s in batch:
+                s.done = True
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Run `fn` once the transaction this thread has open commits (dropped if it rolls
+        back), or now when it has none: a wake-up never announces what is not committed,
+        even when the writer's block is nested in a batch's transaction."""
+        if self._depth and self._owner == threading.get_ident():
+            self._after.append(fn)
+            return
+        fn()
 
     def query(
         self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
     ) -> list[dict[str, Any]]:
-        with self.lock:
-            return list(self.db.query(sql, params))
+        """Rows as dicts. Inside this thread's transaction: on its connection (it sees its
+        own writes). Otherwise: on a read-only connection of this thread's own, without
+        the store's lock: WAL lets it read the last commit while a writer works, so a
+        read (an HTTP answer, the delivery loop's next messages, the engine's next due
+        time) no longer queues behind the next group's commit and fsync (issue 17: the
+        answer's read waited for the lock about as long as its own transaction)."""
+        if self._depth and self._owner == threading.get_ident():
+            with self.lock:
+                return list(self.db.query(sql, params))
+        conn = self._reader()
+        return [dict(r) for r in conn.execute(sql, params)]
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                str(self.path), check_same_thread=False, isolation_level=None, timeout=30
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
 
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
 
     def close(self) -> None:
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
         with self.lock:
             self.db.conn.close()

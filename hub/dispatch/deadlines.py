@@ -2,8 +2,9 @@
 
 Deadlines live in the `deadlines` table, so a restart loses none: whatever fell due while
 the hub was down fires at the first `run_due()`, marked late. The loop sleeps until the next
-due time (one indexed query: `deadlines_open`), at most a second, or until a writer says
-deadlines changed (`Wake.deadlines`). Those are seconds of the injected clock, which need
+due time (one indexed query: `deadlines_open`), at most a second, or until a writer adds a
+deadline earlier than that (`Wake.due`, `Wake.deadlines`); a pass with nothing due opens no
+write transaction. Those are seconds of the injected clock, which need
 not run at one second per real second (the demo's runs 60x faster, a FakeClock only when
 told): the loop measures the clock's pace between passes and waits that much less real
 time, so no setting has to follow the clock. Tests drive it with a FakeClock and call
@@ -125,6 +126,9 @@ class DeadlineEngine:
     def _fire_batch(self) -> list[Escalation]:
         now = self.clock.now()
         out: list[Escalation] = []
+        nxt = self.next_due()
+        if nxt is None or nxt > now:
+            return out  # nothing due: no write transaction (one read, on the index)
         with self.store.write() as db:
             rows = self.store.query(DUE_QUERY, (ts(now), BATCH))
             for r in rows:
@@ -203,6 +207,7 @@ class DeadlineEngine:
         """
         self.tick()
         nxt = self.next_due()
+        self.wake.next_due = nxt
         now = self.clock.now()
         wait = self.max_sleep_s
         if nxt is not None:

@@ -8,12 +8,15 @@ message id against `seen`, and then calls exactly one of these; each is one tran
   cannot be applied is stored in `rejected` in the same transaction, never applied;
 - `state`: the retained online/offline state; `tracker_fix`: an OwnTracks fix;
 - `refuse`: a message refused before it could be applied (bad topic, forged, retained...).
+The uplink applies the messages waiting for it as one batch: `batch()` is one transaction
+around them (so one commit, one fsync for many), `one()` a savepoint around each.
 After the commit, the live stream and the delivery loop hear of it (`Wake`).
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from typing import Any
 
 from hub.db.store import Store
@@ -63,6 +66,17 @@ class Inbox:
         self.rejections = rejections
         self.selfcalls = selfcalls
         self.rollcalls = rollcalls
+
+    def batch(self) -> AbstractContextManager[object]:
+        """One transaction around a batch of messages (the uplink's): each call below joins
+        it, and the whole batch commits once, before any of it is acknowledged or
+        receipted. Who must look again is told after that commit (`Store.after_commit`)."""
+        return self.store.write()
+
+    def one(self) -> AbstractContextManager[object]:
+        """One message of a batch: undone alone if applying it fails (it is then refused
+        as `internal_error`), the rest of the batch kept."""
+        return self.store.savepoint()
 
     def seen(self, msg_id: str) -> bool:
         """Whether a report with this id was applied already (it is receipted again)."""

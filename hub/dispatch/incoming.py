@@ -1,7 +1,9 @@
 """Incidents coming in: intake (the API, the console's entry form, the 110 gate) and the
 110 gate's later messages about an incident it sent (an update, a withdrawal).
 
-Each call is one transaction: the incident, its routed orders with their deadlines, the
+Each intake is one transaction, shared with the intakes other threads make at the same
+time (group commit, `Store.grouped`: one fsync for the group, each caller answered after
+it): the incident, its routed orders with their deadlines, the
 events and the signed order messages are stored together or not at all. A repeat of
 (source, source_id) returns the stored incident; a gate message already applied (its own
 id is on a `boundary` event) applies nothing.
@@ -59,45 +61,54 @@ class Incoming:
         new = validate(data, self.registry, now=now, window=self.window)
         if not source or len(source) > 64:
             raise IntakeError({"source": ("来源名称无效", "invalid source name")})
-        with self.store.write() as db:
-            found = self.store.one(
-                "SELECT id FROM incidents WHERE source=? AND source_id=?", (source, new.source_id)
-            )
-            if found is not None:
-                return self.reads.incident(found["id"]), False
-            incident_id = new_id()
-            row = {
-                "id": incident_id,
-                "source": source,
-                "source_id": new.source_id,
-                "category": new.category,
-                "address": new.address,
-                "township": new.township,
-                "lat": new.lat,
-                "lon": new.lon,
-                "caller_phone": new.caller_phone,
-                "summary": new.summary,
-                "priority": new.priority,
-                "drill": int(new.drill),
-                "reported_at": ts(new.reported_at),
-                "created_at": ts(now),
-                "state": "open",
-                "closed_at": None,
-            }
-            self.ledger.open_incident(
-                db,
-                row,
-                at=new.reported_at,
-                recorded_at=now,
-                source="intake" if source != "drill" else "operator:drill",
-                detail={"source": source, "source_id": new.source_id, "category": new.category},
-            )
-            for unit_id, role in self.route(new.category, new.township):
-                self.ledger.dispatch(
-                    db, row, unit_id, role, now, source="intake", arrive_min=new.arrive_min
-                )
+        incident_id, created = self.store.grouped(lambda db: self._store(db, new, source, now))
+        if not created:
+            return self.reads.incident(incident_id), False
         self.wake.changed({"type": "incident", "id": incident_id, "new": True})
         return self.reads.incident(incident_id), True
+
+    def _store(
+        self, db: sqlite_utils.Database, new: NewIncident, source: str, now: datetime
+    ) -> tuple[str, bool]:
+        """The intake's writes, in a transaction shared with concurrent intakes (group
+        commit: `Store.grouped`); (incident id, whether it is new)."""
+        found = self.store.one(
+            "SELECT id FROM incidents WHERE source=? AND source_id=?", (source, new.source_id)
+        )
+        if found is not None:
+            return found["id"], False
+        incident_id = new_id()
+        row = {
+            "id": incident_id,
+            "source": source,
+            "source_id": new.source_id,
+            "category": new.category,
+            "address": new.address,
+            "township": new.township,
+            "lat": new.lat,
+            "lon": new.lon,
+            "caller_phone": new.caller_phone,
+            "summary": new.summary,
+            "priority": new.priority,
+            "drill": int(new.drill),
+            "reported_at": ts(new.reported_at),
+            "created_at": ts(now),
+            "state": "open",
+            "closed_at": None,
+        }
+        self.ledger.open_incident(
+            db,
+            row,
+            at=new.reported_at,
+            recorded_at=now,
+            source="intake" if source != "drill" else "operator:drill",
+            detail={"source": source, "source_id": new.source_id, "category": new.category},
+        )
+        for unit_id, role in self.route(new.category, new.township):
+            self.ledger.dispatch(
+                db, row, unit_id, role, now, source="intake", arrive_min=new.arrive_min
+            )
+        return incident_id, True
 
     def route(self, category_code: str, township_id: str) -> list[tuple[str, str]]:
         """谁主管、谁负责 plus 属地管理: the lead unit, and the township's government when the

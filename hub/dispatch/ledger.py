@@ -8,6 +8,7 @@ commit themselves: the caller decides what belongs together.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,9 @@ class Ledger:
     registry: Registry
     signer: Signer
     county: str
+    on_due: Callable[[datetime], None] = lambda when: None
+    """Told the earliest due time of every new order's deadlines (`Wake.due`), so the
+    engine is woken only for a deadline earlier than the one it waits for."""
 
     # ---- events ------------------------------------------------------------------------
     def event(
@@ -194,6 +198,8 @@ class Ledger:
             "INSERT INTO deadlines (order_id, name, due_at) VALUES (?,?,?)",
             [(order_id, name, ts(when)) for name, when in due.items()],
         )
+        if due:
+            self.on_due(min(due.values()))
         body = self.order_body(incident, order_id, unit_id, role, 1, now, due, note)
         self.enqueue(db, "order", unit_id, body, now, order_id=order_id, rev=1)
         self.event(

@@ -206,13 +206,11 @@ class Presence:
         backstop for a will the broker failed to send (the deadline engine runs it)."""
         now = self.clock.now()
         cutoff = ts(now - timedelta(seconds=self.stale_after_s))
+        stale = "SELECT unit FROM unit_state WHERE online=1 AND last_seen < ?"
+        if not self.store.query(stale, (cutoff,)):
+            return []  # the usual pass: no write transaction, no wait for the lock's queue
         with self.store.write() as db:
-            gone = [
-                r["unit"]
-                for r in self.store.query(
-                    "SELECT unit FROM unit_state WHERE online=1 AND last_seen < ?", (cutoff,)
-                )
-            ]
+            gone = [r["unit"] for r in self.store.query(stale, (cutoff,))]
             for unit in gone:
                 db.execute("UPDATE unit_state SET online=0 WHERE unit=?", (unit,))
                 self.ledger.event(

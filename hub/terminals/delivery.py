@@ -6,6 +6,9 @@ loop re-sends it on a back-off (30 s, 60 s, 120 s ... at most 10 min) and at onc
 unit comes online. Other down messages (cancel, command) are done when the broker
 acknowledges them. Never more than `window` messages are handed to paho unacknowledged.
 
+After a connection on which the broker held no session for the hub, every unit gets a
+`resync` command (also not stored), so reports the broker lost come back at once.
+
 Receipts are not stored: one lost in a crash only makes the terminal send its report again,
 which is a duplicate (deduplicated by id) and receipted then.
 
@@ -48,6 +51,7 @@ class Delivery:
         metrics: HubMetrics,
         window: int = 100,
         revocations: RevocationWatch | None = None,
+        units: tuple[str, ...] = (),
     ) -> None:
         self.outbox = outbox
         self.link = link
@@ -66,10 +70,14 @@ class Delivery:
         self._publishing = False  # an ack for an unknown mid counts only during a publish
         self._receipts: dict[str, list[str]] = defaultdict(list)
         self._clears: set[str] = set()  # topics whose retained message is to be removed
+        self.units = units
+        """Every unit of the county: each gets a `resync` after the broker lost our session."""
+        self._resync = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         link.on_published = self._published
         link.on_connected = self._reconnected
+        link.on_subscribed = self._subscribed
 
     # ---- called from other threads -------------------------------------------------------
     def receipt(self, unit: str, msg_id: str) -> None:
@@ -101,6 +109,17 @@ class Delivery:
         with self._lock:  # paho re-sends its own copies; our window starts afresh
             self._inflight.clear()
             self._early.clear()
+        self.ready.set()
+
+    def _subscribed(self, session_present: bool) -> None:
+        if session_present:
+            return
+        # The broker lost our session (a crash, its queue gone): whatever the terminals
+        # published before our subscriptions stood reached no one, and each would wait for
+        # its resend timer (30 s and more). A `resync` starts their round now.
+        log.info("the broker held no session for the hub: resync to %d unit(s)", len(self.units))
+        with self._lock:
+            self._resync = True
         self.ready.set()
 
     # ---- the loop ------------------------------------------------------------------------
@@ -156,6 +175,10 @@ class Delivery:
             log.info("clearing the retained message on %s", topic)
             self.link.publish(topic, b"", retain=True)
             self.metrics.published.labels("clear_retained").inc()
+        with self._lock:
+            resync, self._resync = self._resync, False
+        if resync:
+            self._send_resyncs(refused)
         for unit, ids in pending.items():
             if unit in refused:  # its reports are refused from now on, so it sends them again
                 log.info("%d receipt(s) for revoked unit %s not sent", len(ids), unit)
@@ -165,6 +188,17 @@ class Delivery:
                 _, payload = codec.encode("receipt", unit, body, self.signer, at=self.clock.now())
                 self.link.publish(topics.down(self.county, unit), payload)
                 self.metrics.published.labels("receipt").inc()
+
+    def _send_resyncs(self, refused: frozenset[str]) -> None:
+        """A signed `resync` command to every unit, not stored (like receipts): one lost
+        only leaves that terminal on its own resend timer."""
+        body = k.CommandBody(command="resync")
+        for unit in self.units:
+            if unit in refused:
+                continue
+            _, payload = codec.encode("command", unit, body, self.signer, at=self.clock.now())
+            self.link.publish(topics.down(self.county, unit), payload)
+            self.metrics.published.labels("resync").inc()
 
     def start(self) -> None:
         self._stop.clear()

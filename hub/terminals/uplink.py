@@ -3,7 +3,9 @@
 Three rooms, as for an intake: here the topic is parsed, the signature verified against
 the unit's certificate and the id checked against what was applied; then one call into
 `hub.dispatch.inbox.Inbox` applies it (or records its refusal) in one transaction, with
-its event (signature and raw bytes: evidence in a dispute). Only after that commit does
+its event (signature and raw bytes: evidence in a dispute). The messages waiting on the
+link are applied as one batch (`handle_batch`): one transaction and one commit for all of
+them, each in a savepoint of its own. Only after that commit does
 the MQTT link acknowledge the message to the broker and the delivery loop send the
 `receipt`. This module writes nothing itself.
 
@@ -20,6 +22,7 @@ Whatever a message holds, `handle` ends in one of two ways (issue 11):
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hub.db.store import unavailable
@@ -53,11 +56,27 @@ class Uplink:
     # ---- entry -----------------------------------------------------------------------------
     def handle(self, topic: str, payload: bytes, *, retain: bool = False) -> Outcome:
         """Apply one MQTT message. Raises only StoreUnavailable (see the module's doc)."""
+        return self.handle_batch([(topic, payload, retain)])[0]
+
+    def handle_batch(self, messages: Sequence[tuple[str, bytes, bool]]) -> list[Outcome]:
+        """Apply (topic, payload, retain) messages in order, in one transaction; returns
+        after its commit, one Outcome each. Raises only StoreUnavailable, and then nothing
+        of the batch is stored (the link acknowledges none of it and tries it again)."""
         try:
-            return self._route(topic, payload, retain)
+            with self.inbox.batch():
+                return [self._one(topic, payload, retain) for topic, payload, retain in messages]
         except Exception as e:
             if unavailable(e):
                 raise StoreUnavailable(f"database unavailable: {e}") from e
+            raise
+
+    def _one(self, topic: str, payload: bytes, retain: bool) -> Outcome:
+        try:
+            with self.inbox.one():
+                return self._route(topic, payload, retain)
+        except Exception as e:
+            if unavailable(e):
+                raise
             log.exception("message on %s failed in the hub: refused as internal_error", topic)
             self._refuse(
                 topic, _unit_of(topic), "internal_error", f"{type(e).__name__}: {e}", payload

@@ -22,7 +22,16 @@ def test_release_add_and_list(tmp_path: Path) -> None:
     pki = tmp_path / "PKI"
     runner = CliRunner()
     for args in (
-        ["init", "--county", "shuangbai", "--dir", str(pki), "--broker-host", "mq.local"],
+        [
+            "init",
+            "--county",
+            "shuangbai",
+            "--dir",
+            str(pki),
+            "--broker-host",
+            "mq.local",
+            "--allow-unresolved",
+        ],
         ["release", "key", "--dir", str(pki)],
     ):
         r = runner.invoke(provision, args)

@@ -24,7 +24,16 @@ def run(*args: str, code: int = 0) -> str:
 @pytest.fixture
 def pki_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "pki"
-    run("init", "--county", "shuangbai", "--dir", str(folder), "--broker-host", "mq.local")
+    run(
+        "init",
+        "--county",
+        "shuangbai",
+        "--dir",
+        str(folder),
+        "--broker-host",
+        "mq.local",
+        "--allow-unresolved",
+    )
     run("enroll", "--dir", str(folder), "u1")
     return folder
 

@@ -104,6 +104,7 @@ class RollCalls:
         if not chosen:
             raise Conflict("a roll-call needs at least one unit")
         answer_by = now + timedelta(seconds=self.times.answer_s)
+        self.wake.due(answer_by)  # the engine wakes for it if it is its earliest deadline
         expires_at = now + timedelta(seconds=self.times.expire_s)
         round_id = new_id()
         db.execute(
