@@ -44,6 +44,7 @@ from hub.console.broker import register as register_broker_header
 from hub.console.roles import may
 from hub.console.web import EXTENSION, ConsoleState, act, current, service
 from hub.dispatch.desk import Desk
+from hub.fleet.web import EXTENSION as FLEET_EXTENSION
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def _globals() -> dict[str, object]:
         # Cut off from the broker: a red banner on every page (hub/console/broker.py).
         "broker_down": broker_banner() if console else None,
         # Software updates: the page exists where the hub wired its fleet (hub/fleet/).
-        "fleet_on": "liandong.fleet" in current_app.extensions,
+        "fleet_on": FLEET_EXTENSION in current_app.extensions,
     }
 
 
