@@ -4,7 +4,18 @@ from __future__ import annotations
 
 
 class HubError(Exception):
-    """Base of every error the hub raises on purpose."""
+    """Base of every error the hub raises on purpose.
+
+    A refusal a person may read is raised with a template and its values,
+    `Conflict("order %(order)s is %(state)s", order=..., state=...)`: `str()` is the English
+    text the API and the logs carry, and the console translates `template` itself (it is a
+    msgid of the console's catalog) with the values put in the reader's words, so no
+    operator reads an English sentence or a raw state code on a Chinese screen."""
+
+    def __init__(self, template: str = "", /, **values: object) -> None:
+        self.template = template
+        self.values = values
+        super().__init__(template % values if values else template)
 
 
 class ConfigError(HubError):

@@ -17,14 +17,16 @@ from datetime import datetime
 
 from hub.db.store import Store
 from hub.db.times import must_ts, ts
+from hub.errors import HubError
 from wire.clock import Clock
 
 RESULTS = ("absent", "excused")
 REMARK_MAX = 500
 
 
-class RollcallCheckError(ValueError):
-    """A check that cannot be recorded (an unknown or answered roll-call, a bad result)."""
+class RollcallCheckError(HubError, ValueError):
+    """A check that cannot be recorded (an unknown or answered roll-call, a bad result);
+    raised with a template the console translates (`HubError`)."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,10 @@ class RollcallChecks:
     def record(self, rollcall_id: str, *, result: str, remark: str, by: str) -> RollcallCheck:
         """Record what the auditor found; only a roll-call not answered in time is checked."""
         if result not in RESULTS:
-            raise RollcallCheckError(f"result must be one of {', '.join(RESULTS)}")
+            raise RollcallCheckError("result must be one of %(results)s", results=", ".join(RESULTS))
         remark = remark.strip()
         if len(remark) > REMARK_MAX:
-            raise RollcallCheckError(f"remark longer than {REMARK_MAX} characters")
+            raise RollcallCheckError("remark longer than %(max)d characters", max=REMARK_MAX)
         now = self.clock.now()
         with self.store.write() as db:
             call = self.store.one(
@@ -69,7 +71,7 @@ class RollcallChecks:
                 (rollcall_id,),
             )
             if call is None:
-                raise RollcallCheckError(f"no roll-call {rollcall_id}")
+                raise RollcallCheckError("no roll-call %(rollcall)s", rollcall=rollcall_id)
             on_time = call["answered_at"] is not None and call["answered_at"] <= call["answer_by"]
             if on_time or must_ts(call["answer_by"]) > now:
                 raise RollcallCheckError("only a roll-call not answered in time is checked")

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from hub.console.fleet_forms import AdvanceForm, HaltForm, RolloutForm
 from hub.console.forms import options
 from hub.console.present import name_of
+from hub.console.refusals import refusal
 from hub.console.web import act, by, need
 from hub.db.times import parse_ts
 from hub.errors import HubError
@@ -124,7 +125,7 @@ def _done(action: str, detail: dict[str, Any], step: Any) -> Response:
         step()
     except HubError as exc:
         act(action, outcome="refused", detail={**detail, "error": str(exc)})
-        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        flash(_("Not done: %(reason)s", reason=refusal(exc)), "error")
     else:
         act(action, target=str(detail.get("version", "")), detail=detail)
         flash(_("Done."), "ok")

@@ -26,6 +26,7 @@ from hub.console.forms import (
     options,
 )
 from hub.console.present import name_of
+from hub.console.refusals import refusal
 from hub.console.roles import Permission, may
 from hub.console.web import act, by, need, now, service
 from hub.dispatch.views import IncidentView
@@ -139,14 +140,18 @@ def _do(
         if order_id and service().order(order_id).incident_id != incident_id:
             # The page names one incident; an order of another must not be changed (or
             # audited) under its name.
-            raise NotFound(f"order {order_id} is not part of incident {incident_id}")
+            raise NotFound(
+                "order %(order)s is not part of incident %(incident)s",
+                order=order_id,
+                incident=incident_id,
+            )
         call()
     except NotFound:
         act(action, target=incident_id, outcome="not_found", detail=detail)
         abort(404)
     except (Conflict, HubError) as exc:
         act(action, target=incident_id, outcome="refused", detail={**detail, "error": str(exc)})
-        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        flash(_("Not done: %(reason)s", reason=refusal(exc)), "error")
         return back
     act(action, target=incident_id, detail=detail)
     flash(_("Done."), "ok")

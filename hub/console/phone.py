@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from hub.console.forms import PhoneRecordForm, options
 from hub.console.present import label, name_of
+from hub.console.refusals import refusal
 from hub.console.web import act, by, need, service
 from hub.dispatch.ledger import ACTIVE_STATES
 from hub.dispatch.views import IncidentView, OrderView
@@ -92,7 +93,7 @@ def record(incident_id: str) -> Response:
             outcome="refused",
             detail={**detail, "error": str(exc)},
         )
-        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        flash(_("Not done: %(reason)s", reason=refusal(exc)), "error")
         return back
     act("phone_record", target=incident_id, detail=detail)
     flash(_("Phone call recorded."), "ok")

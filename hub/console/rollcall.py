@@ -23,6 +23,7 @@ from hub.assessment.rollcall_checks import (
 )
 from hub.console.assessment import spot_checks
 from hub.console.forms import options
+from hub.console.refusals import refusal
 from hub.console.roles import may
 from hub.console.web import act, by, need, service
 from hub.errors import HubError
@@ -75,7 +76,7 @@ def call_now() -> Response:
         round_id = service().rollcall_now(by=by())
     except HubError as exc:
         act("rollcall", outcome="refused", detail={"error": str(exc)})
-        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        flash(_("Not done: %(reason)s", reason=refusal(exc)), "error")
     else:
         act("rollcall", target=round_id)
         flash(_("Roll-call sent to every tier-1 duty room."), "ok")
@@ -107,7 +108,7 @@ def check(rollcall_id: str) -> Response:
             outcome="refused",
             detail={**detail, "error": str(exc)},
         )
-        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        flash(_("Not done: %(reason)s", reason=refusal(exc)), "error")
     else:
         act("rollcall_check", target=rollcall_id, detail=detail)
         flash(_("Recorded."), "ok")

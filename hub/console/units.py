@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from hub.console.forms import DrillForm, options
 from hub.console.present import name_of
+from hub.console.refusals import refusal
 from hub.console.roles import may
 from hub.console.web import act, by, need, now, service
 from hub.console.words import CLOCK_DRIFT_WARN_S
@@ -127,7 +128,7 @@ def drills() -> str | Response:
                 orders = service().send_drill(targets, by=by(), category=form.category.data or None)
             except HubError as exc:
                 act("drill", outcome="refused", detail={**detail, "error": str(exc)})
-                flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+                flash(_("Not done: %(reason)s", reason=refusal(exc)), "error")
             else:
                 act("drill", target=form.target.data, detail=detail)
                 flash(_("Drill sent to %(n)d units.", n=len(orders)), "ok")

@@ -47,13 +47,13 @@ class Actions:
     def _incident_row(self, incident_id: str) -> dict[str, Any]:
         row = self.store.one("SELECT * FROM incidents WHERE id=?", (incident_id,))
         if row is None:
-            raise NotFound(f"no incident {incident_id!r}")
+            raise NotFound("no incident %(incident)s", incident=incident_id)
         return row
 
     def _order_row(self, order_id: str) -> dict[str, Any]:
         row = self.store.one("SELECT * FROM orders WHERE id=?", (order_id,))
         if row is None:
-            raise NotFound(f"no order {order_id!r}")
+            raise NotFound("no order %(order)s", order=order_id)
         return row
 
     def _both_tier2(self, a: str, b: str) -> bool:
@@ -62,7 +62,7 @@ class Actions:
 
     def _unit(self, unit_id: str) -> None:
         if unit_id not in self.registry.units:
-            raise NotFound(f"no unit {unit_id!r}")
+            raise NotFound("no unit %(unit)s", unit=unit_id)
 
     # ---- operators -----------------------------------------------------------------------
     def add_assist(
@@ -81,13 +81,17 @@ class Actions:
         with self.store.write() as db:
             inc = self._incident_row(incident_id)
             if inc["state"] != "open":
-                raise Conflict(f"incident {incident_id} is closed")
+                raise Conflict("incident %(incident)s is closed", incident=incident_id)
             busy = self.store.one(
                 f"SELECT id FROM orders WHERE incident_id=? AND unit=? AND state IN {ACTIVE_SQL}",  # noqa: S608 - constant
                 (incident_id, unit_id),
             )
             if busy is not None:
-                raise Conflict(f"unit {unit_id} already has order {busy['id']} for this incident")
+                raise Conflict(
+                    "unit %(unit)s already has order %(order)s for this incident",
+                    unit=unit_id,
+                    order=busy["id"],
+                )
             order_id = self.ledger.dispatch(
                 db,
                 inc,
@@ -109,9 +113,15 @@ class Actions:
         with self.store.write() as db:
             old = self._order_row(order_id)
             if old["state"] not in ACTIVE_STATES:
-                raise Conflict(f"order {order_id} is {old['state']}; it cannot be reassigned")
+                raise Conflict(
+                    "order %(order)s is %(state)s; it cannot be reassigned",
+                    order=order_id,
+                    state=old["state"],
+                )
             if old["unit"] == unit_id:
-                raise Conflict(f"order {order_id} is already with {unit_id}")
+                raise Conflict(
+                    "order %(order)s is already with %(unit)s", order=order_id, unit=unit_id
+                )
             inc = self._incident_row(old["incident_id"])
             new_order = self.ledger.dispatch(
                 db,
@@ -150,7 +160,11 @@ class Actions:
         with self.store.write() as db:
             o = self._order_row(order_id)
             if o["state"] not in ACTIVE_STATES:
-                raise Conflict(f"order {order_id} is {o['state']}; it cannot be cancelled")
+                raise Conflict(
+                    "order %(order)s is %(state)s; it cannot be cancelled",
+                    order=order_id,
+                    state=o["state"],
+                )
             self.ledger.end_order(
                 db,
                 o,
@@ -170,7 +184,7 @@ class Actions:
         with self.store.write() as db:
             inc = self._incident_row(incident_id)
             if inc["state"] != "open":
-                raise Conflict(f"incident {incident_id} is already closed")
+                raise Conflict("incident %(incident)s is already closed", incident=incident_id)
             for o in self.store.query(
                 f"SELECT * FROM orders WHERE incident_id=? AND state IN {ACTIVE_SQL}",  # noqa: S608 - constant
                 (incident_id,),
@@ -218,7 +232,7 @@ class Actions:
             self._unit(u)
         code = category or next(iter(self.registry.categories))
         if code not in self.registry.categories:
-            raise NotFound(f"no category {code!r}")
+            raise NotFound("no category %(category)s", category=code)
         first = self.registry.units[unit_ids[0]]
         township = first.township or next(iter(self.registry.townships))
         now = self.clock.now()

@@ -140,7 +140,7 @@ class Desk:
     ) -> OrderView:
         """通知已送达 / 已签收 / 已到场 / 反馈 as a unit without a terminal said on the phone."""
         if self._phone is None:
-            raise Conflict("phone records are not wired in this desk")
+            raise Conflict("this hub takes no phone records")
         return self._phone.record(
             order_id, step, by=by, taken_by=taken_by, result_code=result_code, text=text
         )

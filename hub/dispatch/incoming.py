@@ -152,7 +152,11 @@ class Incoming:
                     break
             if row is None:
                 if kind == "cancel":
-                    raise NotFound(f"no incident {new.source_id!r} from {source} to cancel")
+                    raise NotFound(
+                        "no incident %(number)s from %(source)s to cancel",
+                        number=new.source_id,
+                        source=source,
+                    )
                 view, _ = self.intake(data, source=source)
                 self._gate_event(db, view.id, now, msg_id, kind, notes, {})
                 return view, "created"
@@ -217,7 +221,7 @@ class Incoming:
         )
         fresh = self.store.one("SELECT * FROM incidents WHERE id=?", (row["id"],))
         if fresh is None:
-            raise NotFound(f"no incident {row['id']!r}")
+            raise NotFound("no incident %(incident)s", incident=row["id"])
         for o in self.store.query(
             f"SELECT * FROM orders WHERE incident_id=? AND state IN {ACTIVE_SQL}",  # noqa: S608 - constant
             (row["id"],),

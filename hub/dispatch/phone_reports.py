@@ -95,13 +95,19 @@ class PhoneReports:
         with self.store.write() as db:
             order = self.store.one("SELECT * FROM orders WHERE id=?", (order_id,))
             if order is None:
-                raise NotFound(f"no order {order_id!r}")
+                raise NotFound("no order %(order)s", order=order_id)
             if order["state"] not in ACTIVE_STATES:
-                raise Conflict(f"order {order_id} is {order['state']}; nothing to record")
+                raise Conflict(
+                    "order %(order)s is %(state)s; nothing to record",
+                    order=order_id,
+                    state=order["state"],
+                )
             unit = self.reads.registry.units.get(order["unit"])
             if unit is None or unit.terminal:
                 # Its terminal's signed reports are the record; a missed one is an appeal.
-                raise Conflict(f"{order['unit']} has a terminal: its own reports are the record")
+                raise Conflict(
+                    "%(unit)s has a terminal: its own reports are the record", unit=order["unit"]
+                )
             updates = self.orders.apply(
                 db, order["unit"], kind, body, now, now, source=f"operator:{by}", extra=extra
             )

@@ -135,7 +135,7 @@ def incident(
 ) -> IncidentView:
     row = store.one("SELECT * FROM incidents WHERE id=?", (incident_id,))
     if row is None:
-        raise NotFound(f"no incident {incident_id!r}")
+        raise NotFound("no incident %(incident)s", incident=incident_id)
     events = (
         [
             event_view(e)
@@ -159,7 +159,7 @@ def open_incidents(store: Store, reg: Registry) -> list[IncidentView]:
 def order(store: Store, reg: Registry, order_id: str) -> OrderView:
     row = store.one("SELECT * FROM orders WHERE id=?", (order_id,))
     if row is None:
-        raise NotFound(f"no order {order_id!r}")
+        raise NotFound("no order %(order)s", order=order_id)
     return order_view(
         row, store.query("SELECT * FROM deadlines WHERE order_id=?", (order_id,)), reg
     )

@@ -33,7 +33,7 @@ class UpdateOffers:
         """Queue the offer to each unit; returns the message id per unit."""
         for u in unit_ids:
             if u not in self.registry.units:
-                raise NotFound(f"no unit {u!r}")
+                raise NotFound("no unit %(unit)s", unit=u)
         body = CommandBody(command="update", update=offer)
         now = self.clock.now()
         sent: dict[str, str] = {}

@@ -60,7 +60,7 @@ class ReleaseStore:
         if not FILE_NAME.match(name):
             raise ReleaseRefused(f"version {manifest.version!r} makes no safe file name")
         if self.get(manifest.version) is not None:
-            raise Conflict(f"release {manifest.version} is already kept")
+            raise Conflict("release %(version)s is already kept", version=manifest.version)
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / (name + ".tmp")
         shutil.copyfile(bundle, tmp)
@@ -97,7 +97,7 @@ class ReleaseStore:
     def must(self, version: str) -> dict[str, Any]:
         row = self.get(version)
         if row is None:
-            raise NotFound(f"no release {version!r}")
+            raise NotFound("no release %(version)s", version=version)
         return row
 
     def all(self) -> list[dict[str, Any]]:

@@ -102,7 +102,9 @@ class Rollouts:
         known = set(self.units())
         unknown = sorted(set(canary) - known)
         if not canary or unknown:
-            raise NotFound(f"canary units must be known units: {unknown or 'none given'}")
+            raise NotFound(
+                "canary units must be known units: %(units)s", units=unknown or "none given"
+            )
         with self._lock:
             return self._start(version, canary, by, allow_downgrade)
 
@@ -134,7 +136,10 @@ class Rollouts:
         if rollout is None:
             raise Conflict("no rollout is under way")
         if percent is not None and not (0 < percent < 100 and percent > rollout["percent"]):
-            raise Conflict(f"the next share must be between {rollout['percent']}% and 100%")
+            raise Conflict(
+                "the next share must be between %(percent)s%% and 100%%",
+                percent=rollout["percent"],
+            )
         units = sorted(self.units(), key=lambda u: share(rollout["version"], u))
         chosen = units if percent is None else units[: math.ceil(len(units) * percent / 100)]
         stage = "all" if percent is None else "percent"

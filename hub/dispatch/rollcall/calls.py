@@ -100,7 +100,7 @@ class RollCalls:
         chosen = list(dict.fromkeys(units)) if units is not None else self.duty_units()
         unknown = [u for u in chosen if u not in self.registry.units]
         if unknown:
-            raise NotFound(f"no unit {', '.join(unknown)}")
+            raise NotFound("no unit %(unit)s", unit=", ".join(unknown))
         if not chosen:
             raise Conflict("a roll-call needs at least one unit")
         answer_by = now + timedelta(seconds=self.times.answer_s)

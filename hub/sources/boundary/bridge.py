@@ -122,10 +122,10 @@ class Bridge:
         """Put rejected/NAME back into inbound/ (after the mapping is fixed); the caller
         audits who asked. Returns the name it got in inbound/."""
         if os.sep in name or name.startswith(".") or name.endswith(".why.json"):
-            raise NotFound(f"no rejected file {name!r}")
+            raise NotFound("no rejected file %(file)s", file=name)
         rejected = self.folders.rejected
         if not (rejected / name).is_file():
-            raise NotFound(f"no rejected file {name!r}")
+            raise NotFound("no rejected file %(file)s", file=name)
         target = free_name(self.folders.inbound, name)
         move(rejected, name, self.folders.inbound, target)
         (rejected / f"{name}.why.json").unlink(missing_ok=True)

@@ -131,9 +131,30 @@ def test_a_refused_action_is_explained_and_audited(
     )
     assert response.status_code == 302
     shown = client.get(page).get_data(as_text=True)
-    assert "未执行" in shown
+    unit_name = service.registry.units[lead.unit].name_zh
+    # The hub's refusal in the reader's words: the unit by name, no English, no order id.
+    assert f"未执行：该派单已派给 {unit_name}" in shown
+    assert "already with" not in shown
     refused = [r for r in audit.entries(service.db_path) if r.outcome == "refused"]
     assert refused[0].action == "reassign" and "already with" in refused[0].detail["error"]
+
+
+def test_a_refusal_names_the_state_in_words_and_switches_to_english(
+    as_role: Callable[[str], FlaskClient], service: TestService, incident: IncidentView
+) -> None:
+    client = as_role("supervisor")
+    page = _page(incident)
+    lead = incident.orders[0]
+    form = {"cancel-order_id": lead.id, "cancel-reason": "误派"}
+    post_form(client, page, f"{page}/cancel", form)
+    post_form(client, page, f"{page}/cancel", form)
+    shown = client.get(page).get_data(as_text=True)
+    assert "该派单状态为“已撤单”，不能撤销" in shown
+    assert "cannot be cancelled" not in shown
+    client.get("/lang/en")
+    post_form(client, page, f"{page}/cancel", form)
+    shown = client.get(page).get_data(as_text=True)
+    assert f"order {lead.id} is cancelled; it cannot be cancelled" in shown
 
 
 def test_cancel_needs_a_reason_next_to_the_field(
