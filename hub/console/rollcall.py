@@ -12,7 +12,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import SelectField, StringField, SubmitField  # type: ignore[import-untyped]
+from wtforms import (  # type: ignore[import-untyped]
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import AnyOf, Length, Optional  # type: ignore[import-untyped]
 
 from hub.assessment.rollcall_checks import (
@@ -23,6 +28,7 @@ from hub.assessment.rollcall_checks import (
 )
 from hub.console.assessment import spot_checks
 from hub.console.forms import options
+from hub.console.present import name_of
 from hub.console.refusals import refusal
 from hub.console.roles import may
 from hub.console.web import act, by, need, service
@@ -33,9 +39,19 @@ ROUNDS = 10
 
 
 class RollcallForm(FlaskForm):  # type: ignore[misc]
-    """Call the roll of every tier-1 duty room now: nothing to fill in but the token."""
+    """Call the roll now: of every tier-1 duty room, or of the rooms picked (a room that
+    missed this morning's call, checked again before the auditor phones it)."""
 
+    units = SelectMultipleField(_l("Only these duty rooms"), validators=[Optional()])
     submit = SubmitField(_l("Call the roll now"))
+
+
+def rollcall_form() -> RollcallForm:
+    """The form with its choices: the duty rooms a round calls (tier 1, with a terminal)."""
+    form = RollcallForm()
+    rooms = [u for u in service().registry.units.values() if u.tier == 1 and u.terminal]
+    form.units.choices = options([(u.id, name_of(u)) for u in rooms])
+    return form
 
 
 class RollcallCheckForm(FlaskForm):  # type: ignore[misc]
@@ -60,26 +76,34 @@ def rollcall_page() -> str:
     return render_template(
         "console/rollcall.html",
         rounds=rounds,
-        form=RollcallForm() if may(user.role, "command") else None,
+        form=rollcall_form() if may(user.role, "command") else None,
     )
 
 
 @bp.route("/rollcall", methods=["POST"])
 def call_now() -> Response:
     need("command")
-    form = RollcallForm()
+    form = rollcall_form()
     if not form.validate_on_submit():
         act("rollcall", outcome="invalid", detail={"errors": form.errors})
-        flash(_("Not done: %(reason)s", reason=_("the form expired, try again")), "error")
+        reason = _("the form expired, try again") if "csrf_token" in form.errors else None
+        for errors in form.errors.values():
+            reason = reason or "; ".join(map(str, errors))
+        flash(_("Not done: %(reason)s", reason=reason), "error")
         return redirect(url_for("console_rollcall.rollcall_page"))
+    picked = list(form.units.data or [])
+    detail = {"units": picked} if picked else {}
     try:
-        round_id = service().rollcall_now(by=by())
+        round_id = service().rollcall_now(by=by(), units=picked or None)
     except HubError as exc:
-        act("rollcall", outcome="refused", detail={"error": str(exc)})
+        act("rollcall", outcome="refused", detail={**detail, "error": str(exc)})
         flash(_("Not done: %(reason)s", reason=refusal(exc)), "error")
     else:
-        act("rollcall", target=round_id)
-        flash(_("Roll-call sent to every tier-1 duty room."), "ok")
+        act("rollcall", target=round_id, detail=detail)
+        if picked:
+            flash(_("Roll-call sent to %(n)d duty rooms.", n=len(picked)), "ok")
+        else:
+            flash(_("Roll-call sent to every tier-1 duty room."), "ok")
     return redirect(url_for("console_rollcall.rollcall_page"))
 
 

@@ -57,6 +57,30 @@ def test_a_supervisor_calls_the_roll_and_sees_who_answered(
     assert [(r.actor, r.target, r.outcome) for r in rows] == [("supervisor-1", rnd.id, "ok")]
 
 
+def test_a_supervisor_calls_only_the_rooms_picked(
+    as_role: Callable[[str], FlaskClient], service: TestService
+) -> None:
+    client = as_role("supervisor")
+    page = client.get("/rollcall")
+    text = page.get_data(as_text=True)
+    assert "只点这些值班室" in text and "妥甸镇人民政府" in text
+    picked = ["tuodian-gov", "power-co"]
+    token = csrf_token(page)
+    response = client.post("/rollcall", data={"csrf_token": token, "units": picked})
+    assert response.status_code == 302
+    (rnd,) = service.rollcall_rounds()
+    assert sorted(c.unit for c in rnd.calls) == sorted(picked)
+    assert "已向 2 个值班室发出点名" in client.get("/rollcall").get_data(as_text=True)
+    # A unit that is not a duty room on the list (forged form) calls nobody.
+    client.post("/rollcall", data={"csrf_token": token, "units": ["no-such-unit"]})
+    assert len(service.rollcall_rounds()) == 1
+    rows = [r for r in audit.entries(service.db_path) if r.action == "rollcall"]
+    assert sorted((r.outcome, r.detail.get("units")) for r in rows) == [
+        ("invalid", None),
+        ("ok", picked),
+    ]
+
+
 def test_missed_rollcalls_are_on_the_days_spot_check(
     as_role: Callable[[str], FlaskClient], service: TestService, clock: FakeClock
 ) -> None:
