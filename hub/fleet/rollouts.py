@@ -229,13 +229,17 @@ class Rollouts:
             self._set_state(rollout["id"], "halted", f"{unit}: {reason} {detail}".strip()[:300])
             log.error("rollout %d of %s halted: %s %s", rollout["id"], rollout["version"],
                       unit, reason)  # fmt: skip
-        elif rollout["stage"] == "all" and all(
-            t["updated_at"] for t in self.targets(rollout["id"])
-        ):
+        elif rollout["stage"] == "all" and self._all_updated(rollout["id"]):
             self._set_state(rollout["id"], "done", None)
         return self.active() or self._get(rollout["id"])
 
     # ---- helpers -----------------------------------------------------------------------------
+    def _all_updated(self, rollout_id: int) -> bool:
+        """Every target updated, but for units no longer to update (revoked since their
+        offer): the hub sends those nothing, so waiting for them would never end."""
+        current = set(self.units())
+        return all(t["updated_at"] or t["unit"] not in current for t in self.targets(rollout_id))
+
     def _add_targets(
         self, c: Any, rollout_id: int, units: list[str], stage: str, now: str
     ) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,11 @@ from wire.clock import Clock
 log = logging.getLogger(__name__)
 
 
-def terminal_units(registry: Registry) -> list[str]:
-    """Units that have a terminal to update. The registry's `terminal` flag comes with the
-    dual-track work (default: tier 1 has one, tiers 2 and 3 not); until it is merged the
-    same default is read here (getattr on purpose, docs/updates.md)."""
-    return sorted(
-        u for u, unit in registry.units.items() if getattr(unit, "terminal", unit.tier == 1)
-    )
+def terminal_units(registry: Registry, revoked: Collection[str] = ()) -> list[str]:
+    """Units that have a terminal to update (the registry's `terminal` flag), less those
+    whose certificate is revoked: the hub sends those nothing, so a rollout that waited for
+    them would never end."""
+    return sorted(u for u, unit in registry.units.items() if unit.terminal and u not in revoked)
 
 
 class Fleet:
@@ -40,12 +38,13 @@ class Fleet:
         base_url: str,
         *,
         interval_s: float = 10.0,
+        revoked: Callable[[], Collection[str]] = frozenset,
     ) -> None:
         self.db_path = db_path
         self.registry = registry
         self.releases = ReleaseStore(db_path, releases_dir, release_key)
         self.rollouts = Rollouts(
-            self.releases, clock, lambda: terminal_units(registry), send, base_url
+            self.releases, clock, lambda: terminal_units(registry, revoked()), send, base_url
         )
         self.interval_s = interval_s
         self._stop = threading.Event()

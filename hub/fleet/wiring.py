@@ -26,6 +26,7 @@ def build_fleet(config: HubConfig, desk: Desk, app: Flask) -> Fleet:
         desk.clock,
         lambda units, offer, by: desk.offer_update(units, offer, by=by),
         url,
+        revoked=lambda: desk.revoked_units,
     )
     fleet.releases.migrate()
     app.extensions[web.EXTENSION] = fleet

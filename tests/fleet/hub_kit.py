@@ -91,6 +91,7 @@ def make_hub_kit(tmp: Path, test_pki: ThrowawayPKI) -> HubKit:
         clock,
         lambda units, offer, by: service.offer_update(units, offer, by=by),
         "https://hub.test/releases/",
+        revoked=lambda: service.revoked_units,
     )
     uplink = service.parts.uplink(UnitKeys(tmp / "pki"))
     return HubKit(tmp, service, clock, fleet, key, test_pki, uplink)

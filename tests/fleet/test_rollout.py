@@ -96,3 +96,24 @@ def test_a_units_failure_halts_the_rollout(kit: HubKit) -> None:
     assert t[units[2]]["fail_reason"] == "not_ready" and t[units[1]]["updated_at"]
     with pytest.raises(Conflict):
         kit.fleet.rollouts.advance(percent=None, by="admin")
+
+
+def test_a_revoked_unit_is_not_waited_for(kit: HubKit) -> None:
+    """A terminal revoked (stolen, scrapped) gets nothing from the hub: the `all` stage
+    leaves it out, and one revoked after its offer no longer holds the rollout open."""
+    kit.fleet.releases.add(kit.bundle("0.2.0"), by="cli", now=kit.clock.now())
+    units = terminal_units(kit.service.registry)
+    gone, later = units[-1], units[0]
+    revoked: set[str] = {gone}
+    kit.service.parts.reads.revoked = lambda: frozenset(revoked)
+    rid = kit.fleet.rollouts.start("0.2.0", [later], by="admin")
+    kit.fleet.rollouts.advance(percent=None, by="admin")
+    targets = {t["unit"] for t in kit.fleet.rollouts.targets(rid)}
+    assert gone not in targets and later in targets
+    assert gone not in {c["unit"] for c in kit.commands()}
+    revoked.add(later)  # revoked after its offer, before it reported the version
+    for u in units:
+        if u not in revoked:
+            kit.health(u, "0.2.0")
+    rollout = kit.fleet.sync()
+    assert rollout is not None and rollout["state"] == "done"
