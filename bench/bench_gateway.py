@@ -362,19 +362,20 @@ def _memory_figures(runs: dict[str, list[tuple[float, float, float]]]) -> dict[s
     bare_rss = col("bare", 1)
     on_ratio, off_ratio = ratios(col("on", 1), bare_rss), ratios(col("off", 1), bare_rss)
     first_ratio = ratios(col("first", 1), bare_rss)
-    start = col("on", 0) + col("off", 0)
     return {
         "start to ready, terminal as shipped, kiosk on (s)": spread(col("on", 0)),
         "start to ready, kiosk off (s)": spread(col("off", 0)),
         "start to ready, first start: migrations applied (s)": spread(col("first", 0)),
         "start to ready, bare paho TLS client (s, baseline)": spread(col("bare", 0)),
-        "start to ready goal": goal(statistics.median(start) <= 0.5, "<= 0.5 s"),
+        "start to ready goal": goal(statistics.median(col("on", 0)) <= 0.5, "<= 0.5 s"),
         "RSS, terminal as shipped, kiosk on (MiB)": spread(col("on", 1), 1),
         "RSS, kiosk off (MiB)": spread(col("off", 1), 1),
         "RSS, first start, kiosk on: sqlite-utils imported to migrate (MiB)": spread(
             col("first", 1), 1
         ),
-        "RSS, kiosk on, in this venv: numpy, babel imported (MiB)": spread(col("venv", 1), 1),
+        "RSS, kiosk on, in this dev venv: flask-wtf imports the hub's babel (MiB)": spread(
+            col("venv", 1), 1
+        ),
         "RSS, bare paho TLS client with cryptography (MiB, baseline)": spread(bare_rss, 1),
         "RSS ratio kiosk on / baseline": spread(on_ratio),
         "RSS ratio kiosk off / baseline": spread(off_ratio),
