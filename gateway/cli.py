@@ -14,13 +14,19 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from gateway.config import GatewayConfig, check_files, load_config
 from gateway.errors import GatewayError
 from gateway.sdnotify import notify, watchdog_interval
-from gateway.update.wiring import UpdateWiring
+
+if TYPE_CHECKING:  # imported only when used: slots, the kiosk (tests/gateway/test_lazy_imports.py)
+    from waitress.server import BaseWSGIServer
+
+    from gateway.terminal import Gateway
+    from gateway.update.wiring import UpdateWiring
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +63,6 @@ def main() -> None:
 @click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING.")
 def run(config_path: Path, log_level: str) -> None:
     """Run the terminal: alarm, printer, buttons, GPS, MQTT link and kiosk, until SIGTERM."""
-    import waitress
-
-    from gateway.kiosk import create_app
     from gateway.terminal import Gateway
 
     logging.basicConfig(
@@ -85,22 +88,17 @@ def run(config_path: Path, log_level: str) -> None:
     except GatewayError as e:
         raise click.ClickException(str(e)) from None
     gw.start()
-    try:
-        server = waitress.create_server(
-            create_app(gw), host=config.kiosk.host, port=config.kiosk.port, threads=4
+    server = _serve_kiosk(gw) if config.kiosk.enabled else None
+    if server is None:
+        notify(f"READY=1\nSTATUS=terminal {config.unit_id} ready, no kiosk")
+        click.echo(f"ready: {config.unit_id} (kiosk off: [kiosk] enabled = false)", err=True)
+    else:
+        kiosk_port = server.effective_port
+        log.info("kiosk on http://%s:%s/", config.kiosk.host, kiosk_port)
+        notify(f"READY=1\nSTATUS=terminal {config.unit_id} ready, kiosk port {kiosk_port}")
+        click.echo(
+            f"ready: {config.unit_id} kiosk http://{config.kiosk.host}:{kiosk_port}/", err=True
         )
-    except OSError as e:  # the kiosk's port is taken: one line, not a traceback
-        gw.stop()
-        raise click.ClickException(
-            f"看板端口 {config.kiosk.host}:{config.kiosk.port} 无法使用 / kiosk port unusable: "
-            f"{e} (another liandong-gateway running? see [kiosk] listen)"
-        ) from None
-    web = threading.Thread(target=server.run, name="kiosk", daemon=True)
-    web.start()
-    kiosk_port = server.effective_port
-    log.info("kiosk on http://%s:%s/", config.kiosk.host, kiosk_port)
-    notify(f"READY=1\nSTATUS=terminal {config.unit_id} ready, kiosk port {kiosk_port}")
-    click.echo(f"ready: {config.unit_id} kiosk http://{config.kiosk.host}:{kiosk_port}/", err=True)
     period = watchdog_interval() or 5.0
     while not stop.wait(period):
         if gw.alive():
@@ -109,11 +107,33 @@ def run(config_path: Path, log_level: str) -> None:
             log.error("a terminal thread died; not pinging the watchdog (systemd restarts us)")
     notify("STOPPING=1")
     log.info("stopping")
-    server.close()
+    if server is not None:
+        server.close()
     gw.stop()
     if restart_why:
         log.warning("restarting for an update: %s", restart_why[0])
         raise SystemExit(EXIT_RESTART)
+
+
+def _serve_kiosk(gw: Gateway) -> BaseWSGIServer:
+    """The kiosk on its own thread. Flask and waitress are imported here, not at start, so
+    a terminal with `[kiosk] enabled = false` never loads them (tests/gateway/
+    test_lazy_imports.py)."""
+    import waitress
+
+    from gateway.kiosk import create_app
+
+    k = gw.config.kiosk
+    try:
+        server = waitress.create_server(create_app(gw), host=k.host, port=k.port, threads=4)
+    except OSError as e:  # the kiosk's port is taken: one line, not a traceback
+        gw.stop()
+        raise click.ClickException(
+            f"看板端口 {k.host}:{k.port} 无法使用 / kiosk port unusable: "
+            f"{e} (another liandong-gateway running? see [kiosk] listen)"
+        ) from None
+    threading.Thread(target=server.run, name="kiosk", daemon=True).start()
+    return server
 
 
 EXIT_RESTART = 75
@@ -127,6 +147,7 @@ def _update_wiring(restart: Callable[[str], None]) -> UpdateWiring | None:
     if not root:
         return None
     from gateway.health.status import VERSION
+    from gateway.update.wiring import UpdateWiring
 
     return UpdateWiring(root=Path(root), restart=restart, version=VERSION)
 
@@ -148,7 +169,8 @@ def check_config(config_path: Path, offline: bool) -> None:
     gps = "none"
     if c.gps:
         gps = c.gps.port if c.gps.source == "nmea" else f"gpsd {c.gps.gpsd_host}:{c.gps.gpsd_port}"
-    click.echo(f"pins {c.pins}; gps {gps}; kiosk {c.kiosk.host}:{c.kiosk.port}")
+    kiosk = f"{c.kiosk.host}:{c.kiosk.port}" if c.kiosk.enabled else "off"
+    click.echo(f"pins {c.pins}; gps {gps}; kiosk {kiosk}")
     click.echo(f"speech {c.speech.device if c.speech else 'off'}")
     problems = check_all(c, offline=offline)
     for problem in problems:

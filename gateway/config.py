@@ -30,7 +30,7 @@ _SECTIONS: dict[str, set[str]] = {
     "pins": set(DEFAULT_PINS),
     "printer": {"port", "baudrate", "encoding"},
     "gps": {"source", "port", "baudrate", "gpsd", "arrival_radius_m"},
-    "kiosk": {"listen"},
+    "kiosk": {"listen", "enabled"},
     "speech": {"enabled", "device", "voice", "speed", "volume", "repeat_s", "lead_s"},
     "selfcall": {"categories", "townships"},
 }
@@ -66,6 +66,9 @@ class KioskConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     """0 = any free port (the demo runs many kiosks on one machine)."""
+    enabled: bool = True
+    """`[kiosk] enabled = false`: no web server, and Flask is never imported (a terminal
+    with no screen, worked by its buttons and paper alone: 7 MiB less, docs/gateway.md)."""
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,9 @@ def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
         ) from None
     gps = _gps(data["gps"], base) if "gps" in data else None
     listen = _get(data.get("kiosk", {}), "kiosk", "listen", str, "127.0.0.1:8080")
+    kiosk_on = data.get("kiosk", {}).get("enabled", True)
+    if not isinstance(kiosk_on, bool):
+        raise ConfigError("gateway.toml: [kiosk] enabled must be true or false")
     host, sep, kport = listen.rpartition(":")
     if not sep or not host or not kport.isdigit():
         raise ConfigError(f"gateway.toml: [kiosk] listen must be HOST:PORT, not {listen!r}")
@@ -261,7 +267,9 @@ def parse_config(data: Mapping[str, Any], base: Path) -> GatewayConfig:
         pins=_pins(data.get("pins", {})),
         gps=gps,
         kiosk=KioskConfig(
-            host=host.strip("[]"), port=_port(int(kport), "[kiosk] listen", lowest=0)
+            host=host.strip("[]"),
+            port=_port(int(kport), "[kiosk] listen", lowest=0),
+            enabled=kiosk_on,
         ),
         unit_name=_unit_name(unit, unit_id),
         speech=_speech(data["speech"], base) if "speech" in data else None,

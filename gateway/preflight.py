@@ -124,7 +124,7 @@ def device(what: str, port: str, baudrate: int) -> list[Problem]:
 
 def kiosk_port(config: GatewayConfig) -> list[Problem]:
     k = config.kiosk
-    if k.port == 0:
+    if k.port == 0 or not k.enabled:
         return []
     family = socket.AF_INET6 if ":" in k.host else socket.AF_INET
     try:

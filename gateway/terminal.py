@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.config import GatewayConfig, check_files
 from gateway.devices.alarm import Alarm
@@ -41,7 +41,6 @@ from gateway.state.orders import OrderBook
 from gateway.state.rollcalls import RollcallBook
 from gateway.state.seen import SeenIds
 from gateway.state.store import Store
-from gateway.update.wiring import UpdateWiring
 from gateway.uplink.link import Link
 from gateway.uplink.outbox import Outbox
 from gateway.uplink.sender import WINDOW, Sender
@@ -49,6 +48,9 @@ from gateway.uplink.signer import ReportSigner
 from wire import Signer, Verifier
 from wire.clock import Clock, SystemClock
 from wire.kinds import UpdateOffer
+
+if TYPE_CHECKING:  # the update agent is imported only on a terminal installed in slots
+    from gateway.update.wiring import UpdateWiring
 
 log = logging.getLogger(__name__)
 

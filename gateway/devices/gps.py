@@ -15,11 +15,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pynmea2
 import serial
 
 from wire.clock import Clock
+
+if TYPE_CHECKING:  # imported at the first line a GPS sends (0.5 MiB a terminal without one
+    import pynmea2  # never needs: docs/gateway.md, Figures)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,8 @@ class NmeaParser:
         self.satellites: int | None = None
 
     def feed(self, line: str) -> Fix | None:
+        import pynmea2
+
         text = line.strip()
         start = text.find("$")
         if start < 0:

@@ -2,25 +2,81 @@
 process in the demo). Counters are kept as things happen; gauges are read at scrape time
 through the callables the terminal hands in (the same health the kiosk and the hub get),
 so they can never drift from what the kiosk shows, and this module needs no terminal.
+
+prometheus_client (1 MiB with the HTTP server and gzip it imports, docs/gateway.md
+Figures) is imported at the first scrape of the kiosk's `/metrics`, not at start: until
+then the counters are plain numbers under a lock, handed to the registry as counter
+families (with each series' creation time, as prometheus_client's own counters give).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
-
-from prometheus_client import CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
+from typing import TYPE_CHECKING, Any
 
 from wire.kinds import HealthBody
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 log = logging.getLogger(__name__)
 
 _PRINTER_STATES = ("ok", "paper_out", "paper_low", "offline", "unknown")
 
 
-class _Gauges(Collector):
+class Count:
+    """A counter, by label values (none for an unlabelled one): `labels(...).inc()` and
+    `inc()` as on a prometheus_client Counter, so callers read the same."""
+
+    def __init__(self, name: str, doc: str, labels: tuple[str, ...] = ()) -> None:
+        self.name, self.doc, self.label_names = name, doc, labels
+        self._lock = threading.Lock()
+        self._values: dict[tuple[str, ...], list[float]] = {}  # labels -> [value, created]
+        if not labels:
+            self._values[()] = [0.0, time.time()]
+
+    def labels(self, **values: str) -> _Child:
+        return _Child(self, tuple(str(values[n]) for n in self.label_names))
+
+    def inc(self, amount: float = 1.0) -> None:
+        self._add((), amount)
+
+    def _add(self, key: tuple[str, ...], amount: float) -> None:
+        with self._lock:
+            self._values.setdefault(key, [0.0, time.time()])[0] += amount
+
+    def value(self, **values: str) -> float:
+        key = tuple(str(values[n]) for n in self.label_names)
+        with self._lock:
+            return self._values.get(key, [0.0])[0]
+
+    def values(self) -> dict[tuple[str, ...], float]:
+        with self._lock:
+            return {k: v[0] for k, v in self._values.items()}
+
+    def family(self) -> CounterMetricFamily:
+        from prometheus_client.core import CounterMetricFamily
+
+        family = CounterMetricFamily(self.name, self.doc, labels=self.label_names)
+        with self._lock:
+            for key, (value, created) in self._values.items():
+                family.add_metric(list(key), value, created=created)
+        return family
+
+
+class _Child:
+    def __init__(self, count: Count, key: tuple[str, ...]) -> None:
+        self.count, self.key = count, key
+
+    def inc(self, amount: float = 1.0) -> None:
+        self.count._add(self.key, amount)
+
+
+class _Gauges:
     def __init__(
         self,
         health: Callable[[], HealthBody],
@@ -32,6 +88,8 @@ class _Gauges(Collector):
         self.link_up = link_up
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from prometheus_client.core import GaugeMetricFamily
+
         try:
             health = self.health()
         except Exception:  # a scrape must never raise into the web server
@@ -96,25 +154,32 @@ class Metrics:
         in_flight: Callable[[], int],
         link_up: Callable[[], bool],
     ) -> None:
-        self.registry = CollectorRegistry()
-        self.rejected = Counter(
-            "liandong_gateway_rejected_messages",
-            "Down messages rejected, by reason",
-            ["reason"],
-            registry=self.registry,
+        self.rejected = Count(
+            "liandong_gateway_rejected_messages", "Down messages rejected, by reason", ("reason",)
         )
-        self.received = Counter(
-            "liandong_gateway_down_messages",
-            "Verified down messages, by kind",
-            ["kind"],
-            registry=self.registry,
+        self.received = Count(
+            "liandong_gateway_down_messages", "Verified down messages, by kind", ("kind",)
         )
-        self.duplicates = Counter(
+        self.duplicates = Count(
             "liandong_gateway_duplicate_messages",
             "Down messages already seen (re-deliveries, older revisions)",
-            registry=self.registry,
         )
-        self.registry.register(_Gauges(health, in_flight, link_up))
+        self._gauges = _Gauges(health, in_flight, link_up)
+        self._registry: CollectorRegistry | None = None
+        self._registry_lock = threading.Lock()
+
+    def collect(self) -> Iterator[Any]:
+        """The registry's one collector: the counters, then the gauges."""
+        for count in (self.rejected, self.received, self.duplicates):
+            yield count.family()
+        yield from self._gauges.collect()
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        """The text format for `/metrics`; the first call imports prometheus_client."""
+        from prometheus_client import CollectorRegistry, generate_latest
+
+        with self._registry_lock:
+            if self._registry is None:
+                self._registry = CollectorRegistry()
+                self._registry.register(self)
+        return generate_latest(self._registry)

@@ -6,7 +6,7 @@ The tables are written by one module each: `orders` by `state.orders`, `seen` by
 One file per terminal, WAL with `synchronous=FULL`, so a committed transaction survives
 kill -9 and a power cut. sqlite-utils creates and migrates the schema (`state.migrations`:
 the named set "gateway" of sqlite-utils' `Migrations`, so terminals in the field upgrade
-safely); the writes themselves
+safely), imported only when `state.schema` finds something to migrate; the writes themselves
 are plain SQL inside `Store.tx()`, because a state change must share one transaction,
 under the store's lock, with its outgoing report.
 
@@ -28,10 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-import sqlite_utils
-
 from gateway.errors import StoreError
-from gateway.state.migrations import migrate
+from gateway.state import schema
 from wire.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -66,16 +64,23 @@ class Store:
         try:
             self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self.conn.execute("PRAGMA busy_timeout = 5000")
-            self.db = sqlite_utils.Database(self.conn)
-            self.db.enable_wal()
+            self.conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
+            self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = FULL")
-            self._migrate()
+            if not schema.current(self.conn):
+                self._migrate()
         except (sqlite3.Error, OSError) as e:
             self._held.close()
             raise StoreError(f"cannot open the terminal's state at {path}: {e}") from e
 
     def _migrate(self) -> None:
-        for name in migrate(self.db):
+        """The first start after an install or an upgrade: sqlite-utils applies what is
+        pending (and carries over a file of the old scheme)."""
+        import sqlite_utils
+
+        from gateway.state.migrations import migrate
+
+        for name in migrate(sqlite_utils.Database(self.conn)):
             log.info("state migrated: %s", name)
 
     def close(self) -> None:

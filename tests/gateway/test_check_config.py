@@ -65,6 +65,19 @@ def test_unresolvable_broker_missing_printer_busy_port_each_one_line(
     assert len(errors(offline)) == 2 and "无法解析" not in offline.output
 
 
+def test_a_kiosk_turned_off_needs_no_port(files: TerminalFiles, taken: int) -> None:
+    """`[kiosk] enabled = false`: the taken port is no problem, and the summary says off."""
+    files.kiosk = f"127.0.0.1:{taken}"
+    path = files.write()
+    path.write_text(path.read_text().replace("[kiosk]\n", "[kiosk]\nenabled = false\n"))
+    ok = check(path, "--offline")
+    assert ok.exit_code == 0, ok.output
+    assert "kiosk off" in ok.output and not errors(ok)
+    path.write_text(path.read_text().replace("enabled = false", "enabled = true"))
+    (line,) = errors(check(path, "--offline"))
+    assert f"看板端口 127.0.0.1:{taken} 无法使用" in line
+
+
 def test_broker_down_and_a_certificate_it_refuses(
     files: TerminalFiles, broker: Broker, tmp_path: Path
 ) -> None:

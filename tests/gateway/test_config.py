@@ -34,7 +34,9 @@ def test_documented_example_loads_with_paths_relative_to_the_file(tmp_path: Path
     assert cfg.pins == DEFAULT_PINS
     assert cfg.printer.encoding == "gb18030"
     assert cfg.gps is not None and cfg.gps.arrival_radius_m == 150
-    assert (cfg.kiosk.host, cfg.kiosk.port) == ("127.0.0.1", 8080)
+    assert (cfg.kiosk.host, cfg.kiosk.port, cfg.kiosk.enabled) == ("127.0.0.1", 8080, True)
+    path.write_text(_example().replace("[kiosk]\n", "[kiosk]\nenabled = false\n", 1))
+    assert not load_config(path).kiosk.enabled
     assert cfg.gps.source == "nmea" and cfg.gps.port == "/dev/ld-gps"
     assert cfg.speech is not None and cfg.speech.device == "default"
     assert (cfg.speech.voice, cfg.speech.repeat_s, cfg.speech.lead_s) == ("cmn", 30.0, 3.0)
@@ -77,6 +79,11 @@ def test_defaults_when_optional_sections_are_left_out(tmp_path: Path) -> None:
         ('id = "power-co"', 'id = "Power Co"', r"\[unit\] id 'Power Co' is not valid"),
         ("port = 8883", "port = 70000", r"\[mqtt\] port must be a port number"),
         ('listen = "127.0.0.1:8080"', 'listen = "everywhere"', r"\[kiosk\] listen must be"),
+        (
+            'listen = "127.0.0.1:8080"',
+            'listen = "127.0.0.1:8080"\nenabled = "no"',
+            r"\[kiosk\] enabled must be true or false",
+        ),
         ('host = "localhost"', "", r"\[mqtt\] host is missing"),
         (
             "baudrate = 9600\narrival",

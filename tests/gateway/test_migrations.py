@@ -6,7 +6,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from gateway.state.migrations import MIGRATIONS
+import sqlite_utils
+
+from gateway.state import schema
+from gateway.state.migrations import MIGRATIONS, migrate
 from gateway.state.store import Store
 from tests.gateway.old_state import make_old_state
 from wire.clock import FakeClock
@@ -76,3 +79,48 @@ def test_an_old_terminal_half_way_gets_only_what_it_lacks(tmp_path: Path) -> Non
     assert records[0] == ("gateway", "001_schema", "2026-01-05T01:00:00.000Z")
     assert records[1][:2] == ("gateway", "002_print_started")
     assert records[1][2] != "2026-01-05T01:00:00.000Z"  # applied now, not carried over
+
+
+def test_the_plain_sql_check_knows_every_migration(tmp_path: Path) -> None:
+    """`state.schema` decides whether sqlite-utils is needed at all: its names must be the
+    set's, or a new migration would never be applied on a terminal already migrated."""
+    assert [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))] == list(
+        schema.NAMES
+    )
+
+
+def test_a_file_made_by_sqlite_utils_at_every_start_opens_unchanged(tmp_path: Path) -> None:
+    """Terminals before the plain-SQL check opened through sqlite-utils at every start:
+    their file opens with nothing applied, its records and rows as they were."""
+    path = tmp_path / "gw.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db.enable_wal()
+    migrate(db)
+    conn.execute(
+        "INSERT INTO orders (order_id, rev, body, priority, drill, status, alarming)"
+        " VALUES ('o1', 2, '{}', 'urgent', 0, 'open', 1)"
+    )
+    conn.close()
+    before = _records(path)
+    store = Store(path, FakeClock())
+    try:
+        with store.read() as c:
+            assert c.execute("SELECT order_id, rev FROM orders").fetchall() == [("o1", 2)]
+            assert c.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        store.close()
+    assert _records(path) == before
+
+
+def test_a_file_one_migration_behind_gets_it(tmp_path: Path) -> None:
+    path = tmp_path / "gw.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS.apply(sqlite_utils.Database(conn), stop_before=schema.NAMES[-1])
+    conn.close()
+    with sqlite3.connect(path) as c:
+        assert not schema.current(c)
+    Store(path, FakeClock()).close()
+    assert [n for _, n, _ in _records(path)] == list(schema.NAMES)
+    with sqlite3.connect(path) as c:
+        assert schema.current(c)

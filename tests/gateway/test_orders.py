@@ -75,7 +75,8 @@ def test_redelivery_and_same_rev_are_duplicates(gw: Gateway, hub_signer: Signer)
     gw.handle_down(raw)  # the broker delivered it again
     gw.handle_down(_down(hub_signer, "order", order_body(), clock))  # the hub re-sent it
     assert [r["kind"] for r in _outbox(gw)] == ["received"]
-    assert gw.metrics.duplicates._value.get() == 2
+    assert gw.metrics.duplicates.value() == 2
+    assert "liandong_gateway_duplicate_messages_total 2.0" in gw.metrics.exposition().decode()
 
 
 def test_revision_updates_and_reprints_older_rev_is_ignored(
@@ -206,12 +207,7 @@ def test_bad_messages_are_counted_and_never_stop_the_terminal(
     ]
     for raw in bad:
         gw.handle_down(raw)
-    counts = {
-        s.labels["reason"]: s.value
-        for m in gw.metrics.rejected.collect()
-        for s in m.samples
-        if s.name.endswith("_total")
-    }
+    counts = {reason: n for (reason,), n in gw.metrics.rejected.values().items()}
     assert counts == {
         "not_utf8": 1,
         "not_json": 1,
