@@ -60,7 +60,9 @@ class RollcallChecks:
     def record(self, rollcall_id: str, *, result: str, remark: str, by: str) -> RollcallCheck:
         """Record what the auditor found; only a roll-call not answered in time is checked."""
         if result not in RESULTS:
-            raise RollcallCheckError("result must be one of %(results)s", results=", ".join(RESULTS))
+            raise RollcallCheckError(
+                "result must be one of %(results)s", results=", ".join(RESULTS)
+            )
         remark = remark.strip()
         if len(remark) > REMARK_MAX:
             raise RollcallCheckError("remark longer than %(max)d characters", max=REMARK_MAX)
