@@ -141,8 +141,13 @@ gpsd:
 		exit 1; \
 	fi
 
+# pytest-xdist workers: CI has 2 cores and most tests wait on brokers, browsers and
+# subprocesses; loadgroup keeps the tests of an expensive session fixture on one worker
+# (tests/conftest.py). `make pytest WORKERS=0` runs serially. docs/testing.md.
+WORKERS ?= 2
+
 pytest: $(STAMP) mosquitto clients shellcheck udev browser reports speech gpsd
-	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest $(ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
