@@ -141,10 +141,10 @@ gpsd:
 		exit 1; \
 	fi
 
-# pytest-xdist workers: CI has 2 cores and most tests wait on brokers, browsers and
-# subprocesses; loadgroup keeps the tests of an expensive session fixture on one worker
-# (tests/conftest.py). `make pytest WORKERS=0` runs serially. docs/testing.md.
-WORKERS ?= 2
+# pytest-xdist workers: most tests wait on brokers, browsers and subprocesses, so three
+# workers keep CI's 2 cores busy (measured in docs/testing.md); worksteal evens out the
+# long tests. `make pytest WORKERS=0` runs serially.
+WORKERS ?= 3
 
 pytest: $(STAMP) mosquitto clients shellcheck udev browser reports speech gpsd
 	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal $(ARGS)
