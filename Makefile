@@ -141,8 +141,13 @@ gpsd:
 		exit 1; \
 	fi
 
+# pytest-xdist workers: most tests wait on brokers, browsers and subprocesses, so three
+# workers keep CI's 2 cores busy (measured in docs/testing.md); worksteal evens out the
+# long tests. `make pytest WORKERS=0` runs serially.
+WORKERS ?= 3
+
 pytest: $(STAMP) mosquitto clients shellcheck udev browser reports speech gpsd
-	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest $(ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -175,8 +175,10 @@ def test_windows_are_checked() -> None:
         RollcallTimes(answer_s=600, expire_s=180)
 
 
-def scheduled(tmp_path: Path, registry: Registry, clock: FakeClock, signer: Signer) -> TestService:
-    settings = Settings(rollcall=Schedule(enabled=True, times_per_day=2))
+def scheduled(
+    tmp_path: Path, registry: Registry, clock: FakeClock, signer: Signer, times_per_day: int = 2
+) -> TestService:
+    settings = Settings(rollcall=Schedule(enabled=True, times_per_day=times_per_day))
     parts = open_parts(
         tmp_path / "hub.sqlite3", registry=registry, signer=signer, clock=clock, settings=settings
     )
@@ -220,7 +222,9 @@ def test_a_drawn_time_the_hub_was_down_through_is_skipped(
 ) -> None:
     clock = FakeClock(datetime(2026, 12, 4, 16, 0, tzinfo=UTC))
     signer = Signer(ec.generate_private_key(ec.SECP256R1()))
-    svc = scheduled(tmp_path, registry, clock, signer)
+    # One time a day: with two, the second (drawn from a random key) fell within the 11
+    # minutes about one run in 25 and was rightly called, failing the test.
+    svc = scheduled(tmp_path, registry, clock, signer, times_per_day=1)
     times = svc.parts.rollcall_plan.ensure_day(date(2026, 12, 5))
     clock.set(times[0] + timedelta(minutes=11))  # past the 10-minute expiry
     svc.parts.engine(notifier=Recorder()).run_due()

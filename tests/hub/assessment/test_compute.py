@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter, defaultdict
+from contextlib import closing
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.assessment import periods
-from hub.assessment.compute import Scope, assess
+from hub.assessment.compute import Assessment, Scope, assess
 from hub.assessment.evidence import connect_readonly
 from hub.assessment.rubric import Rubric
 from hub.db.times import ts
@@ -180,13 +181,20 @@ def test_no_drill_is_counted_and_drills_get_their_own_report(
     assert {r.facts.order_id for r in a.drills} == drill_ids
 
 
+@pytest.fixture(scope="module")
+def whole(quarter: Quarter, registry: Registry, rubric: Rubric) -> Assessment:
+    """The whole quarter, assessed once: it does not depend on the split test's cut, and
+    assessing it again in each of that test's 25 examples took half the test's time."""
+    with closing(connect_readonly(quarter.db_path)) as conn:
+        return assess(conn, registry, rubric, QUARTER, quarter.as_of)
+
+
 @settings(max_examples=25, deadline=None)
 @given(cut=st.integers(min_value=1, max_value=88))
 def test_no_order_counted_twice_and_split_periods_add_up(
-    quarter: Quarter, registry: Registry, rubric: Rubric, cut: int
+    quarter: Quarter, registry: Registry, rubric: Rubric, whole: Assessment, cut: int
 ) -> None:
     conn = connect_readonly(quarter.db_path)
-    whole = assess(conn, registry, rubric, QUARTER, quarter.as_of)
     ids = [r.facts.order_id for r in whole.rows]
     assert len(ids) == len(set(ids))
     middle = QUARTER.first + timedelta(days=cut)

@@ -34,6 +34,9 @@ def gate_hub(tmp_path: Path, broker: Broker, test_pki: ThrowawayPKI) -> Iterator
     config = hub_config(tmp_path / "PKI", broker, test_pki, ["power-co"])
     gate = BoundaryConfig(folders=Folders.under(tmp_path / "gate"), settle_s=0.2, rescan_s=0.5)
     h = Hub(dataclasses.replace(config, boundary=gate))
+    # A short heartbeat lets the board's stream notice its closed tab, so stop() does not
+    # wait out the 15-second heartbeat (10 s of waitress's shutdown timeouts).
+    h.app.config["CONSOLE_SSE_HEARTBEAT_S"] = 0.5
     h.start()
     yield h
     h.stop()

@@ -40,6 +40,9 @@ def fleet_hub(tmp_path: Path, broker: Broker, test_pki: ThrowawayPKI) -> Iterato
     key = Signer(ec.generate_private_key(ec.SECP256R1()))
     pki.write_public(root / "release" / "release.pub", pki.public_pem(key._key.public_key()))
     h = Hub(config)
+    # A short heartbeat lets the board's stream notice its closed tab, so stop() does not
+    # wait out the 15-second heartbeat (10 s of waitress's shutdown timeouts).
+    h.app.config["CONSOLE_SSE_HEARTBEAT_S"] = 0.5
     h.start()
     bundle = tmp_path / "r.ltar"
     wheels = make_wheel(tmp_path / "w", "0.2.0").parent
