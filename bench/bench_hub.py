@@ -17,6 +17,7 @@ with a fresh hub database:
 from __future__ import annotations
 
 import dataclasses
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ from typing import Any
 
 from bench.common import goal, pcts, ratios, spread, tls_broker, wait
 from bench.fleet import PER_PROCESS, unit_name
+from demo.broker import Broker
 from hub.registry import Registry, Unit, load_registry
 from hub.runtime import Hub
 from tests.hub.harness import hub_config
@@ -38,6 +40,7 @@ ORDERS = 1000
 CONCURRENCY = 16
 SAMPLES = 200
 KEY = bytes.fromhex("11" * 32)
+CPU_SIDES = ("hub", "clients", "terminals", "broker")
 
 
 def _registry(n: int) -> Registry:
@@ -102,6 +105,29 @@ def _fleet(mode: str, *args: object) -> subprocess.Popen[str]:
     )
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds `pid` has used (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Cpu:
+    """CPU seconds each side used over the burst: the hub, the 110 side's POSTs, the
+    terminals, the broker. On 2 cores their sum per order says whether the machine itself
+    could dispatch 600 orders/s, whatever the hub did."""
+
+    def __init__(self, pids: dict[str, list[int]]) -> None:
+        self.pids = pids
+        self.start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        return {side: sum(cpu_s(p) for p in pids) for side, pids in self.pids.items()}
+
+    def per_order_ms(self, orders: int) -> dict[str, float]:
+        end = self._now()
+        return {side: (end[side] - self.start[side]) * 1000 / orders for side in end}
+
+
 def _received(hub: Hub) -> int:
     row = hub.store.one("SELECT count(*) AS n FROM orders WHERE state='received'")
     return int(row["n"]) if row else 0
@@ -132,7 +158,7 @@ class _Fleet:
 
 
 def _one_run(
-    workdir: Path, broker: Any, test_pki: Any, units: list[str], fleet: _Fleet, run: str
+    workdir: Path, broker: Broker, test_pki: Any, units: list[str], fleet: _Fleet, run: str
 ) -> dict[str, float]:
     n = len(units)
     base = _commits_per_s(workdir / f"commit-{run}.db")
@@ -142,6 +168,13 @@ def _one_run(
     hub.start()
     try:
         wait(hub.link.subscribed.is_set, 30)
+        cpu = _Cpu(
+            {
+                "hub": [os.getpid()],
+                "terminals": [p.proc.pid for p in fleet.parts],
+                "broker": [broker.pid or 0],
+            }
+        )
         clients = _Lines(
             _fleet(
                 "clients",
@@ -157,8 +190,11 @@ def _one_run(
             )
         )
         burst = clients.first("BURST")
-        wait(lambda: _received(hub) >= ORDERS, 300, 0.005)
+        # Polled every 20 ms: the count is a scan of the orders table, in the hub's process.
+        wait(lambda: _received(hub) >= ORDERS, 300, 0.02)
         done = time.monotonic()
+        cpu_ms = cpu.per_order_ms(ORDERS)
+        cpu_ms["clients"] = float(burst[3]) * 1000 / ORDERS
         assert clients.proc.stdin is not None
         clients.proc.stdin.write("GO\n")
         clients.proc.stdin.close()
@@ -190,6 +226,7 @@ def _one_run(
         "http99": h99,
         "hop50": b50,
         "hop99": b99,
+        **{f"cpu_{side}": ms for side, ms in cpu_ms.items()},
     }
 
 
@@ -227,6 +264,13 @@ def _size(workdir: Path, n: int) -> dict[str, Any]:
         f"{n} terminals: bare broker hop p50 (ms, baseline)": spread(col("hop50")),
         f"{n} terminals: bare broker hop p99 (ms, baseline)": spread(col("hop99")),
         f"{n} terminals: p50 ratio intake / hop": spread(p50_ratio, 1),
+        **{
+            f"{n} terminals: CPU ms per order, {side}": spread(col(f"cpu_{side}"))
+            for side in CPU_SIDES
+        },
+        f"{n} terminals: CPU ms per order, all sides": spread(
+            [sum(r[f"cpu_{side}"] for side in CPU_SIDES) for r in runs]
+        ),
         f"{n} terminals: goals": "; ".join(
             [
                 goal(statistics.median(col("dispatch")) >= 600, ">= 600 orders/s")
