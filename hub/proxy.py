@@ -72,4 +72,4 @@ def behind_proxy(app: Flask) -> None:
 
 def server_settings(config: HubConfig) -> dict[str, Any]:
     """waitress's settings for the hub (hub/runtime.py passes them to `create_server`)."""
-    return {"threads": 8, "clear_untrusted_proxy_headers": not config.trusted_proxies}
+    return {"threads": 16, "clear_untrusted_proxy_headers": not config.trusted_proxies}
