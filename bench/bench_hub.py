@@ -11,7 +11,10 @@ with a fresh hub database:
   stored, delivered, `received` by its terminal and that report committed; baseline: one-row
   SQLite commits per second on the same disk (WAL, synchronous=FULL);
 - intake -> terminal p50/p99: one POST at a time until the terminal holds the order;
-  baseline: a bare QoS 1 publish to the same terminals (the broker hop).
+  baseline: a bare QoS 1 publish to the same terminals (the broker hop);
+- CPU per order of each side over the burst (the hub, the POSTing clients, the terminals,
+  the broker, from /proc), and the ceilings they set: every side sharing this machine's
+  cores with nothing else running, and the hub alone with one core (its GIL).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ CONCURRENCY = 16
 SAMPLES = 200
 KEY = bytes.fromhex("11" * 32)
 CPU_SIDES = ("hub", "clients", "terminals", "broker")
+CORES = os.cpu_count() or 1
 
 
 def _registry(n: int) -> Registry:
@@ -261,6 +265,7 @@ def _size(workdir: Path, n: int) -> dict[str, Any]:
         return [r[key] for r in runs]
 
     p50_ratio = ratios(col("p50"), col("hop50"))
+    all_sides = [sum(r[f"cpu_{side}"] for side in CPU_SIDES) for r in runs]
     return {
         f"{n} terminals: dispatched orders/s": spread(col("dispatch"), 1),
         f"{n} terminals: one-row commits/s (baseline)": spread(col("commit"), 0),
@@ -280,8 +285,12 @@ def _size(workdir: Path, n: int) -> dict[str, Any]:
             f"{n} terminals: CPU ms per order, {side}": spread(col(f"cpu_{side}"))
             for side in CPU_SIDES
         },
-        f"{n} terminals: CPU ms per order, all sides": spread(
-            [sum(r[f"cpu_{side}"] for side in CPU_SIDES) for r in runs]
+        f"{n} terminals: CPU ms per order, all sides": spread(all_sides),
+        f"{n} terminals: ceiling, all sides on {CORES} idle cores (orders/s)": spread(
+            [CORES * 1000 / ms for ms in all_sides], 0
+        ),
+        f"{n} terminals: ceiling, hub alone on one core (orders/s)": spread(
+            [1000 / ms for ms in col("cpu_hub")], 0
         ),
         f"{n} terminals: goals": "; ".join(
             [
