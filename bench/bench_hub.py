@@ -130,11 +130,28 @@ class _Cpu:
         self.start = self._now()
 
     def _now(self) -> dict[str, float]:
-        return {side: sum(cpu_s(p) for p in pids) for side, pids in self.pids.items()}
+        now = {side: sum(cpu_s(p) for p in pids) for side, pids in self.pids.items()}
+        now["machine"] = machine_busy_s()
+        now["wall"] = time.monotonic()
+        return now
 
     def per_order_ms(self, orders: int) -> dict[str, float]:
+        """Each side's CPU per order, and `others`: the cores the machine's other work
+        (not the hub, the broker, the terminals; the clients' share is estimated by the
+        caller) kept busy meanwhile, on average."""
         end = self._now()
-        return {side: (end[side] - self.start[side]) * 1000 / orders for side in end}
+        used = {side: end[side] - self.start[side] for side in end}
+        ours = sum(v for k, v in used.items() if k not in ("machine", "wall"))
+        out = {k: v * 1000 / orders for k, v in used.items() if k not in ("machine", "wall")}
+        out["machine_busy"] = (used["machine"] - ours) / used["wall"]
+        return out
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every core of the machine spent busy since boot (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def _received(hub: Hub) -> int:
@@ -211,7 +228,9 @@ def _one_run(
         wait(lambda: _received(hub) >= ORDERS, 300, 0.02)
         done = time.monotonic()
         cpu_ms = cpu.per_order_ms(ORDERS)
-        cpu_ms["clients"] = float(burst[3]) * 1000 / ORDERS
+        # the clients' process started inside the window: all its CPU is not "other work"
+        others = cpu_ms.pop("machine_busy") - cpu_s(clients.proc.pid) / (done - cpu.start["wall"])
+        cpu_ms["clients"] = float(burst[3]) * 1000 / ORDERS  # its burst alone, per order
         assert clients.proc.stdin is not None
         clients.proc.stdin.write("GO\n")
         clients.proc.stdin.close()
@@ -244,6 +263,7 @@ def _one_run(
         "hop50": b50,
         "hop99": b99,
         **{f"cpu_{side}": ms for side, ms in cpu_ms.items()},
+        "others": others,
     }
 
 
@@ -287,6 +307,9 @@ def _size(workdir: Path, n: int) -> dict[str, Any]:
             for side in CPU_SIDES
         },
         f"{n} terminals: CPU ms per order, all sides": spread(all_sides),
+        f"{n} terminals: other work on the machine during the burst (cores busy)": spread(
+            col("others")
+        ),
         f"{n} terminals: ceiling, all sides on {CORES} idle cores (orders/s)": spread(
             [CORES * 1000 / ms for ms in all_sides], 0
         ),
