@@ -2,9 +2,10 @@
 and intake-to-terminal latency, each beside a baseline from the same run.
 
 Everything is real: Mosquitto with mutual TLS, the hub's SQLite file (WAL, synchronous=FULL),
-its HTTP API served by waitress. The terminals (paho clients, each answering every order
-with a signed `received`) and the 110 side (signed HTTP POSTs) run in processes of their
-own (bench/fleet.py), so the hub is measured, not the clients. Three runs per size, each
+its HTTP API served by waitress, its threads on one CPU as `liandong-hub serve` runs them
+(hub/one_cpu.py). The terminals (paho clients, each answering every order with a signed
+`received`) and the 110 side (signed HTTP POSTs) run in processes of their own
+(bench/fleet.py), so the hub is measured, not the clients. Three runs per size, each
 with a fresh hub database:
 
 - dispatched orders/s: 1,000 incidents posted over 16 connections until every order is
@@ -36,6 +37,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from bench.common import goal, pcts, ratios, spread, tls_broker, wait
 from bench.fleet import PER_PROCESS, unit_name
 from demo.broker import Broker
+from hub.one_cpu import pin_to_one_cpu
 from hub.registry import Registry, Unit, load_registry
 from hub.runtime import Hub
 from provisioning.pki import write_public
@@ -50,6 +52,7 @@ SAMPLES = 200
 KEY = bytes.fromhex("11" * 32)
 CPU_SIDES = ("hub", "clients", "terminals", "broker")
 CORES = os.cpu_count() or 1
+ALL_CPUS = os.sched_getaffinity(0)
 
 
 def _registry(n: int) -> Registry:
@@ -200,6 +203,9 @@ def _one_run(
     config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, client_id=run))
     hub = Hub(config, registry=_registry(n))
     hub.start()
+    if config.one_cpu:  # as `liandong-hub serve` does (Hub.run_forever)
+        pin_to_one_cpu()
+        os.sched_setaffinity(0, ALL_CPUS)  # this thread starts the other processes
     try:
         wait(hub.link.subscribed.is_set, 30)
         cpu = _Cpu(
