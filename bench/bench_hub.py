@@ -2,21 +2,27 @@
 and intake-to-terminal latency, each beside a baseline from the same run.
 
 Everything is real: Mosquitto with mutual TLS, the hub's SQLite file (WAL, synchronous=FULL),
-its HTTP API served by waitress. The terminals (paho clients, each answering every order
-with a signed `received`) and the 110 side (signed HTTP POSTs) run in processes of their
-own (bench/fleet.py), so the hub is measured, not the clients. Three runs per size, each
+its HTTP API served by waitress, its threads on one CPU as `liandong-hub serve` runs them
+(hub/one_cpu.py). The terminals (paho clients, each answering every order with a signed
+`received`) and the 110 side (signed HTTP POSTs) run in processes of their own
+(bench/fleet.py), so the hub is measured, not the clients. Three runs per size, each
 with a fresh hub database:
 
 - dispatched orders/s: 1,000 incidents posted over 16 connections until every order is
   stored, delivered, `received` by its terminal and that report committed; baseline: one-row
   SQLite commits per second on the same disk (WAL, synchronous=FULL);
 - intake -> terminal p50/p99: one POST at a time until the terminal holds the order;
-  baseline: a bare QoS 1 publish to the same terminals (the broker hop).
+  baseline: a bare QoS 1 publish to the same terminals (the broker hop);
+- CPU per order of each side over the burst (the hub, the POSTing clients, the terminals,
+  the broker, from /proc), and the ceilings they set if CPU were the only limit: every
+  side sharing this machine's cores with nothing else running, and the hub and broker
+  alone on them (in the field the 110 side and the terminals are other machines).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -26,10 +32,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from bench.common import goal, pcts, ratios, spread, tls_broker, wait
 from bench.fleet import PER_PROCESS, unit_name
+from demo.broker import Broker
+from hub.one_cpu import pin_to_one_cpu
 from hub.registry import Registry, Unit, load_registry
 from hub.runtime import Hub
+from provisioning.pki import write_public
+from provisioning.revocation import make_crl
 from tests.hub.harness import hub_config
 
 SIZES = (200, 1000)
@@ -38,6 +50,9 @@ ORDERS = 1000
 CONCURRENCY = 16
 SAMPLES = 200
 KEY = bytes.fromhex("11" * 32)
+CPU_SIDES = ("hub", "clients", "terminals", "broker")
+CORES = os.cpu_count() or 1
+ALL_CPUS = os.sched_getaffinity(0)
 
 
 def _registry(n: int) -> Registry:
@@ -102,6 +117,50 @@ def _fleet(mode: str, *args: object) -> subprocess.Popen[str]:
     )
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds `pid` has used (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Cpu:
+    """CPU seconds each side used over the burst: the hub, the 110 side's POSTs, the
+    terminals, the broker. On 2 cores their sum per order says whether the machine itself
+    could dispatch 600 orders/s, whatever the hub did."""
+
+    def __init__(self, pids: dict[str, list[int]]) -> None:
+        self.pids = pids
+        self.start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        now = {side: sum(cpu_s(p) for p in pids) for side, pids in self.pids.items()}
+        now["machine"] = machine_busy_s()
+        now["wall"] = time.monotonic()
+        return now
+
+    def per_order_ms(self, orders: int) -> dict[str, float]:
+        """Each side's CPU per order, and `others`: the cores the machine's other work
+        (not the hub, the broker, the terminals; the clients' share is estimated by the
+        caller) kept busy meanwhile, on average."""
+        end = self._now()
+        used = {side: end[side] - self.start[side] for side in end}
+        ours = sum(v for k, v in used.items() if k not in ("machine", "wall"))
+        out = {k: v * 1000 / orders for k, v in used.items() if k not in ("machine", "wall")}
+        out["machine_busy"] = (used["machine"] - ours) / used["wall"]
+        return out
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every core of the machine spent busy since boot (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _count(hub: Hub, metric: str, kind: str) -> float:
+    return hub.metrics.registry.get_sample_value(metric, {"kind": kind}) or 0.0
+
+
 def _received(hub: Hub) -> int:
     row = hub.store.one("SELECT count(*) AS n FROM orders WHERE state='received'")
     return int(row["n"]) if row else 0
@@ -132,16 +191,37 @@ class _Fleet:
 
 
 def _one_run(
-    workdir: Path, broker: Any, test_pki: Any, units: list[str], fleet: _Fleet, run: str
+    workdir: Path, broker: Broker, test_pki: Any, units: list[str], fleet: _Fleet, run: str
 ) -> dict[str, float]:
     n = len(units)
     base = _commits_per_s(workdir / f"commit-{run}.db")
     config = hub_config(workdir / "PKI", broker, test_pki, units, db_path=workdir / f"{run}.db")
+    # A county's PKI has a CRL from `liandong-provision init` on: with it the hub checks every
+    # unit's certificate once at start and stats them on the delivery thread, as it does in
+    # the field; without one it would check each unit's certificate at its first report,
+    # during the burst.
+    write_public(
+        workdir / "PKI" / "ca" / "crl.pem",
+        make_crl(test_pki.ca, []).public_bytes(Encoding.PEM),
+    )
     config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, client_id=run))
     hub = Hub(config, registry=_registry(n))
     hub.start()
+    if config.one_cpu:  # as `liandong-hub serve` does (Hub.run_forever)
+        pin_to_one_cpu()
+        os.sched_setaffinity(0, ALL_CPUS)  # this thread starts the other processes
     try:
         wait(hub.link.subscribed.is_set, 30)
+        # The hub's start is not the burst's: a hub whose broker held no session for it (a
+        # fresh one, as here) first sends every unit a signed `resync`.
+        wait(lambda: _count(hub, "ld_hub_published_total", "resync") >= len(hub.delivery.units), 30)
+        cpu = _Cpu(
+            {
+                "hub": [os.getpid()],
+                "terminals": [p.proc.pid for p in fleet.parts],
+                "broker": [broker.pid or 0],
+            }
+        )
         clients = _Lines(
             _fleet(
                 "clients",
@@ -157,8 +237,15 @@ def _one_run(
             )
         )
         burst = clients.first("BURST")
-        wait(lambda: _received(hub) >= ORDERS, 300, 0.005)
+        # Polled on the hub's counter (a scan of the orders table every few ms would be the
+        # bench's load on the hub's process), then the orders table says they are committed.
+        wait(lambda: _count(hub, "ld_hub_reports_total", "received") >= ORDERS, 300, 0.005)
+        wait(lambda: _received(hub) >= ORDERS, 30, 0.001)
         done = time.monotonic()
+        cpu_ms = cpu.per_order_ms(ORDERS)
+        # the clients' process started inside the window: all its CPU is not "other work"
+        others = cpu_ms.pop("machine_busy") - cpu_s(clients.proc.pid) / (done - cpu.start["wall"])
+        cpu_ms["clients"] = float(burst[3]) * 1000 / ORDERS  # its burst alone, per order
         assert clients.proc.stdin is not None
         clients.proc.stdin.write("GO\n")
         clients.proc.stdin.close()
@@ -190,6 +277,8 @@ def _one_run(
         "http99": h99,
         "hop50": b50,
         "hop99": b99,
+        **{f"cpu_{side}": ms for side, ms in cpu_ms.items()},
+        "others": others,
     }
 
 
@@ -212,6 +301,7 @@ def _size(workdir: Path, n: int) -> dict[str, Any]:
         return [r[key] for r in runs]
 
     p50_ratio = ratios(col("p50"), col("hop50"))
+    all_sides = [sum(r[f"cpu_{side}"] for side in CPU_SIDES) for r in runs]
     return {
         f"{n} terminals: dispatched orders/s": spread(col("dispatch"), 1),
         f"{n} terminals: one-row commits/s (baseline)": spread(col("commit"), 0),
@@ -227,6 +317,20 @@ def _size(workdir: Path, n: int) -> dict[str, Any]:
         f"{n} terminals: bare broker hop p50 (ms, baseline)": spread(col("hop50")),
         f"{n} terminals: bare broker hop p99 (ms, baseline)": spread(col("hop99")),
         f"{n} terminals: p50 ratio intake / hop": spread(p50_ratio, 1),
+        **{
+            f"{n} terminals: CPU ms per order, {side}": spread(col(f"cpu_{side}"))
+            for side in CPU_SIDES
+        },
+        f"{n} terminals: CPU ms per order, all sides": spread(all_sides),
+        f"{n} terminals: other work on the machine during the burst (cores busy)": spread(
+            col("others")
+        ),
+        f"{n} terminals: ceiling, all sides on {CORES} idle cores (orders/s)": spread(
+            [CORES * 1000 / ms for ms in all_sides], 0
+        ),
+        f"{n} terminals: ceiling, hub and broker alone on {CORES} cores (orders/s)": spread(
+            [CORES * 1000 / (r["cpu_hub"] + r["cpu_broker"]) for r in runs], 0
+        ),
         f"{n} terminals: goals": "; ".join(
             [
                 goal(statistics.median(col("dispatch")) >= 600, ">= 600 orders/s")

@@ -6,9 +6,9 @@
         first arrival: `O <order_id> <monotonic>` or `B <id> <monotonic>` (a bare message).
     python -m bench.fleet clients PORT PKI_ROOT N URL KEYHEX RUN ORDERS CONCURRENCY SAMPLES
         the 110 side: a burst of ORDERS signed POSTs over CONCURRENCY connections
-        (`BURST <start> <end>`), then (after a line on stdin) SAMPLES single POSTs one at a time
-        (`L <order_id> <sent> <answered>`), then SAMPLES bare QoS 1 publishes to the same
-        terminals (`H <id> <sent>`); ends with DONE.
+        (`BURST <start> <end> <CPU seconds it took here>`), then (after a line on stdin)
+        SAMPLES single POSTs one at a time (`L <order_id> <sent> <answered>`), then SAMPLES
+        bare QoS 1 publishes to the same terminals (`H <id> <sent>`); ends with DONE.
 
 Times are `time.monotonic()` (CLOCK_MONOTONIC, one clock for every process of the machine).
 """
@@ -136,14 +136,14 @@ def clients(argv: list[str]) -> None:
     port, root, n = int(argv[0]), Path(argv[1]), int(argv[2])
     url, key, run = argv[3], bytes.fromhex(argv[4]), argv[5]
     orders, concurrency, samples = int(argv[6]), int(argv[7]), int(argv[8])
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     with ThreadPoolExecutor(concurrency) as pool:
         list(
             pool.map(
                 lambda i: post(url, key, incident(f"D{run}-{i}", unit_name(i % n))), range(orders)
             )
         )
-    say(f"BURST {start} {time.monotonic()}")
+    say(f"BURST {start} {time.monotonic()} {time.process_time() - cpu}")
     sys.stdin.readline()  # the parent says GO once every order of the burst is received
     for i in range(samples):
         sent = time.monotonic()

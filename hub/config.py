@@ -12,7 +12,8 @@ messages per unit are written row by row (the rest are only counted); `[boundary
 judges every request by its peer address and ignores X-Forwarded-For; name nginx's
 address here when it sits in front of the hub); `[notify]` (escalation SMS through a modem
 or the county platform: hub/alerts/settings.py, docs/notifications.md); `[rollcall]`
-(点名: `schedule`, `times_per_day`, `windows`, `answer_s`, `expire_s`; docs/rollcall.md).
+(点名: `schedule`, `times_per_day`, `windows`, `answer_s`, `expire_s`; docs/rollcall.md);
+`[process] one_cpu` (true: `liandong-hub serve` keeps its threads on one CPU, hub/one_cpu.py).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class HubConfig:
     rejected_sample: int = 20
     rejected_rate_per_s: float = 1.0
     rejected_burst: int = 30
+    one_cpu: bool = True  # [process] one_cpu: every hub thread on one CPU (hub/one_cpu.py)
     rubric: Path | None = None  # [assessment] rubric; None: the shipped Shuangbai default
     notify: NotifySettings | None = None  # [notify]: escalation SMS (hub/alerts/settings.py)
     rollcall: Schedule = field(default_factory=Schedule)  # [rollcall]: docs/rollcall.md
@@ -165,6 +167,7 @@ def load_config(path: Path) -> HubConfig:
             rejected_sample=int(uplink.get("rejected_sample", 20)),
             rejected_rate_per_s=float(uplink.get("rejected_rate_per_s", 1.0)),
             rejected_burst=int(uplink.get("rejected_burst", 30)),
+            one_cpu=_bool(data.get("process", {}).get("one_cpu", True), "[process] one_cpu"),
             rubric=base / rubric if rubric else None,
             notify=load_notify(data.get("notify"), base, path),
             **_rollcall(data.get("rollcall", {})),
@@ -204,6 +207,12 @@ def _rollcall(section: dict[str, Any]) -> dict[str, Any]:
         }
     except (TypeError, ValueError) as e:
         raise ValueError(f"[rollcall] {e}") from None
+
+
+def _bool(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false")
+    return value
 
 
 def with_proxies(config: HubConfig, extra: tuple[str, ...]) -> HubConfig:

@@ -71,5 +71,8 @@ def behind_proxy(app: Flask) -> None:
 
 
 def server_settings(config: HubConfig) -> dict[str, Any]:
-    """waitress's settings for the hub (hub/runtime.py passes them to `create_server`)."""
-    return {"threads": 8, "clear_untrusted_proxy_headers": not config.trusted_proxies}
+    """waitress's settings for the hub (hub/runtime.py passes them to `create_server`).
+    16 threads: intakes wait in `Store.grouped` for their group's commit, so a burst from
+    16 connections (the bench's, docs/hub.md "Measured") needs 16 to form groups rather
+    than queue (waitress logs a warning for every queued request)."""
+    return {"threads": 16, "clear_untrusted_proxy_headers": not config.trusted_proxies}

@@ -29,6 +29,7 @@ from hub.alerts.notify import Notifier
 from hub.config import HubConfig
 from hub.errors import ConfigError
 from hub.fleet.wiring import build_fleet
+from hub.one_cpu import pin_to_one_cpu
 from hub.parts import build, open_store
 from hub.proxy import server_settings
 from hub.registry import Registry, load_registry
@@ -206,6 +207,8 @@ class Hub:
         signal.signal(signal.SIGTERM, _term)
         signal.signal(signal.SIGINT, _term)
         self.start()
+        if self.config.one_cpu:  # after start: every thread is there to be moved
+            pin_to_one_cpu()
         self._stopped.wait()
         self._stopped.clear()
         self.stop()

@@ -23,6 +23,7 @@ from hub.proxy import behind_proxy
 from hub.sources.api import MAX_BODY, bp, reply
 from hub.sources.api_keys import IntakeKeys
 from hub.sources.boundary.ports import GatePorts
+from hub.sources.intake_route import IntakeRoute
 from hub.terminals import enroll as _enroll  # noqa: F401 - registers POST /api/v1/enroll on bp
 from provisioning.pki import write_private
 
@@ -59,6 +60,8 @@ def create_app(
     app.config.update(cfg)
     # nginx in front (hub-install/): its X-Forwarded-Proto decides HTTPS and the Secure cookie.
     behind_proxy(app)
+    # The intake, the hub's hottest request, is answered before Flask's machinery (issue 17).
+    app.wsgi_app = IntakeRoute(app.wsgi_app, app)  # type: ignore[method-assign]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(desk.db_path)
     app.extensions["liandong.desk"] = desk

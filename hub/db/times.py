@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from wire.clock import rfc3339, utc
 
 
+@lru_cache(maxsize=1024)
 def ts(dt: datetime) -> str:
-    """Store a time as fixed-width RFC 3339 UTC: sorts as text, reads as a person expects."""
+    """Store a time as fixed-width RFC 3339 UTC: sorts as text, reads as a person expects.
+
+    Cached: one intake writes the same few instants (its `now`, its deadlines) a dozen
+    times over, and formatting was 8 % of the hub's time in a burst (issue 17). Equal aware
+    datetimes are the same instant, so they share one text whatever their zone."""
     return rfc3339(dt)
 
 

@@ -93,7 +93,11 @@ class Ledger:
         detail: dict[str, Any],
     ) -> None:
         """Store a new incident row and its `incident` event (intake, the gate, a drill)."""
-        db.table("incidents").insert(row)
+        # Plain SQL: sqlite-utils' insert looks the table up first, on every intake.
+        db.execute(
+            f"INSERT INTO incidents ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608 - our own column names
+            tuple(row.values()),
+        )
         self.event(
             db,
             at=at,

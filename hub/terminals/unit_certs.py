@@ -11,6 +11,7 @@ delivery side which units it must send nothing more (hub/terminals/revocation.py
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,9 +28,9 @@ from wire.signing import Verifier
 log = logging.getLogger(__name__)
 
 
-def _mtime(path: Path) -> float | None:
+def _mtime(path: Path | str) -> float | None:
     try:
-        return path.stat().st_mtime
+        return os.stat(path).st_mtime
     except FileNotFoundError:
         return None
 
@@ -57,6 +58,10 @@ class UnitKeys:
         self._cache: dict[str, tuple[float | None, Verifier, x509.Certificate]] = {}
         self._crl_mtime: float | None = -1.0
         self._revoked: set[int] = set()
+        self._paths: dict[str, str] = {}
+        """unit -> its certificate's path as text: `certificates` looks at every unit's
+        file once a second (hub/terminals/revocation.py), and building a `Path` per unit
+        per look cost more than the stat (issue 17)."""
 
     def _load_crl(self) -> None:
         """Re-read the CRL when its file changed. A CRL that cannot be used raises at every
@@ -95,7 +100,15 @@ class UnitKeys:
                 "bad_signature", f"certificate at {self.cert_path(unit)} is not {unit}'s"
             )
 
-    def _cached(self, unit: str, path: Path) -> tuple[float | None, Verifier, x509.Certificate]:
+    def _path(self, unit: str) -> str:
+        path = self._paths.get(unit)
+        if path is None:
+            path = self._paths[unit] = str(self.cert_path(unit))
+        return path
+
+    def _cached(
+        self, unit: str, path: Path | str
+    ) -> tuple[float | None, Verifier, x509.Certificate]:
         """The unit's certificate and verifier, read again when its file changed (lock held)."""
         mtime = _mtime(path)
         cached = self._cache.get(unit)
@@ -103,7 +116,7 @@ class UnitKeys:
             if mtime is None:
                 raise WireError("bad_signature", f"no certificate for unit {unit!r} ({path})")
             try:
-                cert = x509.load_pem_x509_certificate(path.read_bytes())
+                cert = x509.load_pem_x509_certificate(Path(path).read_bytes())
             except ValueError as e:
                 raise WireError(
                     "bad_signature", f"certificate of {unit} ({path}) is unreadable: {e}"
@@ -116,7 +129,7 @@ class UnitKeys:
     def verifier(self, unit: str) -> Verifier:
         if not is_name(unit):
             raise WireError("bad_id", f"unit id {unit!r} is not valid")
-        path = self.cert_path(unit)
+        path = self._path(unit)
         with self._lock:
             self._load_crl()
             _, verifier, cert = self._cached(unit, path)
@@ -154,7 +167,7 @@ class UnitKeys:
                 if not is_name(unit):
                     continue
                 try:
-                    _, _, cert = self._cached(unit, self.cert_path(unit))
+                    _, _, cert = self._cached(unit, self._path(unit))
                 except WireError:
                     continue
                 found[unit] = (cert.serial_number, cert.serial_number in self._revoked)

@@ -1,0 +1,139 @@
+"""`POST /api/v1/incidents` with a JSON body, answered without Flask's request machinery.
+
+The intake is the hub's hottest HTTP path: the 110 bridge and the 12345 hotline post every
+call to it, in bursts. Profiled at 1,000 terminals (issue 17, docs/hub.md "Measured"),
+Flask's request context, routing, header objects and `Response` cost about as much CPU as
+the intake's own validation, so this WSGI middleware, installed in front of the Flask app
+by `hub.web.create_app`, answers that one request from the WSGI environ directly. It does
+exactly what `hub.sources.api.post_incident` does, in the same order, with the same
+answers: the body refused over 64 KiB before it is read, the source's HMAC over the raw
+body, the strict JSON reader, the desk's intake (whose `Store.grouped` returns only after
+the commit that holds the incident, so the answer always follows its own commit), the
+same JSON errors (401, 413, 422 with the fields, 409/404, a JSON 500) and the same
+metrics. Every other request, and a CAP or EIDO body for the same path (the 110 gate's
+parsers), goes on to Flask unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from hub.errors import AuthError, Conflict, IntakeError, NotFound
+from hub.sources.api import GATE_TYPES, MAX_BODY, encode, error_body
+from hub.sources.jsonbody import load_object
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
+
+    from hub.dispatch.desk import Desk
+    from hub.metrics import HubMetrics
+    from hub.sources.api_keys import IntakeKeys
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/v1/incidents"
+_STATUS = {
+    200: "200 OK",
+    201: "201 Created",
+    401: "401 UNAUTHORIZED",
+    404: "404 NOT FOUND",
+    409: "409 CONFLICT",
+    413: "413 REQUEST ENTITY TOO LARGE",
+    422: "422 UNPROCESSABLE ENTITY",
+    500: "500 INTERNAL SERVER ERROR",
+}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class IntakeRoute:
+    """WSGI middleware: the JSON intake here, everything else to `app` (the Flask app's
+    own `wsgi_app`). The desk, keys and metrics are the ones `create_app` put in the Flask
+    app's extensions, read per request like the blueprint reads them."""
+
+    def __init__(self, app: WSGIApplication, flask_app: Flask) -> None:
+        self.app = app
+        self.flask_app = flask_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if (
+            environ.get("PATH_INFO") != PATH
+            or environ.get("REQUEST_METHOD") != "POST"
+            or _mimetype(environ) in GATE_TYPES
+        ):
+            return self.app(environ, start_response)
+        status, payload = self._answer(environ)
+        body = encode(payload)
+        start_response(
+            _STATUS[status],
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    def _answer(self, environ: WSGIEnvironment) -> tuple[int, Any]:
+        ext = self.flask_app.extensions
+        keys: IntakeKeys = ext["liandong.intake_keys"]
+        desk: Desk = ext["liandong.desk"]
+        metrics: HubMetrics = ext["liandong.metrics"]
+        try:
+            body = _body(environ)
+            source = keys.check_body(
+                environ.get("HTTP_X_LIANDONG_SOURCE"),
+                body,
+                environ.get("HTTP_X_LIANDONG_SIGNATURE"),
+            )
+            try:
+                view, created = desk.intake(load_object(body), source=source)
+            except IntakeError:
+                metrics.intake.labels("invalid").inc()
+                raise
+            metrics.intake.labels("created" if created else "repeat").inc()
+            return (201 if created else 200), view
+        except _TooLarge:
+            return 413, error_body("too_large", "请求体超过 64 KiB (body over 64 KiB)")
+        except AuthError as e:
+            log.warning("API request refused from %s: %s", environ.get("REMOTE_ADDR"), e)
+            return 401, error_body("unauthorized", f"认证失败 (authentication failed): {e}")
+        except IntakeError as e:
+            fields = {f: {"zh": zh, "en": en} for f, (zh, en) in e.details.items()}
+            return 422, error_body("invalid", "数据有误，请按字段说明更正 (invalid fields)", fields)
+        except NotFound as e:
+            return 404, error_body("not_found", f"未找到 (not found): {e}")
+        except Conflict as e:
+            return 409, error_body("conflict", f"当前状态不允许 (not allowed now): {e}")
+        except Exception:
+            if self.flask_app.config.get("PROPAGATE_EXCEPTIONS") or self.flask_app.testing:
+                raise  # as Flask does in tests: a bug fails the test, not a quiet 500
+            log.exception("intake failed")
+            return 500, error_body("internal", "中心内部错误，请联系指挥中心 (internal error)")
+
+
+def _mimetype(environ: WSGIEnvironment) -> str:
+    return str(environ.get("CONTENT_TYPE", "")).split(";", 1)[0].strip().lower()
+
+
+def _body(environ: WSGIEnvironment) -> bytes:
+    """The raw body, refusing anything over 64 KiB before reading it (as Flask's
+    `MAX_CONTENT_LENGTH` does); without a length, only a terminated stream is read."""
+    stream = environ["wsgi.input"]
+    raw = environ.get("CONTENT_LENGTH") or ""
+    if raw:
+        try:
+            length = int(raw)
+        except ValueError:
+            length = 0  # werkzeug reads no body for a length it cannot parse
+        if length > MAX_BODY:
+            raise _TooLarge
+        return bytes(stream.read(length)) if length > 0 else b""
+    if not environ.get("wsgi.input_terminated"):
+        return b""
+    data = bytes(stream.read(MAX_BODY + 1))
+    if len(data) > MAX_BODY:
+        raise _TooLarge
+    return data
