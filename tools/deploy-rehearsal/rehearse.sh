@@ -66,10 +66,64 @@ readme() {
 	done
 }
 
+terminal_vm() {
+	"$VM" start terminal 2223 52:54:00:20:00:0b connect:40005
+	say "== site: the terminal of power-co (a Debian 12 VM standing in for Raspberry Pi OS Lite bookworm)"
+	run terminal 'hostnamectl set-hostname ld-power-co 2>/dev/null || echo ld-power-co > /etc/hostname; printf "auto eth1\niface eth1 inet static\n    address 10.20.0.11/24\n" > /etc/network/interfaces.d/centre-lan && ifup eth1 && printf "10.20.0.5\thub.shuangbai.gov.local\n" >> /etc/hosts && ping -c1 -W3 hub.shuangbai.gov.local | head -2'
+	# Raspberry Pi OS has sudo, python3-lgpio and /boot/firmware; plain Debian amd64 has none:
+	# the gateway's pins are gpiozero's mock pins here (GPIOZERO_PIN_FACTORY=mock, below)
+	run terminal 'apt-get update -q >/dev/null && apt-get install -y -q sudo git python3-venv chrony openssl >/dev/null && mkdir -p /boot/firmware && touch /boot/firmware/config.txt /boot/firmware/cmdline.txt && echo ready'
+	run terminal "git clone -q http://10.0.2.2:$GIT_PORT/liandong.git liandong && python3 -m venv --system-site-packages /opt/liandong && /opt/liandong/bin/pip install -q ./liandong'[gateway]' 2>&1 | tail -3; /opt/liandong/bin/liandong-gateway --help | head -3"
+}
+
+# after the README: the console from a seat, a terminal, an incident, backups, a reboot
+secret() { sed -n "$1" <<<"$LAST" | tr -d ' '; }
+hub_checks() {
+	say "== the console from a seat (the host, through the forwarded HTTPS port)"
+	"$VM" ssh hub cat /srv/liandong/pki/ca/ca.crt >"$W/ca.crt"
+	run hub 'systemctl is-active mosquitto liandong-hub nginx; systemctl list-timers liandong-hub-backup.timer --no-pager | head -2'
+	say "host\$ tools/deploy-rehearsal/seat.sh ca.crt chief ONE-TIME-PASSWORD NEW-PASSWORD"
+	"$HERE/seat.sh" "$W/ca.crt" chief "$OTP" "Rehearsal-$(date +%s)-pw" 2>&1 | sed 's/^/  /' | tee -a "$T"
+	run hub 'curl -sI http://console.shuangbai.gov.local/ 2>/dev/null | head -1 || python3 -c "import http.client as h; c=h.HTTPConnection(\"console.shuangbai.gov.local\"); c.request(\"HEAD\",\"/\"); r=c.getresponse(); print(r.status, r.reason)"'
+}
+terminal_install() {
+	say "== the terminal: enroll power-co on the hub, install it on the terminal VM"
+	run hub 'sudo /opt/liandong/bin/liandong-provision enroll power-co --dir /srv/liandong/pki'
+	run hub 'sudo liandong/hub-install/install.sh --pki /srv/liandong/pki --console-name console.shuangbai.gov.local --console-name 10.20.0.5 | tail -3'
+	say "(the bundle goes to the terminal as on a USB stick: tar through the host)"
+	"$VM" ssh hub tar -C /srv/liandong/pki/units -c power-co | "$VM" ssh terminal tar -C /root -x
+	run terminal 'sudo liandong/firmware-config/install.sh /root/power-co --board pi4 --no-packages --gps none --printer-url file:/var/lib/liandong/printer.out | tail -4'
+	run terminal 'mkdir -p /etc/systemd/system/liandong-gateway.service.d && printf "[Service]\nEnvironment=GPIOZERO_PIN_FACTORY=mock\n" > /etc/systemd/system/liandong-gateway.service.d/simulated-pins.conf && systemctl daemon-reload && systemctl restart liandong-gateway && sleep 20 && systemctl is-active liandong-gateway && journalctl -u liandong-gateway -b --no-pager | tail -5'
+}
+incident() {
+	say "== an incident from the 110 CAD (the host), as docs/hub.md says"
+	say "host\$ tools/deploy-rehearsal/intake.sh ca.crt INTAKE-KEY $1"
+	"$HERE/intake.sh" "$W/ca.crt" "$KEY" "$1" 2>&1 | sed 's/^/  /' | tee -a "$T"
+	sleep 20
+	run terminal 'journalctl -u liandong-gateway -b --no-pager | tail -6; echo "--- printer (file:/var/lib/liandong/printer.out):"; tr -d "\000-\011\013-\037" < /var/lib/liandong/printer.out | tail -15'
+}
+backup_reboot() {
+	say "== backups and a reboot"
+	run hub 'systemctl list-timers liandong-hub-backup.timer --no-pager | head -2; sudo -u liandong-hub /opt/liandong/bin/liandong-hub backup --config /srv/liandong/pki/hub/hub.toml --to /var/backups/liandong-hub'
+	"$VM" ssh hub systemctl reboot || true
+	sleep 20
+	"$VM" wait hub
+	sleep 30
+	run hub 'uptime -s; systemctl is-active mosquitto liandong-hub nginx liandong-hub-backup.timer'
+	"$HERE/seat.sh" "$W/ca.crt" x x x 2>&1 | head -1 | sed 's/^/  /' | tee -a "$T"
+}
+
 main() {
 	: >"$T"
 	git_server
-	hub_vm && readme
+	hub_vm && terminal_vm && readme || { say "== stopped"; return 1; }
+	KEY=$(grep -A2 'intake-key cad-110' "$T" | sed -n 3p | tr -d ' ')
+	OTP=$(grep -A3 'create-admin' "$T" | tail -1 | tr -d ' ')
+	hub_checks
+	terminal_install
+	incident "J5323220000000123"
+	backup_reboot
+	incident "J5323220000000124"
 	say "== $failures command(s) failed"
 }
 [[ $STEPS == all ]] && main
