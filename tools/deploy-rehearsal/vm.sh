@@ -2,6 +2,7 @@
 # Start, stop and talk to a rehearsal VM (made by build-image.sh).
 #
 #   vm.sh start NAME SSH_PORT LAN_MAC LAN_MODE [HOSTFWD...]   a fresh qcow2 overlay on base.raw
+#   vm.sh boot  NAME ... (the same arguments)                  the disk as it was left
 #   vm.sh ssh NAME COMMAND...                                   run as root inside
 #   vm.sh stop NAME
 #
@@ -20,17 +21,22 @@ run_ssh() {
 		-o ConnectTimeout=5 -o ServerAliveInterval=15 root@127.0.0.1 "$@"
 }
 case $cmd in
-start)
+start | boot)
+	# start: a fresh disk (a qcow2 overlay on base.raw); boot: the VM's disk as it was left
 	port=$1 mac=$2 lan=$3
 	shift 3
 	fwd="hostfwd=tcp:127.0.0.1:$port-:22"
 	for f in "$@"; do fwd+=",hostfwd=tcp:127.0.0.1:$f"; done
-	rm -f "$W/$name.qcow2"
-	qemu-img create -q -f qcow2 -F raw -b "$W/base.raw" "$W/$name.qcow2"
+	if [[ $cmd == start ]]; then
+		rm -f "$W/$name.qcow2"
+		qemu-img create -q -f qcow2 -F raw -b "$W/base.raw" "$W/$name.qcow2"
+	fi
 	echo "$port" >"$W/$name.sshport"
 	# KVM when it works; on this project's build machine (a nested Firecracker guest) /dev/kvm
 	# exists but a guest kernel hangs after its decompressor, so TCG is the default
-	accel=(-accel tcg)
+	# (-cpu max: the wheels pip installs, numpy's for one, need x86-64-v2 instructions that
+	# TCG's default qemu64 CPU lacks: "Illegal instruction")
+	accel=(-accel tcg -cpu max)
 	[[ ${VM_ACCEL:-tcg} == kvm ]] && accel=(-accel kvm -cpu host)
 	qemu-system-x86_64 "${accel[@]}" -smp "${VM_CPUS:-1}" -m "${VM_MEM:-1536}" \
 		-drive "file=$W/$name.qcow2,if=virtio,format=qcow2" \
@@ -64,5 +70,5 @@ stop)
 	fi
 	rm -f "$W/$name.pid"
 	;;
-*) echo "usage: vm.sh start|ssh|wait|stop NAME ..." >&2; exit 2 ;;
+*) echo "usage: vm.sh start|boot|ssh|wait|stop NAME ..." >&2; exit 2 ;;
 esac
