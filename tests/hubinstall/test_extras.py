@@ -28,7 +28,9 @@ PARTS = {
 
 
 def _names(requirements: list[str]) -> set[str]:
-    return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+    return {
+        re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements
+    }
 
 
 def _closure(names: set[str]) -> set[str]:
@@ -62,7 +64,9 @@ def _imports(folder: Path) -> set[str]:
 @pytest.mark.parametrize("extra", sorted(PARTS))
 def test_extra_brings_every_import(extra: str) -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    allowed = _closure(_names(project["dependencies"]) | _names(project["optional-dependencies"][extra]))
+    allowed = _closure(
+        _names(project["dependencies"]) | _names(project["optional-dependencies"][extra])
+    )
     providers = md.packages_distributions()
     missing: dict[str, list[str]] = {}
     for module in sorted(set().union(*(_imports(REPO / p) for p in PARTS[extra]))):

@@ -39,25 +39,26 @@ def steps(text: str) -> list[dict[str, object]]:
     """Each command of the block that has commands (the one with `apt-get`) and its output."""
     block = next(b for b in blocks(text) if any("apt-get install" in line for line in b))
     out: list[dict[str, object]] = []
+    outputs: list[list[str]] = []
     pending = ""
     for line in block:
         if pending:
             pending += "\n" + line
             if not line.endswith("\\"):
-                out.append({"command": pending, "expected": []})
+                outputs.append([])
+                out.append({"command": pending, "expected": outputs[-1]})
                 pending = ""
             continue
         if line.startswith("#"):
             if not out:
                 raise ValueError(f"README.md: output line before any command: {line!r}")
-            expected = out[-1]["expected"]
-            assert isinstance(expected, list)
-            expected.append(line[1:].strip())
+            outputs[-1].append(line[1:].strip())
         elif line.strip():
             if line.endswith("\\"):
                 pending = line
             else:
-                out.append({"command": line, "expected": []})
+                outputs.append([])
+                out.append({"command": line, "expected": outputs[-1]})
     if pending:
         raise ValueError("README.md: the last command ends with a backslash")
     return out

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016 # commands in single quotes run in the VM, which expands them
 # Rehearse the README's deployment on a fresh Debian 12 VM with systemd as PID 1, then a
 # terminal (a second VM, simulated hardware) that gets an incident posted to the hub's API.
 # Run as root from a clone: `make deploy-rehearsal` (not part of `make test`: it needs
@@ -116,7 +117,10 @@ backup_reboot() {
 main() {
 	: >"$T"
 	git_server
-	hub_vm && terminal_vm && readme || { say "== stopped"; return 1; }
+	if ! { hub_vm && terminal_vm && readme; }; then
+		say "== stopped"
+		return 1
+	fi
 	KEY=$(grep -A2 'intake-key cad-110' "$T" | sed -n 3p | tr -d ' ')
 	OTP=$(grep -A3 'create-admin' "$T" | tail -1 | tr -d ' ')
 	hub_checks
