@@ -70,7 +70,7 @@ readme() {
 terminal_vm() {
 	"$VM" start terminal 2223 52:54:00:20:00:0b connect:40005
 	say "== site: the terminal of power-co (a Debian 12 VM standing in for Raspberry Pi OS Lite bookworm)"
-	run terminal 'hostnamectl set-hostname ld-power-co 2>/dev/null || echo ld-power-co > /etc/hostname; printf "auto eth1\niface eth1 inet static\n    address 10.20.0.11/24\n" > /etc/network/interfaces.d/centre-lan && ifup eth1 && printf "10.20.0.5\thub.shuangbai.gov.local\n" >> /etc/hosts && ping -c1 -W3 hub.shuangbai.gov.local | head -2'
+	run terminal 'hostnamectl set-hostname ld-power-co && printf "127.0.1.1\tld-power-co\n" >> /etc/hosts; printf "auto eth1\niface eth1 inet static\n    address 10.20.0.11/24\n" > /etc/network/interfaces.d/centre-lan && ifup eth1 && printf "10.20.0.5\thub.shuangbai.gov.local\n" >> /etc/hosts && ping -c1 -W3 hub.shuangbai.gov.local | head -2'
 	# Raspberry Pi OS has sudo, python3-lgpio and /boot/firmware; plain Debian amd64 has none:
 	# the gateway's pins are gpiozero's mock pins here (GPIOZERO_PIN_FACTORY=mock, below)
 	run terminal 'apt-get update -q >/dev/null && apt-get install -y -q sudo git python3-venv chrony openssl >/dev/null && mkdir -p /boot/firmware && touch /boot/firmware/config.txt /boot/firmware/cmdline.txt && echo ready'
@@ -85,12 +85,13 @@ hub_checks() {
 	run hub 'systemctl is-active mosquitto liandong-hub nginx; systemctl list-timers liandong-hub-backup.timer --no-pager | head -2'
 	say "host\$ tools/deploy-rehearsal/seat.sh ca.crt chief ONE-TIME-PASSWORD NEW-PASSWORD"
 	"$HERE/seat.sh" "$W/ca.crt" chief "$OTP" "Rehearsal-$(date +%s)-pw" 2>&1 | sed 's/^/  /' | tee -a "$T"
-	run hub 'curl -sI http://console.shuangbai.gov.local/ 2>/dev/null | head -1 || python3 -c "import http.client as h; c=h.HTTPConnection(\"console.shuangbai.gov.local\"); c.request(\"HEAD\",\"/\"); r=c.getresponse(); print(r.status, r.reason)"'
+	say "host\$ curl -sI -H 'Host: console.shuangbai.gov.local' http://127.0.0.1:8080/ (plain HTTP, forwarded to the VM's :80)"
+	curl -sI -H 'Host: console.shuangbai.gov.local' http://127.0.0.1:8080/ 2>&1 | grep -i '^HTTP\|^location' | sed 's/^/  /' | tee -a "$T"
 }
 terminal_install() {
 	say "== the terminal: enroll power-co on the hub, install it on the terminal VM"
 	run hub 'sudo /opt/liandong/bin/liandong-provision enroll power-co --dir /srv/liandong/pki'
-	run hub 'sudo liandong/hub-install/install.sh --pki /srv/liandong/pki --console-name console.shuangbai.gov.local --console-name 10.20.0.5 | tail -3'
+	run hub 'sudo hub-install/install.sh --pki /srv/liandong/pki --console-name console.shuangbai.gov.local --console-name 10.20.0.5 | tail -3'
 	say "(the bundle goes to the terminal as on a USB stick: tar through the host)"
 	"$VM" ssh hub tar -C /srv/liandong/pki/units -c power-co | "$VM" ssh terminal tar -C /root -x
 	run terminal 'sudo liandong/firmware-config/install.sh /root/power-co --board pi4 --no-packages --gps none --printer-url file:/var/lib/liandong/printer.out | tail -4'
