@@ -10,7 +10,7 @@ PORT=${HTTPS_FWD:-8443}
 now=$(TZ=Asia/Shanghai date +%Y-%m-%dT%H:%M:%S+08:00)
 body=$(printf '{"source_id": "%s", "category": "power-cut", "township": "tuodian", "address": "妥甸镇 东街 12 号", "caller_phone": "13812345678", "summary": "整条街停电，有老人使用制氧机。", "reported_at": "%s"}' "$ID" "$now")
 sig=$(printf '%s' "$body" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$KEY" | sed 's/.*= //')
-curl -sS --cacert "$CA" --resolve "hub.shuangbai.gov.local:$PORT:127.0.0.1" \
+curl -sS --cacert "$CA" --resolve "console.shuangbai.gov.local:$PORT:127.0.0.1" \
 	-H 'Content-Type: application/json' -H 'X-Liandong-Source: cad-110' \
 	-H "X-Liandong-Signature: sha256=$sig" --data-binary "$body" -w '\nHTTP %{http_code}\n' \
-	"https://hub.shuangbai.gov.local:$PORT/api/v1/incidents"
+	"https://console.shuangbai.gov.local:$PORT/api/v1/incidents"
