@@ -183,3 +183,13 @@ nginx:
 	fi
 
 pytest: nginx  # one more prerequisite of pytest (above), declared beside its target
+
+.PHONY: deploy-rehearsal
+# The README's deployment typed into a fresh Debian 12 VM (systemd as PID 1), then a
+# terminal VM that gets an incident (tools/deploy-rehearsal/). Not part of `make test`:
+# it needs root, qemu, debootstrap, a Debian mirror and a package index, and takes most of
+# an hour under TCG. The image and VMs live in /var/tmp/liandong-vm, never in the repo.
+deploy-rehearsal:
+	@command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1 || { \
+		echo "deploy-rehearsal needs: sudo apt-get install qemu-system-x86 qemu-utils debootstrap"; exit 1; }
+	tools/deploy-rehearsal/rehearse.sh
