@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from wire.clock import SHANGHAI
+
 
 class ScaledClock:
     """`now()` starts at the real time and advances `speed` clock seconds per real second.
@@ -57,3 +59,16 @@ class ScaledClock:
     def real_seconds(self, clock_seconds: float) -> float:
         """How long `clock_seconds` of county time take in real time."""
         return clock_seconds / self._speed
+
+
+def next_beijing(hour: int, minute: int, now: datetime) -> datetime:
+    """The first instant at or after `now` that reads HH:MM in Beijing: `--county-start`.
+
+    Never earlier than now: the demo's certificates are made on the real clock, and the hub
+    refuses a certificate its (county) clock says is not yet valid.
+    """
+    local = now.astimezone(SHANGHAI)
+    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at < local:
+        at += timedelta(days=1)
+    return at.astimezone(UTC)

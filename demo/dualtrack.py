@@ -53,6 +53,7 @@ class DualTrack:
     phone_order: str | None = None
     _call_id: str | None = None
     _phone_posted_at: datetime | None = None
+    _taken_at: datetime | None = None
     _phone_next: int = 0
     _assisted: bool = False
 
@@ -74,6 +75,11 @@ class DualTrack:
         order fed back."""
         return self._assisted and self._phone_next >= len(PHONE_STEPS)
 
+    def earliest(self) -> list[datetime]:
+        """The back-dated time the self-taken call was taken, once recorded: its order is
+        dispatched then, so the demo's report range must reach back to it."""
+        return [self._taken_at] if self._taken_at is not None else []
+
     def rows(self) -> list[tuple[str, str, str]]:
         """The summary's rows."""
         return [
@@ -85,11 +91,12 @@ class DualTrack:
     def _record_self_call(self) -> None:
         gw = self.fleet.terminals[SELF_UNIT].gw
         now = self.clock.now()
+        self._taken_at = now - timedelta(minutes=40)
         self._call_id = gw.record_selfcall(
             category="water-main-burst",
             township="tuodian",
             address="妥甸镇南街 3 号",
-            taken_at=now - timedelta(minutes=40),
+            taken_at=self._taken_at,
             summary="群众直接来电：南街供水管爆裂，路面积水。",
             result_code="resolved",
             result_text="已关阀抢修，恢复供水。",

@@ -5,7 +5,8 @@ county's own report command can be run on them. Two things make it differ from a
 a real hub: the demo's county time runs `--speed` times faster than the wall clock, so the
 report must be made *as of* the county time the run ended (`--as-of`), or it would leave out
 everything the hub recorded "in the future"; and the run may cross midnight, so the range
-is from the Beijing day it started to the one it ended. The report's totals (orders, late,
+is from the Beijing day of the first order (`started`: the run's start, or the back-dated
+time of the self-taken call when earlier) to the day it ended. The report's totals (orders, late,
 fed back) are the summary's (tests/demo/test_report.py checks it).
 """
 

@@ -13,11 +13,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from demo import report, rollout
 from demo.broker import Broker, BrokerError
-from demo.clock import ScaledClock
+from demo.clock import ScaledClock, next_beijing
 from demo.county import INTAKE_SOURCE, Provisioned, provision, tier1_units, wipe
 from demo.dualtrack import DualTrack
 from demo.fleet import HEALTH_INTERVAL_S, Fleet
@@ -64,7 +65,11 @@ class Demo:
         self.stop_event = stop
         self.setup_logging = setup_logging
         self.registry = load_registry()
-        self.clock = ScaledClock(args.speed)
+        county_start: tuple[int, int] | None = getattr(args, "county_start", None)
+        start = None
+        if county_start is not None:
+            start = next_beijing(county_start[0], county_start[1], datetime.now(UTC))
+        self.clock = ScaledClock(args.speed, start=start)
         self.state: Path = args.state
         self.broker: Broker | None = None
         self.hub: Hub | None = None
@@ -221,7 +226,10 @@ class Demo:
         for problem in final.problems[:20]:
             say(f"  ! {problem}")
         out = self.state / "report.json"
-        line = report.command_line(self.prov.hub_toml, self.clock_start, self.clock.now(), out)
+        # a self-taken call is recorded back-dated (taken 40 minutes before): its order
+        # belongs to the day it was taken, which may be before the run's first day
+        first = min(self.clock_start, *(self.dual.earliest() if self.dual else []))
+        line = report.command_line(self.prov.hub_toml, first, self.clock.now(), out)
         say(f"考核报表 assessment report (after the demo stops):\n  {line}")
         ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok and roll_ok
         if ok and getattr(args, "rollout", False):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from demo.clock import ScaledClock
+from demo.__main__ import parse_args
+from demo.clock import ScaledClock, next_beijing
 from demo.netcut import NetCut
 from demo.vehicle import Vehicle
 from gateway.devices.gps import NmeaParser
@@ -43,6 +44,18 @@ def test_scaled_clock_runs_speed_times_faster_and_changes_pace_without_a_jump() 
         ScaledClock(0)
     with pytest.raises(ValueError):
         ScaledClock(2, start=datetime(2026, 1, 1))
+
+
+def test_county_start_is_the_next_beijing_hh_mm_never_the_past() -> None:
+    # 2026-12-05 16:10 UTC is 00:10 Beijing on the 6th
+    now = datetime(2026, 12, 5, 16, 10, tzinfo=UTC)
+    assert next_beijing(0, 5, now) == datetime(2026, 12, 6, 16, 5, tzinfo=UTC)
+    assert next_beijing(0, 10, now) == now
+    assert next_beijing(23, 55, now) == datetime(2026, 12, 6, 15, 55, tzinfo=UTC)
+    assert parse_args(["--county-start", "23:55"]).county_start == (23, 55)
+    for bad in ("24:00", "7", "ab:cd", "12:60"):
+        with pytest.raises(SystemExit):
+            parse_args(["--county-start", bad])
 
 
 @pytest.fixture
