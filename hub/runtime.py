@@ -184,6 +184,7 @@ class Hub:
         self._closing.set()
         if self.bridge:
             self.bridge.stop()
+        self.desk.events.close()  # open board streams end now, not at waitress's timeout
         # waitress ends its worker threads only when told; a worker still finishing a
         # response pulls the server's trigger, so the workers stop (after their request)
         # before the server and its trigger are closed, never after (EBADF in a worker).

@@ -24,6 +24,7 @@ from flask import (
     stream_with_context,
 )
 
+from hub.alerts.live import CLOSING
 from hub.console import sessions
 from hub.console.web import TOKEN_KEY, need, now, service, state
 
@@ -92,6 +93,8 @@ def events() -> Response:
                 if event is None:
                     yield ": keep-alive\n\n"
                     continue
+                if event is CLOSING:
+                    return  # the hub is stopping; the browser retries in 3 s
                 kind = "escalation" if event.get("type") == "escalation" else "change"
                 yield f"event: {kind}\ndata: {json.dumps(event, default=str)}\n\n"
         finally:

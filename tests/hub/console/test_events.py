@@ -102,3 +102,22 @@ def test_streams_past_the_limit_retry_later_and_a_closed_one_frees_its_place(
         for response, _ in reversed(opened):
             response.close()
     assert service.events._subs == []
+
+
+def test_a_stopping_hub_ends_open_streams_at_once(
+    as_role: Callable[[str], FlaskClient],
+    service: TestService,
+    app: Flask,
+    streams: Callable[[FlaskClient], Iterator[str]],
+) -> None:
+    """Hub.stop() closes the bus: a board stream ends now, not at its next heartbeat (a
+    minute here) or when waitress gives up on the thread it holds."""
+    app.config["CONSOLE_SSE_HEARTBEAT_S"] = 60
+    client = as_role("operator")
+    stream = streams(client)
+    assert next(stream).startswith("retry:")
+    service.events.close()
+    assert list(stream) == []
+    assert service.events._subs == []
+    late = streams(client)  # a browser reconnecting meanwhile is not held either
+    assert next(late).startswith("retry:") and list(late) == []
