@@ -117,7 +117,7 @@ def backup(config_path: Path, folder: Path | None, keep: int) -> None:
         raise click.ClickException(str(e)) from None
     click.echo(f"备份完成 backed up: {made.path} ({made.size} bytes)")
     for old in made.removed:
-        click.echo(f"  removed (older than {keep} days of backups): {old.name}")
+        click.echo(f"  removed (only the newest backup of each of the last {keep} days is kept): {old.name}")
 
 
 @main.command(help="Put a backup in place of the database; the hub must be stopped.")

@@ -101,6 +101,10 @@ incident() {
 	say "== an incident from the 110 CAD (the host), as docs/hub.md says"
 	say "host\$ tools/deploy-rehearsal/intake.sh ca.crt INTAKE-KEY $1"
 	"$HERE/intake.sh" "$W/ca.crt" "$KEY" "$1" 2>&1 | sed 's/^/  /' | tee -a "$T"
+	if ! grep -q "HTTP 20[01]" <<<"$(tail -3 "$T")"; then
+		say "  [the intake was not accepted]"
+		failures=$((failures + 1))
+	fi
 	sleep 20
 	run terminal 'journalctl -u liandong-gateway -b --no-pager | tail -6; echo "--- printer (file:/var/lib/liandong/printer.out):"; tr -d "\000-\011\013-\037" < /var/lib/liandong/printer.out | tail -15'
 }
@@ -122,7 +126,9 @@ main() {
 		say "== stopped"
 		return 1
 	fi
-	KEY=$(grep -A2 'intake-key cad-110' "$T" | sed -n 3p | tr -d ' ')
+	# the key is the line after the command (64 hex digits); a script that cannot find it stops
+	KEY=$(grep -A1 '# sudo .*intake-key cad-110' "$T" | grep -oE '^ +[0-9a-f]{64}$' | tr -d ' ')
+	[[ -n $KEY ]] || { say "== no intake key in the transcript: stopped"; return 1; }
 	OTP=$(grep -A3 'create-admin' "$T" | tail -1 | tr -d ' ')
 	hub_checks
 	terminal_install
