@@ -38,7 +38,6 @@ IMPORT_LAYERS = (
     ("prometheus_client (first scrape of /metrics)", "prometheus_client"),
     ("sqlite-utils (first start after an install or upgrade)", "sqlite_utils"),
     ("pynmea2 (first NMEA line, with [gps])", "pynmea2"),
-    ("python-escpos (first slip)", "escpos.printer"),
 )
 """(what, modules) in the order the start imports them; each adds to the ones above it."""
 IMPORT_COSTS = """
