@@ -23,7 +23,6 @@ IMPORT_LAYERS = (
     ("paho.mqtt (the bare baseline stops here, plus its connection)", "paho.mqtt.client"),
     ("click (the command line)", "click"),
     ("msgspec", "msgspec"),
-    ("python-ulid (and importlib.metadata, which it imports)", "ulid"),
     ("wire (our message contract)", "wire"),
     ("sqlite3", "sqlite3"),
     ("gpiozero (and colorzero)", "gpiozero"),
