@@ -338,6 +338,9 @@ def _memory_figures(runs: dict[str, list[Sample]]) -> dict[str, str]:
     def steady(key: str) -> list[float]:
         return [r.rss_steady or 0.0 for r in runs[key]]
 
+    def anon(key: str) -> list[float]:
+        return [r.anon_steady or r.anon_ready for r in runs[key]]
+
     bare = rss("bare")
     on_ratio, off_ratio = ratios(rss("on"), bare), ratios(rss("off"), bare)
     on_steady, off_steady = ratios(steady("on"), bare), ratios(steady("off"), bare)
@@ -358,6 +361,16 @@ def _memory_figures(runs: dict[str, list[Sample]]) -> dict[str, str]:
             statistics.median(on_steady) <= 1.4, "<= 1.4x"
         ),
         "RSS goal, steady state kiosk off": goal(statistics.median(off_steady) <= 1.4, "<= 1.4x"),
+        "anonymous RSS (RssAnon: heap, objects, stacks; no shared library pages), baseline (MiB)": (
+            spread(anon("bare"), 1)
+        ),
+        "anonymous RSS at the steady state, kiosk on / kiosk off (MiB)": (
+            f"{spread(anon('on'), 1)} / {spread(anon('off'), 1)}"
+        ),
+        "anonymous RSS ratio at the steady state, kiosk on / kiosk off": (
+            f"{spread(ratios(anon('on'), anon('bare')))} / "
+            f"{spread(ratios(anon('off'), anon('bare')))}"
+        ),
         "RSS at READY=1, kiosk on (MiB)": spread(rss("on"), 1),
         "RSS at READY=1, kiosk off (MiB)": spread(rss("off"), 1),
         "RSS ratio at READY=1 kiosk on / baseline": spread(on_ratio),
