@@ -140,8 +140,9 @@ def _serve_kiosk(gw: Gateway) -> BaseWSGIServer:
 
 
 def _settle_kiosk(app: Flask) -> None:
-    """After READY=1, off the start's path: compile the kiosk's templates and give the
-    compiler's freed memory back to the system (1.8 MiB, gateway/heap.py)."""
+    """Beside the start, off its path (READY=1 does not wait): compile the kiosk's
+    templates and give the compiler's freed memory back to the system (1.8 MiB,
+    gateway/heap.py)."""
     from gateway.heap import give_back_free_memory
     from gateway.kiosk import compile_templates
 
