@@ -25,12 +25,9 @@ the ratio (the machine is shared and noisy):
 from __future__ import annotations
 
 import dataclasses
-import os
 import queue
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -45,6 +42,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from bench.common import goal, ratios, spread, tls_broker, wait
 from bench.orders import sample_order
 from bench.terminal_imports import as_on_a_terminal, import_costs
+from bench.terminal_process import Dispatcher, Sample, measure, unit_environment
 from demo.broker import Broker, free_port
 from gateway.config import parse_config
 from gateway.devices.pin_numbers import DEFAULT_PINS
@@ -116,57 +114,6 @@ def _config_data(
         "printer": {"port": "file:paper.bin", "baudrate": 9600, "encoding": "gb18030"},
         "kiosk": {"listen": f"127.0.0.1:{free_port()}", "enabled": kiosk},
     }
-
-
-def _proc_stat(pid: int) -> tuple[float, int]:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    rss = next(
-        int(line.split()[1])
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-        if line.startswith("VmRSS:")
-    )
-    return cpu, rss
-
-
-IDLE_S = 5.0
-
-
-def _measure(cmd: list[str], root: Path, *, notify_ready: bool) -> tuple[float, float, float]:
-    """(start to ready s, RSS MiB, idle CPU % of one core) of one process: ready is READY=1
-    on a NOTIFY_SOCKET, or a line READY on stdout."""
-    sock_path = root / "notify.sock"
-    sock_path.unlink(missing_ok=True)
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(str(sock_path))
-    notify.settimeout(30)
-    env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock", "NOTIFY_SOCKET": str(sock_path)}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd,
-        env=env,
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        if notify_ready:
-            while not notify.recv(4096).startswith(b"READY=1"):
-                pass
-        else:
-            assert proc.stdout is not None
-            while proc.stdout.readline().strip() != b"READY":
-                pass
-        ready = time.perf_counter() - t0
-        time.sleep(2)
-        cpu0, _ = _proc_stat(proc.pid)
-        time.sleep(IDLE_S)
-        cpu1, rss = _proc_stat(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(15)
-        notify.close()
-    return ready, rss / 1024, (cpu1 - cpu0) / IDLE_S * 100
 
 
 class _BareHub:
@@ -312,29 +259,53 @@ def run(workdir: Path) -> dict[str, object]:
     root = workdir / "unit"
     root.mkdir()
     files = _files(root, test_pki)
+    data = {k: _config_data(files, broker.port, "st", kiosk=k == "on") for k in ("on", "off")}
+    for k, d in data.items():
+        (root / f"kiosk-{k}.toml").write_text(tomli_w.dumps(d))
     on, off = root / "kiosk-on.toml", root / "kiosk-off.toml"
-    on.write_text(tomli_w.dumps(_config_data(files, broker.port, "st")))
-    off.write_text(tomli_w.dumps(_config_data(files, broker.port, "st", kiosk=False)))
     first = root / "first-start.toml"
     blocked = as_on_a_terminal()
     cli = str(Path(sys.executable).parent / "liandong-gateway")
+    env = unit_environment()
     Store(root / "st" / "gateway.sqlite3", SystemClock()).close()  # as after the first start
-    runs: dict[str, list[tuple[float, float, float]]] = {
-        k: [] for k in ("on", "off", "first", "venv", "bare")
-    }
+    hub_cert, hub_key = test_pki.client("hub")
+    dispatcher = Dispatcher(
+        files["ca"], hub_cert, hub_key, broker.port, root / "PKI/hub/dispatch.key", COUNTY
+    )
+    paper = root / "paper.bin"
+    kiosk_url = f"http://{data['on']['kiosk']['listen']}/"
+    runs: dict[str, list[Sample]] = {k: [] for k in ("on", "off", "first", "venv", "bare")}
     real: list[dict[str, float]] = []
     base: list[float] = []
     try:
         for i in range(RUNS):
-            runs["on"].append(_measure(_terminal(on, blocked), root, notify_ready=True))
-            runs["off"].append(_measure(_terminal(off, blocked), root, notify_ready=True))
+            runs["on"].append(
+                measure(
+                    _terminal(on, blocked),
+                    root,
+                    env=env,
+                    notify_ready=True,
+                    steady=dispatcher.first_order(UNIT, paper, kiosk_url),
+                )
+            )
+            runs["off"].append(
+                measure(
+                    _terminal(off, blocked),
+                    root,
+                    env=env,
+                    notify_ready=True,
+                    steady=dispatcher.first_order(UNIT, paper, None),
+                )
+            )
             first.write_text(tomli_w.dumps(_config_data(files, broker.port, f"first{i}")))
-            runs["first"].append(_measure(_terminal(first, blocked), root, notify_ready=True))
+            runs["first"].append(
+                measure(_terminal(first, blocked), root, env=env, notify_ready=True)
+            )
             runs["venv"].append(
-                _measure([cli, "run", "--config", str(on)], root, notify_ready=True)
+                measure([cli, "run", "--config", str(on)], root, env=env, notify_ready=True)
             )
             runs["bare"].append(
-                _measure(
+                measure(
                     [
                         sys.executable,
                         "-c",
@@ -345,45 +316,73 @@ def run(workdir: Path) -> dict[str, object]:
                         str(broker.port),
                     ],
                     root,
+                    env={},
                     notify_ready=False,
                 )
             )
             real.append(_drain_real(root, broker, test_pki, i))
             base.append(_drain_bare(root, broker, test_pki))
     finally:
+        dispatcher.close()
         broker.stop()
     return {"runs": RUNS, **_memory_figures(runs), **import_costs(blocked), **_drain(real, base)}
 
 
-def _memory_figures(runs: dict[str, list[tuple[float, float, float]]]) -> dict[str, str]:
-    def col(key: str, i: int) -> list[float]:
-        return [r[i] for r in runs[key]]
+def _memory_figures(runs: dict[str, list[Sample]]) -> dict[str, str]:
+    def ready(key: str) -> list[float]:
+        return [r.ready_s for r in runs[key]]
 
-    bare_rss = col("bare", 1)
-    on_ratio, off_ratio = ratios(col("on", 1), bare_rss), ratios(col("off", 1), bare_rss)
-    first_ratio = ratios(col("first", 1), bare_rss)
+    def rss(key: str) -> list[float]:
+        return [r.rss_ready for r in runs[key]]
+
+    def steady(key: str) -> list[float]:
+        return [r.rss_steady or 0.0 for r in runs[key]]
+
+    def anon(key: str) -> list[float]:
+        return [r.anon_steady or r.anon_ready for r in runs[key]]
+
+    bare = rss("bare")
+    on_ratio, off_ratio = ratios(rss("on"), bare), ratios(rss("off"), bare)
+    on_steady, off_steady = ratios(steady("on"), bare), ratios(steady("off"), bare)
     return {
-        "start to ready, terminal as shipped, kiosk on (s)": spread(col("on", 0)),
-        "start to ready, kiosk off (s)": spread(col("off", 0)),
-        "start to ready, first start: migrations applied (s)": spread(col("first", 0)),
-        "start to ready, bare paho TLS client (s, baseline)": spread(col("bare", 0)),
-        "start to ready goal": goal(statistics.median(col("on", 0)) <= 0.5, "<= 0.5 s"),
-        "RSS, terminal as shipped, kiosk on (MiB)": spread(col("on", 1), 1),
-        "RSS, kiosk off (MiB)": spread(col("off", 1), 1),
-        "RSS, first start, kiosk on: sqlite-utils imported to migrate (MiB)": spread(
-            col("first", 1), 1
+        "start to ready, terminal as shipped, kiosk on (s)": spread(ready("on")),
+        "start to ready, kiosk off (s)": spread(ready("off")),
+        "start to ready, first start: migrations applied (s)": spread(ready("first")),
+        "start to ready, bare paho TLS client (s, baseline)": spread(ready("bare")),
+        "start to ready goal": goal(statistics.median(ready("on")) <= 0.5, "<= 0.5 s"),
+        "RSS, bare paho TLS client with cryptography (MiB, baseline)": spread(bare, 1),
+        "RSS after an order printed and the kiosk page served, kiosk on (MiB, steady state)": (
+            spread(steady("on"), 1)
         ),
-        "RSS, kiosk on, in this dev venv: flask-wtf imports the hub's babel (MiB)": spread(
-            col("venv", 1), 1
+        "RSS after an order printed, kiosk off (MiB, steady state)": spread(steady("off"), 1),
+        "RSS ratio steady state kiosk on / baseline": spread(on_steady),
+        "RSS ratio steady state kiosk off / baseline": spread(off_steady),
+        "RSS goal, steady state kiosk on (as shipped)": goal(
+            statistics.median(on_steady) <= 1.4, "<= 1.4x"
         ),
-        "RSS, bare paho TLS client with cryptography (MiB, baseline)": spread(bare_rss, 1),
-        "RSS ratio kiosk on / baseline": spread(on_ratio),
-        "RSS ratio kiosk off / baseline": spread(off_ratio),
-        "RSS ratio first start / baseline": spread(first_ratio),
-        "RSS goal, kiosk on (as shipped)": goal(statistics.median(on_ratio) <= 1.4, "<= 1.4x"),
-        "RSS goal, kiosk off": goal(statistics.median(off_ratio) <= 1.4, "<= 1.4x"),
-        "idle CPU, terminal kiosk on (% of one core)": spread(col("on", 2)),
-        "idle CPU, baseline (% of one core)": spread(col("bare", 2)),
+        "RSS goal, steady state kiosk off": goal(statistics.median(off_steady) <= 1.4, "<= 1.4x"),
+        "anonymous RSS (RssAnon: heap, objects, stacks; no shared library pages), baseline (MiB)": (
+            spread(anon("bare"), 1)
+        ),
+        "anonymous RSS at the steady state, kiosk on / kiosk off (MiB)": (
+            f"{spread(anon('on'), 1)} / {spread(anon('off'), 1)}"
+        ),
+        "anonymous RSS ratio at the steady state, kiosk on / kiosk off": (
+            f"{spread(ratios(anon('on'), anon('bare')))} / "
+            f"{spread(ratios(anon('off'), anon('bare')))}"
+        ),
+        "RSS at READY=1, kiosk on (MiB)": spread(rss("on"), 1),
+        "RSS at READY=1, kiosk off (MiB)": spread(rss("off"), 1),
+        "RSS ratio at READY=1 kiosk on / baseline": spread(on_ratio),
+        "RSS ratio at READY=1 kiosk off / baseline": spread(off_ratio),
+        "RSS at READY=1, first start, kiosk on: sqlite-utils imported to migrate (MiB)": spread(
+            rss("first"), 1
+        ),
+        "RSS at READY=1, kiosk on, in this dev venv: flask-wtf imports the hub's babel (MiB)": (
+            spread(rss("venv"), 1)
+        ),
+        "idle CPU, terminal kiosk on (% of one core)": spread([r.cpu_idle for r in runs["on"]]),
+        "idle CPU, baseline (% of one core)": spread([r.cpu_idle for r in runs["bare"]]),
     }
 
 

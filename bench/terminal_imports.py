@@ -23,7 +23,6 @@ IMPORT_LAYERS = (
     ("paho.mqtt (the bare baseline stops here, plus its connection)", "paho.mqtt.client"),
     ("click (the command line)", "click"),
     ("msgspec", "msgspec"),
-    ("python-ulid (and importlib.metadata, which it imports)", "ulid"),
     ("wire (our message contract)", "wire"),
     ("sqlite3", "sqlite3"),
     ("gpiozero (and colorzero)", "gpiozero"),
@@ -38,7 +37,6 @@ IMPORT_LAYERS = (
     ("prometheus_client (first scrape of /metrics)", "prometheus_client"),
     ("sqlite-utils (first start after an install or upgrade)", "sqlite_utils"),
     ("pynmea2 (first NMEA line, with [gps])", "pynmea2"),
-    ("python-escpos (first slip)", "escpos.printer"),
 )
 """(what, modules) in the order the start imports them; each adds to the ones above it."""
 IMPORT_COSTS = """

@@ -23,6 +23,7 @@ from gateway.errors import GatewayError
 from gateway.sdnotify import notify, watchdog_interval
 
 if TYPE_CHECKING:  # imported only when used: slots, the kiosk (tests/gateway/test_lazy_imports.py)
+    from flask import Flask
     from waitress.server import BaseWSGIServer
 
     from gateway.terminal import Gateway
@@ -124,8 +125,9 @@ def _serve_kiosk(gw: Gateway) -> BaseWSGIServer:
     from gateway.kiosk import create_app
 
     k = gw.config.kiosk
+    app = create_app(gw)
     try:
-        server = waitress.create_server(create_app(gw), host=k.host, port=k.port, threads=4)
+        server = waitress.create_server(app, host=k.host, port=k.port, threads=4)
     except OSError as e:  # the kiosk's port is taken: one line, not a traceback
         gw.stop()
         raise click.ClickException(
@@ -133,7 +135,22 @@ def _serve_kiosk(gw: Gateway) -> BaseWSGIServer:
             f"{e} (another liandong-gateway running? see [kiosk] listen)"
         ) from None
     threading.Thread(target=server.run, name="kiosk", daemon=True).start()
+    threading.Thread(target=_settle_kiosk, args=(app,), name="kiosk-templates", daemon=True).start()
     return server
+
+
+def _settle_kiosk(app: Flask) -> None:
+    """Beside the start, off its path (READY=1 does not wait): compile the kiosk's
+    templates and give the compiler's freed memory back to the system (1.8 MiB,
+    gateway/heap.py)."""
+    from gateway.heap import give_back_free_memory
+    from gateway.kiosk import compile_templates
+
+    try:
+        compile_templates(app)
+    except Exception:  # the page will compile it then, and say what is wrong
+        log.exception("kiosk templates did not compile")
+    give_back_free_memory()
 
 
 EXIT_RESTART = 75

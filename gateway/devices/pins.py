@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gpiozero import LED, Button, Buzzer, Device
+from gpiozero import LED, Buzzer, Device, DigitalInputDevice
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +62,15 @@ class Pins:
         kw: dict[str, Any] = {"pin_factory": factory} if factory is not None else {}
         self.buzzer = Buzzer(pins["buzzer"], **kw)
         self.light = LED(pins["light"], **kw)
-        # Panel buttons close to ground with the internal pull-up enabled.
-        self.ack_button = Button(pins["ack_button"], pull_up=True, **kw)
-        self.arrive_button = Button(pins["arrive_button"], pull_up=True, **kw)
+        # Panel buttons close to ground with the internal pull-up enabled. A plain input,
+        # not gpiozero's Button: Button adds hold detection, one idle thread per button that
+        # the terminal never uses (press only), about 0.1 MiB each (docs/gateway.md Figures).
+        self.ack_button = DigitalInputDevice(pins["ack_button"], pull_up=True, **kw)
+        self.arrive_button = DigitalInputDevice(pins["arrive_button"], pull_up=True, **kw)
 
     def on_buttons(self, ack: Debouncer, arrive: Debouncer) -> None:
-        self.ack_button.when_pressed = lambda *_: ack.press()
-        self.arrive_button.when_pressed = lambda *_: arrive.press()
+        self.ack_button.when_activated = lambda *_: ack.press()
+        self.arrive_button.when_activated = lambda *_: arrive.press()
 
     def close(self) -> None:
         for dev in (self.buzzer, self.light, self.ack_button, self.arrive_button):

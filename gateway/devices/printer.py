@@ -1,13 +1,15 @@
 """The thermal printer: ESC/POS in Chinese over any pyserial port, with status by DLE EOT.
 
-python-escpos builds the commands (alignment, size, native QR code, cut) into a `Dummy`
-buffer and pyserial moves the bytes, so a USB-serial printer, a network printer
-(`socket://10.1.2.3:9100`) and a test port (`loop://`, a pty) are the same code.
+`gateway.devices.escpos_commands` holds the few commands a slip uses (alignment, size,
+native QR code, cut: the bytes python-escpos emitted, without its 10 MiB) and pyserial
+moves the bytes, so a USB-serial printer, a network printer (`socket://10.1.2.3:9100`) and
+a test port (`loop://`, a pty) are the same code.
 
-Text is NOT given to python-escpos: it sends text as GB18030 only when a character lies in
-U+4E00-U+9FA5 and falls back to code pages otherwise, which garbles Chinese punctuation and
-rarer characters. We switch the printer to Chinese mode (FS &) and send every line encoded
-with the printer's configured encoding ourselves (GB18030 by default; cheap printers differ).
+Text is encoded here, never by an ESC/POS library: python-escpos sends text as GB18030
+only when a character lies in U+4E00-U+9FA5 and falls back to code pages otherwise, which
+garbles Chinese punctuation and rarer characters. We switch the printer to Chinese mode
+(FS &) and send every line encoded with the printer's configured encoding ourselves
+(GB18030 by default; cheap printers differ).
 
 `file:PATH` appends the bytes to a file instead: the demo's paper. A character device that
 is not a tty (`/dev/usb/lp0`, a USB printer-class printer under usblp) is opened by
@@ -26,6 +28,7 @@ from typing import Literal, Protocol
 
 import serial
 
+from gateway.devices.escpos_commands import FEED_AND_CUT, INIT, qr, style
 from gateway.devices.plain import one_line
 from gateway.devices.slip import Slip
 from gateway.devices.usblp import CharDevicePort, is_char_device
@@ -119,34 +122,23 @@ def text_bytes(text: str, encoding: str) -> bytes:
 def render(slip: Slip, encoding: str, qr_size: int = 6) -> bytes:
     """ESC/POS bytes of a slip: large centred title, left-aligned lines, native QR code.
 
-    python-escpos is imported here, at the first slip, not at start: it parses its whole
-    printer-profile database when imported (about 10 MiB and 0.2-0.26 s on a 2-core
-    machine, measured in bench_gateway), which a terminal waiting for its first order
-    need not carry, and which would delay READY=1."""
-    from escpos.printer import Dummy  # see the docstring: at the first slip
-
-    d = Dummy()
-
-    def line(text: str) -> None:
-        d._raw(text_bytes(text, encoding) + b"\n")
-
-    d.hw("INIT")
-    d._raw(FS_CHINESE_ON)
-    d.set(align="center", bold=True, double_height=True, double_width=True)
+    The commands come from `gateway.devices.escpos_commands` (the bytes python-escpos
+    emitted for this layout, which a test still checks against it); the text from
+    `text_bytes`."""
+    out = bytearray(INIT + FS_CHINESE_ON)
+    out += style(align="center", bold=True, size="double")
     if slip.banner:
-        line(slip.banner)
-    line(slip.title)
-    d.set(align="left", bold=False, normal_textsize=True)
+        out += text_bytes(slip.banner, encoding) + b"\n"
+    out += text_bytes(slip.title, encoding) + b"\n"
+    out += style(align="left", bold=False, size="normal")
     for text in slip.lines:
-        line(text)
+        out += text_bytes(text, encoding) + b"\n"
     if slip.qr:
-        d.set(align="center")
-        d.qr(slip.qr, native=True, size=qr_size)
-        d.set(align="left")
+        out += style(align="center") + qr(slip.qr, qr_size) + style(align="left")
     for text in slip.footer:
-        line(text)
-    d.cut()
-    return bytes(d.output)
+        out += text_bytes(text, encoding) + b"\n"
+    out += FEED_AND_CUT
+    return bytes(out)
 
 
 def render_raw(slip: Slip, encoding: str) -> bytes:

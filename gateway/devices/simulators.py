@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 _ESC, _FS, _GS, _DLE = 0x1B, 0x1C, 0x1D, 0x10
 CUT = b"\x1dV\x00"
-"""GS V 0, the full cut python-escpos sends at the end of every slip."""
+"""GS V 0, the full cut at the end of every slip (gateway.devices.escpos_commands)."""
 _ESC_ARGS = {
     ord("@"): 0,
     ord("!"): 1,

@@ -46,6 +46,7 @@ def test_unit_says_what_the_terminal_needs() -> None:
     assert "network-online.target" in one["Unit.Wants"].split()
     assert one["Install.WantedBy"] == "multi-user.target"
     assert "GPIOZERO_PIN_FACTORY=lgpio" in d["Service.Environment"]
+    assert "MALLOC_ARENA_MAX=2" in d["Service.Environment"]  # bench_gateway runs with it
 
 
 def test_unit_is_hardened_but_reaches_its_devices() -> None:

@@ -3,8 +3,9 @@
 The real run path in a fresh interpreter; at READY=1 (the systemd notification, the one
 thing intercepted) the process prints the modules it has imported and stops. Kiosk off:
 no Flask, no waitress. Either way: no sqlite-utils once the state file is migrated, no
-prometheus_client before a scrape, no pynmea2 without a GPS, no escpos before a slip, no
-update agent outside A/B slots. docs/gateway.md (Figures) has what each of them weighs.
+prometheus_client before a scrape, no pynmea2 without a GPS, no update agent outside A/B
+slots, and never python-escpos (a dev dependency now: the oracle of the ESC/POS commands).
+docs/gateway.md (Figures) has what each of them weighs.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def test_run_imports_what_the_configuration_uses(files: TerminalFiles, kiosk: bo
         assert modules >= KIOSK
     else:
         assert not modules & KIOSK, sorted(modules & KIOSK)
+        assert not modules & {"gateway.heap", "ctypes"}  # malloc_trim helps the kiosk only
     assert not modules & NEVER_AT_START, sorted(modules & NEVER_AT_START)
     assert "sqlite_utils" not in modules  # the schema is current: nothing to migrate
 
