@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         usage=(
             'make demo ARGS="[--calls N] [--speed N] [--seed N] [--state DIR]\n'
             "                 [--until-done [--keep] [--timeout S]] [--http-port P]"
-            ' [--no-outage] [--rollout]\n'
+            " [--no-outage] [--rollout]\n"
             '                 [--county-start HH:MM]"'
         ),
         description=(
