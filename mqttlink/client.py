@@ -22,12 +22,16 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from mqttlink.props import share_tables
+
 SESSION_EXPIRY_S: Final = 7 * 24 * 3600
 """How long the broker keeps a disconnected side's session and queue: a week."""
 
 
 def make_client(client_id: str, tls: ssl.SSLContext, *, manual_ack: bool = True) -> mqtt.Client:
-    """An MQTT 5 client with this id over `tls`; not connected yet."""
+    """An MQTT 5 client with this id over `tls`; not connected yet. Its packets' MQTT 5
+    properties share paho's lookup tables (mqttlink/props.py)."""
+    share_tables()
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,

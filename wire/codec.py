@@ -81,11 +81,23 @@ def encode(
         "at": rfc3339(at),
         "body": builtins,
     }
-    obj["sig"] = signer.sign(canonical(obj))
-    payload = canonical(obj)
+    signed = canonical(obj)
+    payload = _with_sig(obj, signed, signer.sign(signed))
     if len(payload) > MAX_MESSAGE_BYTES:
         raise WireError("too_big", f"message is {len(payload)} bytes; the limit is 64 KiB")
     return msg_id, payload
+
+
+def _with_sig(obj: dict[str, Any], signed: bytes, sig: str) -> bytes:
+    """The canonical JSON of the signed object with `sig` added, without encoding it all
+    again (issue 17: a second `canonical` per message). Keys are sorted, so `sig` goes
+    between `kind` and `unit`, and the text ends with the checked unit id and `"v":1`:
+    the result is byte for byte what `canonical` gives (tests/wire/test_codec.py)."""
+    unit: str = obj["unit"]
+    tail = b',"unit":"' + unit.encode() + b'","v":1}'
+    if not signed.endswith(tail) or not sig.isascii() or '"' in sig or "\\" in sig:
+        return canonical({**obj, "sig": sig})  # not reached with a checked unit and base64
+    return signed[: -len(tail)] + b',"sig":"' + sig.encode() + b'"' + tail
 
 
 def _load(raw: bytes) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import sqlite_utils
 from hub.db.store import Store
 from hub.db.times import must_ts, ts
 from hub.dispatch.intake import IntakeWindow, NewIncident, validate
-from hub.dispatch.ledger import ACTIVE_SQL, Ledger
+from hub.dispatch.ledger import ACTIVE_SQL, Ledger, Written
 from hub.dispatch.read import Reads
 from hub.dispatch.views import IncidentView
 from hub.dispatch.wake import Wake
@@ -61,22 +61,25 @@ class Incoming:
         new = validate(data, self.registry, now=now, window=self.window)
         if not source or len(source) > 64:
             raise IntakeError({"source": ("来源名称无效", "invalid source name")})
-        incident_id, created = self.store.grouped(lambda db: self._store(db, new, source, now))
-        if not created:
+        incident_id, written = self.store.grouped(lambda db: self._store(db, new, source, now))
+        if written is None:
             return self.reads.incident(incident_id), False
         self.wake.changed({"type": "incident", "id": incident_id, "new": True})
-        return self.reads.incident(incident_id), True
+        # committed: the answer is what this intake wrote, not read back (issue 17)
+        return self.reads.written(*written), True
 
     def _store(
         self, db: sqlite_utils.Database, new: NewIncident, source: str, now: datetime
-    ) -> tuple[str, bool]:
+    ) -> tuple[str, tuple[dict[str, Any], Written] | None]:
         """The intake's writes, in a transaction shared with concurrent intakes (group
-        commit: `Store.grouped`); (incident id, whether it is new)."""
+        commit: `Store.grouped`): the incident's id, and for a new one its row and the
+        rows written with it (None for a repeat)."""
         found = self.store.one(
             "SELECT id FROM incidents WHERE source=? AND source_id=?", (source, new.source_id)
         )
         if found is not None:
-            return found["id"], False
+            return found["id"], None
+        written = Written()
         incident_id = new_id()
         row = {
             "id": incident_id,
@@ -103,12 +106,20 @@ class Incoming:
             recorded_at=now,
             source="intake" if source != "drill" else "operator:drill",
             detail={"source": source, "source_id": new.source_id, "category": new.category},
+            written=written,
         )
         for unit_id, role in self.route(new.category, new.township):
             self.ledger.dispatch(
-                db, row, unit_id, role, now, source="intake", arrive_min=new.arrive_min
+                db,
+                row,
+                unit_id,
+                role,
+                now,
+                source="intake",
+                arrive_min=new.arrive_min,
+                written=written,
             )
-        return incident_id, True
+        return incident_id, (row, written)
 
     def route(self, category_code: str, township_id: str) -> list[tuple[str, str]]:
         """谁主管、谁负责 plus 属地管理: the lead unit, and the township's government when the

@@ -15,6 +15,7 @@ from typing import Any
 
 from hub.db.store import Store
 from hub.db.times import must_ts, parse_ts
+from hub.dispatch.ledger import Written
 from hub.dispatch.rejections import refused_since
 from hub.dispatch.views import EventView, IncidentView, NextDeadline, OrderView, UnitStatus
 from hub.errors import NotFound
@@ -274,6 +275,16 @@ class Reads:
 
     def incident(self, incident_id: str) -> IncidentView:
         return incident(self.store, self.registry, incident_id)
+
+    def written(self, row: dict[str, Any], written: Written) -> IncidentView:
+        """The view `incident` would read, built from the rows an intake just wrote."""
+        orders = sorted(written.orders, key=lambda o: (o["dispatched_at"], o["id"]))
+        return incident_view(
+            row,
+            [order_view(o, written.deadlines[o["id"]], self.registry) for o in orders],
+            self.registry,
+            [event_view(e) for e in written.events],
+        )
 
     def order(self, order_id: str) -> OrderView:
         return order(self.store, self.registry, order_id)

@@ -17,10 +17,19 @@ from flask import Blueprint, Response, current_app, request
 
 from hub.dispatch.desk import Desk
 from hub.dispatch.text import checked
-from hub.errors import AuthError, Conflict, IntakeError, NotFound
+from hub.errors import IntakeError
 from hub.metrics import HubMetrics
 from hub.sources.api_keys import IntakeKeys
 from hub.sources.boundary.ports import GatePorts
+from hub.sources.intake_answer import (
+    INTERNAL,
+    REFUSALS,
+    Refusal,
+    TooLarge,
+    answer_intake,
+    error_answer,
+    error_body,
+)
 from hub.sources.jsonbody import load_object
 from wire.clock import rfc3339
 from wire.limits import MAX_MESSAGE_BYTES
@@ -60,13 +69,6 @@ def reply(payload: Any, status: int = 200) -> Response:
     return Response(encode(payload), status=status, mimetype="application/json")
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return body
-
-
 def error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Response:
     return reply(error_body(code, message, fields), status)
 
@@ -90,12 +92,8 @@ def _keys() -> IntakeKeys:
 def _body() -> bytes:
     """The raw body, refusing anything over 64 KiB before reading it."""
     if request.content_length is not None and request.content_length > MAX_BODY:
-        raise _TooLarge
+        raise TooLarge
     return request.get_data(cache=True)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _authenticate(body: bytes) -> str:
@@ -110,53 +108,40 @@ def _authenticate(body: bytes) -> str:
     )
 
 
-@bp.errorhandler(_TooLarge)
+def _refused(e: Refusal) -> Response:
+    """A refusal's answer, as `answer_intake` gives it on the lean route."""
+    status, body = error_answer(e, request.remote_addr)
+    return reply(body, status)
+
+
+for _refusal in REFUSALS:
+    bp.register_error_handler(_refusal, _refused)
+
+
 @bp.errorhandler(413)
 def _too_large(_e: Exception) -> Response:
-    return error(413, "too_large", "请求体超过 64 KiB (body over 64 KiB)")
-
-
-@bp.errorhandler(AuthError)
-def _auth(e: AuthError) -> Response:
-    log.warning("API request refused from %s: %s", request.remote_addr, e)
-    return error(401, "unauthorized", f"认证失败 (authentication failed): {e}")
-
-
-@bp.errorhandler(IntakeError)
-def _invalid(e: IntakeError) -> Response:
-    fields = {f: {"zh": zh, "en": en} for f, (zh, en) in e.details.items()}
-    return error(422, "invalid", "数据有误，请按字段说明更正 (invalid fields)", fields)
+    """werkzeug's own refusal of a body over `MAX_CONTENT_LENGTH`."""
+    return _refused(TooLarge())
 
 
 @bp.errorhandler(500)
 def _server_error(_e: Exception) -> Response:
     """A bug, not a bad request: logged by Flask; the caller gets JSON it can parse."""
-    return error(500, "internal", "中心内部错误，请联系指挥中心 (internal error)")
-
-
-@bp.errorhandler(NotFound)
-def _not_found(e: NotFound) -> Response:
-    return error(404, "not_found", f"未找到 (not found): {e}")
-
-
-@bp.errorhandler(Conflict)
-def _conflict(e: Conflict) -> Response:
-    return error(409, "conflict", f"当前状态不允许 (not allowed now): {e}")
+    return reply(INTERNAL, 500)
 
 
 @bp.post("/incidents")
 def post_incident() -> Response:
-    body = _body()
-    source = _keys().check_body(
-        request.headers.get("X-Liandong-Source"), body, request.headers.get("X-Liandong-Signature")
+    status, view = answer_intake(
+        _body,
+        request.headers.get("X-Liandong-Source"),
+        request.headers.get("X-Liandong-Signature"),
+        request.remote_addr,
+        _intake_by_type,
+        keys=_keys(),
+        metrics=_metrics(),
     )
-    try:
-        view, created = _intake_by_type(body, source)
-    except IntakeError:
-        _metrics().intake.labels("invalid").inc()
-        raise
-    _metrics().intake.labels("created" if created else "repeat").inc()
-    return reply(to_json(view), 201 if created else 200)
+    return reply(to_json(view) if status < 300 else view, status)
 
 
 # ---- 110 boundary: CAP and EIDO bodies go through the gate's parsers ----

@@ -4,14 +4,15 @@ The intake is the hub's hottest HTTP path: the 110 bridge and the 12345 hotline 
 call to it, in bursts. Profiled at 1,000 terminals (issue 17, docs/hub.md "Measured"),
 Flask's request context, routing, header objects and `Response` cost about as much CPU as
 the intake's own validation, so this WSGI middleware, installed in front of the Flask app
-by `hub.web.create_app`, answers that one request from the WSGI environ directly. It does
-exactly what `hub.sources.api.post_incident` does, in the same order, with the same
-answers: the body refused over 64 KiB before it is read, the source's HMAC over the raw
-body, the strict JSON reader, the desk's intake (whose `Store.grouped` returns only after
-the commit that holds the incident, so the answer always follows its own commit), the
-same JSON errors (401, 413, 422 with the fields, 409/404, a JSON 500) and the same
-metrics. Every other request, and a CAP or EIDO body for the same path (the 110 gate's
-parsers), goes on to Flask unchanged.
+by `hub.web.create_app`, answers that one request from the WSGI environ directly. Its
+checks and answers are `hub.sources.intake_answer.answer_intake`, the same function
+`hub.sources.api.post_incident` calls: the body refused over 64 KiB before it is read, the
+source's HMAC over the raw body, the strict JSON reader, the desk's intake (whose
+`Store.grouped` returns only after the commit that holds the incident, so the answer
+always follows its own commit), the same JSON errors (401, 413, 422 with the fields,
+409/404) and the same metrics; what is left here is reading the WSGI environ and a JSON
+500 for a failure inside. Every other request, and a CAP or EIDO body for the same path
+(the 110 gate's parsers), goes on to Flask unchanged.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from hub.errors import AuthError, Conflict, IntakeError, NotFound
-from hub.sources.api import GATE_TYPES, MAX_BODY, encode, error_body
+from hub.sources.api import GATE_TYPES, MAX_BODY, encode
+from hub.sources.intake_answer import INTERNAL, TooLarge, answer_intake
 from hub.sources.jsonbody import load_object
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from hub.dispatch.desk import Desk
-    from hub.metrics import HubMetrics
-    from hub.sources.api_keys import IntakeKeys
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +45,6 @@ _STATUS = {
     422: "422 UNPROCESSABLE ENTITY",
     500: "500 INTERNAL SERVER ERROR",
 }
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class IntakeRoute:
@@ -78,40 +73,22 @@ class IntakeRoute:
 
     def _answer(self, environ: WSGIEnvironment) -> tuple[int, Any]:
         ext = self.flask_app.extensions
-        keys: IntakeKeys = ext["liandong.intake_keys"]
         desk: Desk = ext["liandong.desk"]
-        metrics: HubMetrics = ext["liandong.metrics"]
         try:
-            body = _body(environ)
-            source = keys.check_body(
+            return answer_intake(
+                lambda: _body(environ),
                 environ.get("HTTP_X_LIANDONG_SOURCE"),
-                body,
                 environ.get("HTTP_X_LIANDONG_SIGNATURE"),
+                environ.get("REMOTE_ADDR"),
+                lambda body, source: desk.intake(load_object(body), source=source),
+                keys=ext["liandong.intake_keys"],
+                metrics=ext["liandong.metrics"],
             )
-            try:
-                view, created = desk.intake(load_object(body), source=source)
-            except IntakeError:
-                metrics.intake.labels("invalid").inc()
-                raise
-            metrics.intake.labels("created" if created else "repeat").inc()
-            return (201 if created else 200), view
-        except _TooLarge:
-            return 413, error_body("too_large", "请求体超过 64 KiB (body over 64 KiB)")
-        except AuthError as e:
-            log.warning("API request refused from %s: %s", environ.get("REMOTE_ADDR"), e)
-            return 401, error_body("unauthorized", f"认证失败 (authentication failed): {e}")
-        except IntakeError as e:
-            fields = {f: {"zh": zh, "en": en} for f, (zh, en) in e.details.items()}
-            return 422, error_body("invalid", "数据有误，请按字段说明更正 (invalid fields)", fields)
-        except NotFound as e:
-            return 404, error_body("not_found", f"未找到 (not found): {e}")
-        except Conflict as e:
-            return 409, error_body("conflict", f"当前状态不允许 (not allowed now): {e}")
         except Exception:
             if self.flask_app.config.get("PROPAGATE_EXCEPTIONS") or self.flask_app.testing:
                 raise  # as Flask does in tests: a bug fails the test, not a quiet 500
             log.exception("intake failed")
-            return 500, error_body("internal", "中心内部错误，请联系指挥中心 (internal error)")
+            return 500, INTERNAL
 
 
 def _mimetype(environ: WSGIEnvironment) -> str:
@@ -129,11 +106,11 @@ def _body(environ: WSGIEnvironment) -> bytes:
         except ValueError:
             length = 0  # werkzeug reads no body for a length it cannot parse
         if length > MAX_BODY:
-            raise _TooLarge
+            raise TooLarge
         return bytes(stream.read(length)) if length > 0 else b""
     if not environ.get("wsgi.input_terminated"):
         return b""
     data = bytes(stream.read(MAX_BODY + 1))
     if len(data) > MAX_BODY:
-        raise _TooLarge
+        raise TooLarge
     return data

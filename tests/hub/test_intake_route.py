@@ -86,6 +86,32 @@ def test_a_cap_body_and_other_methods_go_on_to_flask(
     assert flask_calls == ["/api/v1/incidents", "/api/v1/incidents"]
 
 
+def test_both_routes_refuse_alike(client: FlaskClient, flask_calls: list[str]) -> None:
+    """The lean route and Flask's (a CAP body) share their checks (hub/sources/
+    intake_answer.py): the same refusals, in the same order, with the same bodies."""
+
+    def both(body: bytes, **headers: str) -> list[tuple[int, Any]]:
+        out = []
+        for ctype in ("application/json", "application/cap+xml"):
+            r = client.post("/api/v1/incidents", data=body, content_type=ctype, headers=headers)
+            out.append((r.status_code, r.json))
+        return out
+
+    body = b"<alert/>"
+    unsigned = both(body, **{"X-Liandong-Source": SOURCE})
+    assert unsigned[0] == unsigned[1] and unsigned[0][0] == 401
+    wrong = both(body, **{"X-Liandong-Source": "nobody", "X-Liandong-Signature": sign(KEY, body)})
+    assert wrong[0] == wrong[1] and wrong[0][0] == 401
+    big = b"x" * 70_000  # refused before the signature is looked at
+    too_large = both(big, **{"X-Liandong-Source": SOURCE})
+    assert (
+        too_large[0]
+        == too_large[1]
+        == (413, {"error": "too_large", "message": "请求体超过 64 KiB (body over 64 KiB)"})
+    )
+    assert flask_calls == ["/api/v1/incidents"] * 3  # the CAP posts, and only those
+
+
 def _wsgi(app: Flask, body: bytes, **environ: Any) -> tuple[str, dict[str, Any]]:
     """Call the app as a WSGI server does, with the environ given (no Content-Length
     unless given: a chunked body the server has already de-chunked)."""

@@ -40,6 +40,18 @@ def test_payload_is_canonical_json_with_sig() -> None:
     assert raw == canonical(obj)
 
 
+def test_every_kind_is_canonical_with_its_sig() -> None:
+    """`encode` adds `sig` to the signed text without encoding it all again: byte for byte
+    what `canonical` makes of the whole object, for every kind and body (Chinese text,
+    escapes, nested objects), and what was signed is that object without `sig`."""
+    for kind, body in samples.bodies().items():
+        _, raw = encode(kind, "water", body, SIGNER, at=samples.T0)
+        obj = json.loads(raw)
+        assert raw == canonical(obj), kind
+        sig = obj.pop("sig")
+        SIGNER.verifier.verify(canonical(obj), sig)
+
+
 def _signed(obj: dict[str, object], signer: Signer = SIGNER) -> bytes:
     obj = {k: v for k, v in obj.items() if k != "sig"}
     obj["sig"] = signer.sign(canonical(obj))
