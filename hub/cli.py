@@ -117,7 +117,8 @@ def backup(config_path: Path, folder: Path | None, keep: int) -> None:
         raise click.ClickException(str(e)) from None
     click.echo(f"备份完成 backed up: {made.path} ({made.size} bytes)")
     for old in made.removed:
-        click.echo(f"  removed (only the newest backup of each of the last {keep} days is kept): {old.name}")
+        kept = f"only the newest backup of each of the last {keep} days is kept"
+        click.echo(f"  removed ({kept}): {old.name}")
 
 
 @main.command(help="Put a backup in place of the database; the hub must be stopped.")
