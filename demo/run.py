@@ -228,7 +228,7 @@ class Demo:
         out = self.state / "report.json"
         # a self-taken call is recorded back-dated (taken 40 minutes before): its order
         # belongs to the day it was taken, which may be before the run's first day
-        first = min(self.clock_start, *(self.dual.earliest() if self.dual else []))
+        first = min([self.clock_start, *(self.dual.earliest() if self.dual else [])])
         line = report.command_line(self.prov.hub_toml, first, self.clock.now(), out)
         say(f"考核报表 assessment report (after the demo stops):\n  {line}")
         ok = done and final.lost == 0 and final.duplicates == 0 and gate_ok and roll_ok
