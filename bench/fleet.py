@@ -27,7 +27,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.sources.api_keys import sign
+from tests.support.intake import intake_request
 from wire import codec, topics
 from wire import kinds as k
 from wire.clock import SystemClock
@@ -118,17 +118,7 @@ def incident(source_id: str, category: str) -> dict[str, Any]:
 
 
 def post(url: str, key: bytes, data: dict[str, Any]) -> str:
-    body = json.dumps(data).encode()
-    req = urllib.request.Request(  # noqa: S310 - loopback
-        url + "/api/v1/incidents",
-        data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Liandong-Source": SOURCE,
-            "X-Liandong-Signature": sign(key, body),
-        },
-    )
-    with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310
+    with urllib.request.urlopen(intake_request(url, SOURCE, key, data), timeout=30) as r:  # noqa: S310
         return str(json.loads(r.read())["orders"][0]["id"])
 
 

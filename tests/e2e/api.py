@@ -10,21 +10,12 @@ from typing import Any
 
 from hub.sources.api_keys import request_data, sign
 from tests.e2e.county import SOURCE
+from tests.support.intake import intake_request
 
 
 def post_incident(url: str, key: bytes, data: dict[str, Any]) -> tuple[int, Any]:
     """POST /api/v1/incidents, signed over the body (docs/hub.md)."""
-    body = json.dumps(data, ensure_ascii=False).encode()
-    req = urllib.request.Request(  # noqa: S310 - a loopback URL we built
-        url + "/api/v1/incidents",
-        data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Liandong-Source": SOURCE,
-            "X-Liandong-Signature": sign(key, body),
-        },
-    )
-    with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310
+    with urllib.request.urlopen(intake_request(url, SOURCE, key, data), timeout=10) as r:  # noqa: S310
         return int(r.status), json.loads(r.read())
 
 

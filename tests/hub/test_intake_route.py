@@ -14,10 +14,8 @@ import io
 import json
 import logging
 import os
-import signal
 import sqlite3
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -32,8 +30,9 @@ from flask.testing import FlaskClient
 from demo.broker import Broker, free_port
 from hub.sources.api_keys import IntakeKeys, sign
 from tests.hub.conftest import KEY, SOURCE, count, incident_data, post_incident
-from tests.hub.test_kill import _healthy, _write_toml
+from tests.hub.test_kill import _write_toml, kill, serve
 from tests.support.hubparts import TestService, web_app
+from tests.support.intake import intake_request
 from tests.support.pki import ThrowawayPKI
 from tests.support.wait import wait_for
 from wire.clock import SystemClock
@@ -173,16 +172,7 @@ def test_a_failure_inside_is_a_json_500_and_nothing_is_stored(
 
 # ---- the real process, killed -9 ------------------------------------------------------------
 def _request(url: str, data: dict[str, object]) -> urllib.request.Request:
-    body = json.dumps(data).encode()
-    return urllib.request.Request(  # noqa: S310 - a loopback URL we built
-        url + "/api/v1/incidents",
-        data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Liandong-Source": SOURCE,
-            "X-Liandong-Signature": sign(KEY, body),
-        },
-    )
+    return intake_request(url, SOURCE, KEY, data)
 
 
 @pytest.fixture
@@ -194,19 +184,11 @@ def served(
     port = free_port()
     toml = _write_toml(root, broker, test_pki, port)
     url = f"http://127.0.0.1:{port}"
-    exe = Path(sys.executable).with_name("liandong-hub")
-    proc = subprocess.Popen([str(exe), "serve", "--config", str(toml)], start_new_session=True)
+    proc = serve(toml, url)
     try:
-        wait_for(lambda: _healthy(url), timeout=15, what="hub serving")
         yield url, root / "hub" / "hub.sqlite3", proc
     finally:
-        _kill(proc)
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+        kill(proc)
 
 
 def _cpus_allowed(pid: int) -> set[str]:
@@ -236,7 +218,7 @@ def test_no_answer_before_the_commit_and_nothing_stored_after_kill_9(
     try:
         with pytest.raises((TimeoutError, urllib.error.URLError)):
             urllib.request.urlopen(_request(url, incident_data(reported_at=now)), timeout=1.5)  # noqa: S310
-        _kill(proc)  # killed while the intake waits for its commit
+        kill(proc)  # killed while the intake waits for its commit
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
@@ -257,7 +239,7 @@ def test_an_answered_order_is_on_disk_when_the_hub_is_killed_at_once(
     with urllib.request.urlopen(_request(url, incident_data(reported_at=now)), timeout=5) as r:  # noqa: S310
         assert r.status == 201
         answer = json.loads(r.read())
-    _kill(proc)  # at once: whatever the hub had not committed is gone now
+    kill(proc)  # at once: whatever the hub had not committed is gone now
     order_id = answer["orders"][0]["id"]
     assert _rows(db, "SELECT count(*) FROM incidents WHERE id=?", answer["id"]) == 1
     assert _rows(db, "SELECT count(*) FROM orders WHERE id=?", order_id) == 1

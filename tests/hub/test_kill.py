@@ -18,9 +18,9 @@ import pytest
 from demo.broker import Broker, free_port
 from hub.config import load_config
 from hub.runtime import Hub
-from hub.sources.api_keys import sign
 from tests.hub.conftest import KEY, SOURCE, incident_data
 from tests.hub.harness import Terminal, hub_config
+from tests.support.intake import intake_request
 from tests.support.pki import ThrowawayPKI
 from tests.support.wait import wait_for
 from wire import kinds as k
@@ -64,18 +64,28 @@ path = "hub.sqlite3"
 
 
 def _post(url: str, data: dict[str, object]) -> tuple[int, Any]:
-    body = json.dumps(data).encode()
-    req = urllib.request.Request(  # noqa: S310 - a loopback URL we built
-        url + "/api/v1/incidents",
-        data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Liandong-Source": SOURCE,
-            "X-Liandong-Signature": sign(KEY, body),
-        },
-    )
-    with urllib.request.urlopen(req, timeout=5) as r:  # noqa: S310
+    with urllib.request.urlopen(intake_request(url, SOURCE, KEY, data), timeout=5) as r:  # noqa: S310
         return r.status, json.loads(r.read())
+
+
+def serve(toml: Path, url: str) -> subprocess.Popen[bytes]:
+    """`liandong-hub serve --config TOML` as a real process, once it answers /healthz
+    (killed if it never does)."""
+    exe = Path(sys.executable).with_name("liandong-hub")
+    proc = subprocess.Popen([str(exe), "serve", "--config", str(toml)], start_new_session=True)
+    try:
+        wait_for(lambda: _healthy(url), timeout=15, what="hub serving")
+    except BaseException:
+        kill(proc)
+        raise
+    return proc
+
+
+def kill(proc: subprocess.Popen[bytes]) -> None:
+    """kill -9 the hub's whole process group (if it still runs) and reap it."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 def _healthy(url: str) -> bool:
@@ -93,10 +103,8 @@ def test_kill_9_with_open_deadlines_then_restart(
     port = free_port()
     toml = _write_toml(root, broker, test_pki, port)
     url = f"http://127.0.0.1:{port}"
-    exe = Path(sys.executable).with_name("liandong-hub")
-    proc = subprocess.Popen([str(exe), "serve", "--config", str(toml)], start_new_session=True)
+    proc = serve(toml, url)
     try:
-        wait_for(lambda: _healthy(url), timeout=15, what="hub serving")
         # reported now: the hub runs on the real clock and refuses a call 30 days old
         status, incident = _post(url, incident_data(reported_at=SystemClock().now().isoformat()))
         assert status == 201
@@ -113,8 +121,7 @@ def test_kill_9_with_open_deadlines_then_restart(
             what="order published",
         )
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+        kill(proc)
 
     # While the hub is dead, the duty room acknowledges; the broker keeps it for the hub.
     clock = SystemClock()
