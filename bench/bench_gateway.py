@@ -251,7 +251,7 @@ def _terminal(toml: Path, blocked: str) -> list[str]:
     return [sys.executable, "-c", blocked + CLI, "run", "--config", str(toml)]
 
 
-CLI = " from gateway.cli import main; main()"
+CLI = " from gateway.launch import main; main()"
 
 
 def run(workdir: Path) -> dict[str, object]:

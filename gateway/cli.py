@@ -1,45 +1,27 @@
 """`liandong-gateway`: the duty-room terminal.
 
 A thin command line over the library: `run` starts a Gateway and its kiosk and talks to
-systemd; `check-config` and `test-print` are for the installer on site; `enroll` makes the
+systemd (gateway/runner.py; the unit's own `run` line skips click, gateway/launch.py);
+`check-config` and `test-print` are for the installer on site; `enroll` makes the
 terminal's key and gets its certificate with a one-time token (gateway/enroll.py).
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import signal
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING
 
 import click
 
-from gateway.config import GatewayConfig, check_files, load_config
+from gateway.config import GatewayConfig, load_config
 from gateway.errors import GatewayError
-from gateway.sdnotify import notify, watchdog_interval
-
-if TYPE_CHECKING:  # imported only when used: slots, the kiosk (tests/gateway/test_lazy_imports.py)
-    from flask import Flask
-    from waitress.server import BaseWSGIServer
-
-    from gateway.terminal import Gateway
-    from gateway.update.wiring import UpdateWiring
-
-log = logging.getLogger(__name__)
+from gateway.runner import load_checked
 
 
 def _config(path: Path, *, files: bool = True) -> GatewayConfig:
     try:
-        config = load_config(path)
-        if files:
-            check_files(config)
+        return load_checked(path, files=files)
     except GatewayError as e:
         raise click.ClickException(str(e)) from None
-    return config
 
 
 config_option = click.option(
@@ -63,110 +45,16 @@ def main() -> None:
 @config_option
 @click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING.")
 def run(config_path: Path, log_level: str) -> None:
-    """Run the terminal: alarm, printer, buttons, GPS, MQTT link and kiosk, until SIGTERM."""
-    from gateway.terminal import Gateway
+    """Run the terminal: alarm, printer, buttons, GPS, MQTT link and kiosk, until SIGTERM.
 
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    config = _config(config_path)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    restart_why: list[str] = []
-
-    def restart(why: str) -> None:
-        """An update switched slots (or gave one up): stop, exit 75, systemd starts us."""
-        restart_why.append(why)
-        stop.set()
+    The systemd unit's own command line never reaches this: gateway.launch calls the
+    runner without loading click (gateway/runner.py says why)."""
+    from gateway.runner import run as run_terminal
 
     try:
-        gw = Gateway(config, updates=_update_wiring(restart))
+        run_terminal(config_path, log_level)
     except GatewayError as e:
         raise click.ClickException(str(e)) from None
-    gw.start()
-    server = _serve_kiosk(gw) if config.kiosk.enabled else None
-    if server is None:
-        notify(f"READY=1\nSTATUS=terminal {config.unit_id} ready, no kiosk")
-        click.echo(f"ready: {config.unit_id} (kiosk off: [kiosk] enabled = false)", err=True)
-    else:
-        kiosk_port = server.effective_port
-        log.info("kiosk on http://%s:%s/", config.kiosk.host, kiosk_port)
-        notify(f"READY=1\nSTATUS=terminal {config.unit_id} ready, kiosk port {kiosk_port}")
-        click.echo(
-            f"ready: {config.unit_id} kiosk http://{config.kiosk.host}:{kiosk_port}/", err=True
-        )
-    period = watchdog_interval() or 5.0
-    while not stop.wait(period):
-        if gw.alive():
-            notify("WATCHDOG=1")
-        else:
-            log.error("a terminal thread died; not pinging the watchdog (systemd restarts us)")
-    notify("STOPPING=1")
-    log.info("stopping")
-    if server is not None:
-        server.close()
-    gw.stop()
-    if restart_why:
-        log.warning("restarting for an update: %s", restart_why[0])
-        raise SystemExit(EXIT_RESTART)
-
-
-def _serve_kiosk(gw: Gateway) -> BaseWSGIServer:
-    """The kiosk on its own thread. Flask and waitress are imported here, not at start, so
-    a terminal with `[kiosk] enabled = false` never loads them (tests/gateway/
-    test_lazy_imports.py)."""
-    import waitress
-
-    from gateway.kiosk import create_app
-
-    k = gw.config.kiosk
-    app = create_app(gw)
-    try:
-        server = waitress.create_server(app, host=k.host, port=k.port, threads=4)
-    except OSError as e:  # the kiosk's port is taken: one line, not a traceback
-        gw.stop()
-        raise click.ClickException(
-            f"看板端口 {k.host}:{k.port} 无法使用 / kiosk port unusable: "
-            f"{e} (another liandong-gateway running? see [kiosk] listen)"
-        ) from None
-    threading.Thread(target=server.run, name="kiosk", daemon=True).start()
-    threading.Thread(target=_settle_kiosk, args=(app,), name="kiosk-templates", daemon=True).start()
-    return server
-
-
-def _settle_kiosk(app: Flask) -> None:
-    """Beside the start, off its path (READY=1 does not wait): compile the kiosk's
-    templates and give the compiler's freed memory back to the system (1.8 MiB,
-    gateway/heap.py)."""
-    from gateway.heap import give_back_free_memory
-    from gateway.kiosk import compile_templates
-
-    try:
-        compile_templates(app)
-    except Exception:  # the page will compile it then, and say what is wrong
-        log.exception("kiosk templates did not compile")
-    give_back_free_memory()
-
-
-EXIT_RESTART = 75
-"""EX_TEMPFAIL: systemd's Restart=on-failure starts the unit again, from `current`."""
-
-
-def _update_wiring(restart: Callable[[str], None]) -> UpdateWiring | None:
-    """A/B updates when systemd says where the slots are (the slots drop-in sets
-    LIANDONG_SLOTS, docs/updates.md); None on a terminal installed the old way."""
-    root = os.environ.get("LIANDONG_SLOTS")
-    if not root:
-        return None
-    from gateway.health.status import VERSION
-    from gateway.update.wiring import UpdateWiring
-
-    return UpdateWiring(root=Path(root), restart=restart, version=VERSION)
 
 
 @main.command("check-config")

@@ -2,9 +2,10 @@
 
 The real run path in a fresh interpreter; at READY=1 (the systemd notification, the one
 thing intercepted) the process prints the modules it has imported and stops. Kiosk off:
-no Flask, no waitress. Either way: no sqlite-utils once the state file is migrated, no
-prometheus_client before a scrape, no pynmea2 without a GPS, no update agent outside A/B
-slots, and never python-escpos (a dev dependency now: the oracle of the ESC/POS commands).
+no Flask, no waitress, no click (the unit's `run` line skips it, gateway/launch.py).
+Either way: no sqlite-utils once the state file is migrated, no prometheus_client before
+a scrape, no pynmea2 without a GPS, no update agent outside A/B slots, and never
+python-escpos (a dev dependency now: the oracle of the ESC/POS commands).
 docs/gateway.md (Figures) has what each of them weighs.
 """
 
@@ -23,15 +24,16 @@ from wire.clock import FakeClock
 
 CHILD = """
 import os, signal, sys
-import gateway.cli as cli
+import gateway.launch, gateway.runner
 
 def notify(state):
     if state.startswith("READY=1"):
         print("MODULES", " ".join(sorted(sys.modules)), flush=True)
         os.kill(os.getpid(), signal.SIGTERM)
 
-cli.notify = notify
-cli.main()
+gateway.runner.notify = notify
+sys.argv[0] = "liandong-gateway"
+gateway.launch.main()
 """
 KIOSK = {"flask", "flask_wtf", "werkzeug", "jinja2", "waitress", "gateway.kiosk"}
 NEVER_AT_START = {"prometheus_client", "pynmea2", "escpos", "gateway.update.agent"}
@@ -73,6 +75,7 @@ def test_run_imports_what_the_configuration_uses(files: TerminalFiles, kiosk: bo
     else:
         assert not modules & KIOSK, sorted(modules & KIOSK)
         assert not modules & {"gateway.heap", "ctypes"}  # malloc_trim helps the kiosk only
+        assert "click" not in modules  # (Flask imports it for its own command line)
     assert not modules & NEVER_AT_START, sorted(modules & NEVER_AT_START)
     assert "sqlite_utils" not in modules  # the schema is current: nothing to migrate
 
