@@ -8,7 +8,8 @@ its HTTP API served by waitress, its threads on one CPU as `liandong-hub serve` 
 (bench/fleet.py), so the hub is measured, not the clients. Three runs per size, each
 with a fresh hub database:
 
-- dispatched orders/s: 1,000 incidents posted over 16 connections until every order is
+- dispatched orders/s: 1,000 incidents posted over 16 connections, each kept open between
+  requests as nginx keeps its connections to the hub (hub-install/nginx/), until every order is
   stored, delivered, `received` by its terminal and that report committed; baseline: one-row
   SQLite commits per second on the same disk (WAL, synchronous=FULL);
 - intake -> terminal p50/p99: one POST at a time until the terminal holds the order;
