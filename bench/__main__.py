@@ -32,11 +32,12 @@ def _write_doc() -> None:
         "",
         "Written by `make bench` from `bench/results/*.json`; each figure as last measured.",
         "",
-        "The machine is shared and noisy, so the hub and terminal figures are three runs,",
-        "written min/median/max, each beside a baseline taken in the same run and the ratio",
-        "of the two, with its goal (issue 17) and whether the median meets it. What the",
-        "figures mean, where the time goes and what is not met: docs/hub.md (Measured) and",
-        "docs/gateway.md (Figures).",
+        "The machine is shared and noisy, so every timed figure is three runs (the",
+        "assessment's, three tries on one county-year), written min/median/max, each beside",
+        "a baseline taken in the same run and the ratio of the two, with its goal (issue 17's,",
+        "or ours where it set none, or none) and whether the median meets it. What the figures",
+        "mean, where the time goes and what is not met: docs/hub.md (Measured),",
+        "docs/gateway.md (Figures), docs/assessment.md.",
         "",
     ]
     for path in sorted(RESULTS.glob("*.json")):

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from bench.common import goal, pcts, ratios, spread, tls_broker, wait
+from bench.common import commits_per_s, goal, pcts, ratios, spread, tls_broker, wait
 from bench.fleet import PER_PROCESS, unit_name
 from demo.broker import Broker
 from hub.one_cpu import pin_to_one_cpu
@@ -68,21 +67,6 @@ def _registry(n: int) -> Registry:
             next(iter(reg.categories.values())), code=uid, lead_unit=uid, township_also=False
         )
     return dataclasses.replace(reg, units=units, categories=cats)
-
-
-def _commits_per_s(path: Path, n: int = 2000) -> float:
-    """The baseline: one-row transactions committed (fsync'd) per second on this disk."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE IF NOT EXISTS t (i INTEGER)")
-    t0 = time.perf_counter()
-    for i in range(n):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t VALUES (?)", (i,))
-        conn.execute("COMMIT")
-    conn.close()
-    return n / (time.perf_counter() - t0)
 
 
 class _Lines:
@@ -195,7 +179,7 @@ def _one_run(
     workdir: Path, broker: Broker, test_pki: Any, units: list[str], fleet: _Fleet, run: str
 ) -> dict[str, float]:
     n = len(units)
-    base = _commits_per_s(workdir / f"commit-{run}.db")
+    base = commits_per_s(workdir / f"commit-{run}.db")
     config = hub_config(workdir / "PKI", broker, test_pki, units, db_path=workdir / f"{run}.db")
     # A county's PKI has a CRL from `liandong-provision init` on: with it the hub checks every
     # unit's certificate once at start and stats them on the delivery thread, as it does in

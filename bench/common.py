@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 import time
 from collections.abc import Callable
@@ -60,3 +61,18 @@ def ratios(values: list[float], baselines: list[float]) -> list[float]:
 
 def goal(met: bool, what: str) -> str:
     return f"{what}: {'met' if met else 'NOT met'}"
+
+
+def commits_per_s(path: Path, n: int = 2000) -> float:
+    """The baseline: one-row transactions committed (fsync'd) per second on this disk."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS t (i INTEGER)")
+    t0 = time.perf_counter()
+    for i in range(n):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t VALUES (?)", (i,))
+        conn.execute("COMMIT")
+    conn.close()
+    return n / (time.perf_counter() - t0)
