@@ -322,3 +322,12 @@ def check_files(config: GatewayConfig) -> None:
     for key, path in (("ca", m.ca), ("cert", m.cert), ("key", m.key), ("hub_key", m.hub_key)):
         if not path.is_file():
             raise ConfigError(f"gateway.toml: [mqtt] {key}: {path} does not exist")
+
+
+def load_checked(path: Path, *, files: bool = True) -> GatewayConfig:
+    """gateway.toml, validated, and (with `files`) every file it names there: what `run`
+    and the command line's other commands read (gateway/runner.py, gateway/cli.py)."""
+    config = load_config(path)
+    if files:
+        check_files(config)
+    return config

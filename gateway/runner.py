@@ -19,7 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from gateway.config import GatewayConfig, check_files, load_config
+from gateway.config import load_checked
 from gateway.errors import GatewayError
 from gateway.sdnotify import notify, watchdog_interval
 
@@ -34,14 +34,6 @@ log = logging.getLogger(__name__)
 
 EXIT_RESTART = 75
 """EX_TEMPFAIL: systemd's Restart=on-failure starts the unit again, from `current`."""
-
-
-def load_checked(path: Path, *, files: bool = True) -> GatewayConfig:
-    """gateway.toml, validated, and (with `files`) every file it names readable."""
-    config = load_config(path)
-    if files:
-        check_files(config)
-    return config
 
 
 def run(config_path: Path, log_level: str = "INFO") -> None:
@@ -80,8 +72,8 @@ def run(config_path: Path, log_level: str = "INFO") -> None:
         kiosk_port = server.effective_port
         log.info("kiosk on http://%s:%s/", config.kiosk.host, kiosk_port)
         notify(f"READY=1\nSTATUS=terminal {config.unit_id} ready, kiosk port {kiosk_port}")
-        print(f"ready: {config.unit_id} kiosk http://{config.kiosk.host}:{kiosk_port}/",
-              file=sys.stderr)  # fmt: skip
+        ready = f"ready: {config.unit_id} kiosk http://{config.kiosk.host}:{kiosk_port}/"
+        print(ready, file=sys.stderr)
     sys.stderr.flush()
     period = watchdog_interval() or 5.0
     while not stop.wait(period):
