@@ -84,7 +84,11 @@ hub_checks() {
 	"$VM" ssh hub cat /srv/liandong/pki/ca/ca.crt >"$W/ca.crt"
 	run hub 'systemctl is-active mosquitto liandong-hub nginx; systemctl list-timers liandong-hub-backup.timer --no-pager | head -2'
 	say "host\$ tools/deploy-rehearsal/seat.sh ca.crt chief ONE-TIME-PASSWORD NEW-PASSWORD"
-	"$HERE/seat.sh" "$W/ca.crt" chief "$OTP" "Rehearsal-$(date +%s)-pw" 2>&1 | sed 's/^/  /' | tee -a "$T"
+	if ! "$HERE/seat.sh" "$W/ca.crt" chief "$OTP" "Rehearsal-$(date +%s)-pw" >"$W/seat.out" 2>&1; then
+		say "  [the seat could not log in]"
+		failures=$((failures + 1))
+	fi
+	sed 's/^/  /' "$W/seat.out" | tee -a "$T"
 	say "host\$ curl -sI -H 'Host: console.shuangbai.gov.local' http://127.0.0.1:8080/ (plain HTTP, forwarded to the VM's :80)"
 	curl -sI -H 'Host: console.shuangbai.gov.local' http://127.0.0.1:8080/ 2>&1 | grep -i '^HTTP\|^location' | sed 's/^/  /' | tee -a "$T"
 }
@@ -106,7 +110,18 @@ incident() {
 		failures=$((failures + 1))
 	fi
 	sleep 20
-	run terminal 'journalctl -u liandong-gateway -b --no-pager | tail -6; echo "--- printer (file:/var/lib/liandong/printer.out):"; tr -d "\000-\011\013-\037" < /var/lib/liandong/printer.out | tail -15'
+	run terminal 'journalctl -u liandong-gateway -b --no-pager | tail -6'
+	say "(the printer file holds the slip's ESC/POS bytes in GB18030, as a printer gets them; decoded:)"
+	run terminal 'iconv -f gb18030 -t utf-8 < /var/lib/liandong/printer.out | tr -d "\000-\011\013-\037" | grep -B1 -A15 "110警情号：'"$1"'"'
+	say "(what the hub recorded for the order: the terminal's signed receipt chain)"
+	run hub "sqlite3 -readonly /srv/liandong/pki/hub/hub.sqlite3 \"SELECT e.type, e.source, e.at FROM events e JOIN orders o ON o.id = e.order_id JOIN incidents i ON i.id = o.incident_id WHERE i.source_id = '$1' ORDER BY e.seq\""
+	local kind
+	for kind in received alarmed printed; do
+		if ! grep -q "^$kind|unit:power-co|" <<<"$LAST"; then
+			say "  [no signed $kind from the terminal for $1]"
+			failures=$((failures + 1))
+		fi
+	done
 }
 backup_reboot() {
 	say "== backups and a reboot"

@@ -46,7 +46,10 @@ start | boot)
 		-display none -serial "file:$W/$name.console.log" -daemonize -pidfile "$W/$name.pid"
 	for _ in $(seq 1 120); do
 		if run_ssh true 2>/dev/null; then
-			echo "vm $name up (ssh 127.0.0.1:$port, pid $(cat "$W/$name.pid"))"
+			# sshd starts before D-Bus and logind: wait for the boot to finish (the first
+			# run's hostnamectl failed with "Failed to connect to bus")
+			state=$(run_ssh systemctl is-system-running --wait 2>/dev/null || true)
+			echo "vm $name up (ssh 127.0.0.1:$port, pid $(cat "$W/$name.pid"), system $state)"
 			exit 0
 		fi
 		sleep 2
@@ -57,7 +60,10 @@ start | boot)
 ssh) run_ssh "$@" ;;
 wait)
 	for _ in $(seq 1 120); do
-		if run_ssh true 2>/dev/null; then exit 0; fi
+		if run_ssh true 2>/dev/null; then
+			run_ssh systemctl is-system-running --wait >/dev/null 2>&1 || true
+			exit 0
+		fi
 		sleep 2
 	done
 	exit 1
