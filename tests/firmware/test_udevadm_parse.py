@@ -1,6 +1,6 @@
 """The installed udev rules read by udev itself, on Debian 12 too.
 
-`udevadm verify` (test_udev.py) exists only from systemd 254; Debian 12 has 252. What 252
+`udevadm verify` exists only from systemd 254; Debian 12 has 252. What 252
 has is `udevadm test`, which loads every rules file from the system folders (and says
 `FILE:LINE Invalid ...` for what it cannot parse) while it simulates an event. Run in a
 private mount namespace with the installed rules bound over /etc/udev/rules.d, it reads
