@@ -70,7 +70,8 @@ readme() {
 terminal_vm() {
 	"$VM" start terminal 2223 52:54:00:20:00:0b connect:40005
 	say "== site: the terminal of power-co (a Debian 12 VM standing in for Raspberry Pi OS Lite bookworm)"
-	run terminal 'hostnamectl set-hostname ld-power-co && printf "127.0.1.1\tld-power-co\n" >> /etc/hosts; printf "auto eth1\niface eth1 inet static\n    address 10.20.0.11/24\n" > /etc/network/interfaces.d/centre-lan && ifup eth1 && printf "10.20.0.5\thub.shuangbai.gov.local\n" >> /etc/hosts && ping -c1 -W3 hub.shuangbai.gov.local | head -2'
+	# the image has no D-Bus (debootstrap's set), so no hostnamectl: the name is set as files
+	run terminal 'echo ld-power-co > /etc/hostname && hostname ld-power-co && printf "127.0.1.1\tld-power-co\n" >> /etc/hosts; printf "auto eth1\niface eth1 inet static\n    address 10.20.0.11/24\n" > /etc/network/interfaces.d/centre-lan && ifup eth1 && printf "10.20.0.5\thub.shuangbai.gov.local\n" >> /etc/hosts && ping -c1 -W3 hub.shuangbai.gov.local | head -2'
 	# Raspberry Pi OS has sudo, python3-lgpio and /boot/firmware; plain Debian amd64 has none:
 	# the gateway's pins are gpiozero's mock pins here (GPIOZERO_PIN_FACTORY=mock, below)
 	run terminal 'apt-get update -q >/dev/null && apt-get install -y -q sudo git python3-venv chrony openssl >/dev/null && mkdir -p /boot/firmware && touch /boot/firmware/config.txt /boot/firmware/cmdline.txt && echo ready'

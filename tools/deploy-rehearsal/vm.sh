@@ -46,8 +46,8 @@ start | boot)
 		-display none -serial "file:$W/$name.console.log" -daemonize -pidfile "$W/$name.pid"
 	for _ in $(seq 1 120); do
 		if run_ssh true 2>/dev/null; then
-			# sshd starts before D-Bus and logind: wait for the boot to finish (the first
-			# run's hostnamectl failed with "Failed to connect to bus")
+			# sshd is up before the rest of the boot: wait for it to finish, so every step
+			# meets the machine as its admin would (services started, or failed and said so)
 			state=$(run_ssh systemctl is-system-running --wait 2>/dev/null || true)
 			echo "vm $name up (ssh 127.0.0.1:$port, pid $(cat "$W/$name.pid"), system $state)"
 			exit 0
