@@ -64,7 +64,9 @@ def test_hub_says_it_is_cut_off_and_when_it_is_back(
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
     where = f"127.0.0.1:{broker.port}"
-    wait_for(lambda: lines(caplog, "cannot reach the broker"), what="a log line saying why")
+    wait_for(
+        lambda: lines(caplog, "cannot reach the broker"), timeout=15, what="a log line saying why"
+    )
     (line,) = lines(caplog, "cannot reach the broker")
     assert f"cannot reach the broker {where}: connection refused" in line
 
@@ -87,8 +89,8 @@ def test_hub_says_it_is_cut_off_and_when_it_is_back(
     assert 'id="broker-down"' not in browser.page("/login")
 
     broker.stop()
-    wait_for(lambda: lines(caplog, "lost the broker"), what="the loss logged")
-    wait_for(lambda: hub.link.watch.state().cut_off, what="cut off again")
+    wait_for(lambda: lines(caplog, "lost the broker"), timeout=15, what="the loss logged")
+    wait_for(lambda: hub.link.watch.state().cut_off, timeout=15, what="cut off again")
     assert "Cut off from the message broker" in browser.page("/login")
 
 
@@ -106,7 +108,7 @@ def test_a_board_left_open_gets_the_banner_without_a_reload(
     users.change_password(db, "duty", once, PASSWORD)
     h.start()
     try:
-        wait_for(h.link.connected.is_set, what="hub connected")
+        wait_for(h.link.connected.is_set, timeout=15, what="hub connected")
         with chromium() as browser:
             page = browser.new_page()
             page.goto(h.url + "/login")
