@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -129,7 +130,8 @@ def test_the_transcript_is_published_without_its_secrets() -> None:
     assert key not in out and "3mDvxixpIRanhwGZ" not in out
     assert "<the intake key: 64 hex digits, not reproduced>" in out
     assert "<the one-time password, not reproduced>" in out
-    assert "Updating files: 100% (667/667), done." in out and "75%" not in out
+    assert "  Updating files: 100% (667/667), done." in out.splitlines()
+    assert "75%" not in out
     assert "hub# git clone" in out
 
 
@@ -142,3 +144,16 @@ def test_a_long_output_keeps_its_head_and_tail() -> None:
     assert kept[1 + head] == f"  ... ({100 - head - tail} lines left out)"
     assert kept[2 + head : 2 + head + tail] == lines[-tail:]
     assert kept[-1] == "hub# true"
+
+
+def test_the_command_reads_redraws_as_one_line(tmp_path: Path) -> None:
+    """Read as text, Python's universal newlines would make each redraw a line of its own."""
+    raw = tmp_path / "transcript.txt"
+    raw.write_bytes(b"hub# apt-get install -y sudo\n  (Reading 5%\r(Reading 100%\n")
+    done = subprocess.run(
+        [sys.executable, str(TOOLS / "transcript_md.py"), str(raw)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.splitlines() == ["hub# apt-get install -y sudo", "  (Reading 100%"]

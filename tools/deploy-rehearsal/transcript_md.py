@@ -23,8 +23,13 @@ COMMAND = re.compile(r"^(hub|terminal)# |^host\$ |^== ")
 
 def _drawn_last(line: str) -> str:
     """What a terminal shows of a line redrawn with carriage returns."""
+    if "\r" not in line:
+        return line
     parts = [p for p in line.split("\r") if p.strip()]
-    return parts[-1] if parts else line.replace("\r", "")
+    if not parts:
+        return line.replace("\r", "")
+    indent = line[: len(line) - len(line.lstrip(" "))]  # the transcript's two spaces
+    return indent + parts[-1].lstrip(" ")
 
 
 def _secrets(lines: list[str]) -> list[str]:
@@ -74,4 +79,5 @@ def render(text: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(render(Path(sys.argv[1]).read_text(encoding="utf-8", errors="replace")))
+    # bytes, not read_text: universal newlines would turn each redraw into a line of its own
+    sys.stdout.write(render(Path(sys.argv[1]).read_bytes().decode("utf-8", errors="replace")))
