@@ -45,6 +45,8 @@ git_server() {
 	git -C "$W/git/liandong.git" update-server-info
 	python3 -m http.server "$GIT_PORT" --bind 127.0.0.1 --directory "$W/git" >"$W/git-http.log" 2>&1 &
 	echo $! >"$W/git-http.pid"
+	# the clone's server is only for the rehearsal: it stops with the script, however it ends
+	trap 'kill "$(cat "$W/git-http.pid")" 2>/dev/null' EXIT
 }
 
 hub_vm() {
@@ -152,5 +154,6 @@ main() {
 	backup_reboot
 	incident "J5323220000000124"
 	say "== $failures command(s) failed"
+	say "(the VMs keep running to be looked at: tools/deploy-rehearsal/vm.sh ssh hub|terminal COMMAND; vm.sh stop hub, vm.sh stop terminal)"
 }
 [[ $STEPS == all ]] && main
