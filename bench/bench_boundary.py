@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import commits_per_s, goal, pcts, ratios, spread, tls_broker, wait
+from bench.common import columns, commits_per_s, goal, pcts, ratios, spread, tls_broker, wait
 from hub.registry import Registry, load_registry
 from hub.runtime import Hub
 from hub.sources.boundary.config import BoundaryConfig
@@ -217,8 +217,7 @@ def _one_run(workdir: Path) -> dict[str, float]:
 def run(workdir: Path) -> dict[str, Any]:
     runs = [_one_run(workdir / f"run-{i}") for i in range(RUNS)]
 
-    def col(name: str) -> list[float]:
-        return [r[name] for r in runs]
+    col = columns(runs)
 
     p50_ratio = ratios(col("p50"), col("hop50"))
     return {

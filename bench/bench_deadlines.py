@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import goal, spread, wait
+from bench.common import columns, goal, spread, wait
 from hub.db.times import must_ts, ts
 from hub.dispatch.deadlines import DUE_QUERY
 from hub.runtime import open_parts
@@ -94,8 +94,7 @@ def _one(workdir: Path, run: int) -> dict[str, float]:
 def run(workdir: Path) -> dict[str, Any]:
     runs = [_one(workdir, i) for i in range(RUNS)]
 
-    def col(key: str) -> list[float]:
-        return [r[key] for r in runs]
+    col = columns(runs)
 
     return {
         "runs": RUNS,

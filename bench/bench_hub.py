@@ -34,7 +34,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from bench.common import commits_per_s, goal, pcts, ratios, spread, tls_broker, wait
+from bench.common import columns, commits_per_s, goal, pcts, ratios, spread, tls_broker, wait
 from bench.fleet import PER_PROCESS, unit_name
 from demo.broker import Broker
 from hub.one_cpu import pin_to_one_cpu
@@ -282,8 +282,7 @@ def _size(workdir: Path, n: int) -> dict[str, Any]:
         fleet.stop()
         broker.stop()
 
-    def col(key: str) -> list[float]:
-        return [r[key] for r in runs]
+    col = columns(runs)
 
     p50_ratio = ratios(col("p50"), col("hop50"))
     all_sides = [sum(r[f"cpu_{side}"] for side in CPU_SIDES) for r in runs]

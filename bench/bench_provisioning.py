@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from paho.mqtt.enums import CallbackAPIVersion
 
-from bench.common import goal, ratios, spread
+from bench.common import columns, goal, ratios, spread
 from demo.broker import Broker, free_port, run_as_user
 from provisioning import pki
 from provisioning.broker_config import BrokerOptions, write_broker_config
@@ -146,8 +146,7 @@ def run(workdir: Path) -> dict[str, object]:
     logging.getLogger("provisioning").setLevel(logging.ERROR)  # 1,000 revocations
     runs = [_one_run(workdir / f"run-{i}") for i in range(RUNS)]
 
-    def col(name: str) -> list[float]:
-        return [r[name] for r in runs]
+    col = columns(runs)
 
     crl = ratios(col("long"), col("empty"))
     return {

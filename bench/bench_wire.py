@@ -22,7 +22,7 @@ import msgspec
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench.common import ratios, spread
+from bench.common import columns, ratios, spread
 from bench.orders import sample_order
 from provisioning.pki import new_key
 from wire import Signer, decode, encode
@@ -77,8 +77,7 @@ def _one_run() -> dict[str, float]:
 def run(workdir: Path) -> dict[str, object]:
     runs = [_one_run() for _ in range(RUNS)]
 
-    def col(name: str) -> list[float]:
-        return [r[name] for r in runs]
+    col = columns(runs)
 
     return {
         "runs": RUNS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -52,6 +52,11 @@ def spread(values: list[float], digits: int = 2) -> str:
     """min/median/max of the runs, as the docs print them."""
     s = sorted(values)
     return "/".join(str(round(v, digits)) for v in (s[0], statistics.median(s), s[-1]))
+
+
+def columns(runs: Sequence[Mapping[str, float]]) -> Callable[[str], list[float]]:
+    """`col(name)`: one figure of every run, in run order, as spread and ratios take it."""
+    return lambda name: [r[name] for r in runs]
 
 
 def ratios(values: list[float], baselines: list[float]) -> list[float]:
