@@ -21,7 +21,7 @@ from typing import Any
 from bench.common import columns, goal, spread, wait
 from hub.db.times import must_ts, ts
 from hub.dispatch.deadlines import DUE_QUERY
-from hub.runtime import open_parts
+from hub.parts import open_parts
 
 RUNS = 3
 INCIDENTS = 2600
