@@ -14,6 +14,7 @@ import click
 
 from gateway.config import GatewayConfig, load_checked, load_config
 from gateway.errors import GatewayError
+from gateway.launch import RUN_OPTIONS
 
 
 def _config(path: Path, *, files: bool = True) -> GatewayConfig:
@@ -27,7 +28,7 @@ config_option = click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path),
-    default="gateway.toml",
+    default=RUN_OPTIONS["--config"],
     show_default=True,
     help="gateway.toml from the provisioning bundle.",
 )
@@ -42,7 +43,12 @@ def main() -> None:
 
 @main.command()
 @config_option
-@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING.")
+@click.option(
+    "--log-level",
+    default=RUN_OPTIONS["--log-level"],
+    show_default=True,
+    help="DEBUG, INFO, WARNING.",
+)
 def run(config_path: Path, log_level: str) -> None:
     """Run the terminal: alarm, printer, buttons, GPS, MQTT link and kiosk, until SIGTERM.
 

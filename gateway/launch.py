@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 RUN_OPTIONS = {"--config": "gateway.toml", "--log-level": "INFO"}
-"""`run`'s options and their defaults, as `gateway.cli` declares them for click."""
+"""`run`'s options and their defaults: the short way's and click's (`gateway.cli` takes its
+defaults from here), so both read the same file when none is named."""
 
 
 def run_arguments(argv: list[str]) -> dict[str, str] | None:

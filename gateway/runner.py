@@ -36,7 +36,7 @@ EXIT_RESTART = 75
 """EX_TEMPFAIL: systemd's Restart=on-failure starts the unit again, from `current`."""
 
 
-def run(config_path: Path, log_level: str = "INFO") -> None:
+def run(config_path: Path, log_level: str) -> None:
     """Run the terminal: alarm, printer, buttons, GPS, MQTT link and kiosk, until SIGTERM.
 
     Raises GatewayError for what the duty room's installer must fix (the caller prints it
