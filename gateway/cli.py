@@ -12,9 +12,8 @@ from pathlib import Path
 
 import click
 
-from gateway.config import GatewayConfig, load_checked, load_config
+from gateway.config import RUN_OPTIONS, GatewayConfig, load_checked, load_config
 from gateway.errors import GatewayError
-from gateway.launch import RUN_OPTIONS
 
 
 def _config(path: Path, *, files: bool = True) -> GatewayConfig:

@@ -331,3 +331,9 @@ def load_checked(path: Path, *, files: bool = True) -> GatewayConfig:
     if files:
         check_files(config)
     return config
+
+
+RUN_OPTIONS = {"--config": "gateway.toml", "--log-level": "INFO"}
+"""`liandong-gateway run`'s options and their defaults, for both ways in: gateway.launch's
+short way (the unit's line, no click) and click's in gateway.cli, so both read the same
+file when none is named."""

@@ -11,9 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-RUN_OPTIONS = {"--config": "gateway.toml", "--log-level": "INFO"}
-"""`run`'s options and their defaults: the short way's and click's (`gateway.cli` takes its
-defaults from here), so both read the same file when none is named."""
+from gateway.config import RUN_OPTIONS
 
 
 def run_arguments(argv: list[str]) -> dict[str, str] | None:
