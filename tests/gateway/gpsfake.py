@@ -33,6 +33,54 @@ def sentences(capture: Path) -> int:
     return sum(1 for line in text if line.strip() and not line.startswith("#"))
 
 
+class _Session:
+    """One gpsfake process and the reader of its log (gpsd's, with `-D 3`)."""
+
+    def __init__(self, capture: Path, port: int) -> None:
+        assert GPSFAKE, MISSING
+        args = [GPSFAKE, "-P", str(port), "-1", "-i", "-W", "2", "-D", "3", str(capture)]
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self.added = threading.Event()
+        self.activated = threading.Event()
+        self.log: list[str] = []
+        self.reader = threading.Thread(target=self._read_log, daemon=True)
+        self.reader.start()
+
+    def _read_log(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.log.append(line)
+            if "<= control(" in line and ": adding " in line:
+                self.added.set()
+            if "activated GPS" in line:
+                self.activated.set()
+
+    def close(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        self.reader.join(5)
+        for pipe in (self.proc.stdin, self.proc.stderr):
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+
+
+ADD_TRIES = 3
+ADDED_WITHIN = 10.0
+"""gpsfake adds the pty through gpsd's control socket as soon as the socket's file exists,
+and if that connect is refused (gpsd has bound the file but not yet listens) it gives up
+without a word: gpsd runs with no device and never activates one (twice in one day's CI
+rehearsals here). So a session whose add does not show in gpsd's log is started again."""
+
+
 @contextmanager
 def gpsfake(
     capture: Path, port: int, activated_within: float = 20.0
@@ -40,47 +88,27 @@ def gpsfake(
     """gpsd on `port` with `capture` ready. Connect a client (gpsd opens the receiver only
     for a watcher), then call the yielded `play()`: it returns once gpsd has had every
     sentence and gpsfake has ended (gpsd with it)."""
-    assert GPSFAKE, MISSING
-    args = [GPSFAKE, "-P", str(port), "-1", "-i", "-W", "2", "-D", "3", str(capture)]
-    proc = subprocess.Popen(
-        args,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    activated = threading.Event()
-    log: list[str] = []
-
-    def read_log() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            log.append(line)
-            if "activated GPS" in line:
-                activated.set()
-
-    reader = threading.Thread(target=read_log, daemon=True)
-    reader.start()
+    session = _Session(capture, port)
+    for _ in range(ADD_TRIES - 1):
+        if session.added.wait(ADDED_WITHIN):
+            break
+        session.close()  # gpsfake's add was lost: the same port again, with a new gpsd
+        session = _Session(capture, port)
 
     def play() -> None:
-        if not activated.wait(activated_within):
-            raise AssertionError("gpsd never activated the fake receiver:\n" + "".join(log[-20:]))
-        assert proc.stdin is not None
+        if not session.activated.wait(activated_within):
+            raise AssertionError(
+                "gpsd never activated the fake receiver:\n" + "".join(session.log[-20:])
+            )
+        stdin = session.proc.stdin
+        assert stdin is not None
         # one answer per prompt, and spare ones: a packet split differently from our line
         # count must not leave gpsfake waiting (the spares are never read)
-        proc.stdin.write("\n" * (2 * sentences(capture) + 10))
-        proc.stdin.close()
-        proc.wait(60)
+        stdin.write("\n" * (2 * sentences(capture) + 10))
+        stdin.close()
+        session.proc.wait(60)
 
     try:
         yield play
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        reader.join(5)
-        for pipe in (proc.stdin, proc.stderr):
-            with contextlib.suppress(OSError):
-                if pipe is not None:
-                    pipe.close()
+        session.close()
